@@ -1,0 +1,408 @@
+"""`Tracker(root)`: the library surface the CLI stands on.
+
+Every method returns values or raises `TrackerError`; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import frontmatter, gitrepo, ids, schema
+from .errors import InvalidItem, InvalidValue, ItemNotFound, TrackerError, UsageError, \
+    WorkflowError
+from .schema import Kind
+from .workspace import Item, ItemFile, Workspace, write_atomic
+
+SYSTEM_FIELDS = ("id", "kind", "path")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing `check` found wrong, located as precisely as known."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    @classmethod
+    def of(cls, error: InvalidItem) -> "Problem":
+        return cls(error.path, error.line, error.field, error.reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "field": self.field,
+                "message": self.message}
+
+
+@dataclass
+class Listing:
+    """Items read from disk, and the files that could not be read."""
+
+    items: list[Item]
+    problems: list[Problem]
+
+
+def now() -> datetime:
+    """The current time (TRACKER_NOW overrides it, for reproducible demos and tests)."""
+    fixed = os.environ.get("TRACKER_NOW")
+    if fixed:
+        return datetime.fromisoformat(fixed)
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+class Tracker:
+    """A tracker found at or above `start` (default: the current folder)."""
+
+    def __init__(self, start: Path | str | None = None) -> None:
+        self.ws = Workspace.find(Path(start or os.getcwd()))
+        self._computed: dict[str, Any] = {}
+
+    @property
+    def root(self) -> Path:
+        return self.ws.root
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        return self.ws.kinds
+
+    @property
+    def auto_commit(self) -> bool:
+        return str(self.ws.config.get("commit", "auto")) != "off" and self.ws.top is not None
+
+    # ------------------------------------------------------------ reading
+
+    def resolve(self, ref: str) -> ItemFile:
+        """The item file for an id or a unique id prefix."""
+        if not ref or ref.startswith("-"):
+            raise ItemNotFound(f"no item with id '{ref}'")
+        if ids.problem(ref) is None:
+            for kind in self.kinds.values():
+                path = self.ws.path_for(kind, ref)
+                if path.is_file():
+                    return ItemFile(kind, ref, path)
+        by_id: dict[str, ItemFile] = {}
+        for file in self.ws.item_files():
+            if file.id.startswith(ref):
+                by_id.setdefault(file.id, file)
+        return by_id[ids.resolve(ref, by_id)]
+
+    def get(self, ref: str) -> Item:
+        return self.ws.load(self.resolve(ref))
+
+    def items(self, kinds: Iterable[str] | None = None) -> Listing:
+        selected = [self.ws.kind(k) for k in kinds] if kinds else None
+        items, problems = [], []
+        for file in self.ws.item_files(selected):
+            try:
+                items.append(self.ws.load(file))
+            except InvalidItem as e:
+                problems.append(Problem.of(e))
+        return Listing(items, problems)
+
+    def computed(self, item: Item) -> dict[str, Any]:
+        """The kind's computed fields for this item (None where they cannot be computed)."""
+        if not item.kind.computed:
+            return {}
+        from . import sandbox  # noqa: PLC0415 - Jinja only when needed
+
+        expressions = self._computed.get(item.kind.name)
+        if expressions is None:
+            expressions = sandbox.compile_all(item.kind.computed, f"{item.kind.name}: computed")
+            self._computed[item.kind.name] = expressions
+        context = self.context(item, with_computed=False)
+        values: dict[str, Any] = {}
+        for name, expression in expressions.items():
+            values[name] = context[name] = expression.evaluate(context)
+        return values
+
+    def context(self, item: Item, with_computed: bool = True) -> dict[str, Any]:
+        """The names an expression sees for this item: every schema field, then the rest."""
+        context: dict[str, Any] = dict.fromkeys(item.kind.fields)
+        context.update(item.fields)
+        context.update(id=item.id, kind=item.kind.name, path=item.rel)
+        if with_computed:
+            context.update(self.computed(item))
+        return context
+
+    def record(self, item: Item, body: bool = True) -> dict[str, Any]:
+        """The item as one JSON-ready mapping: id, kind, path, fields, computed, body."""
+        data: dict[str, Any] = {"id": item.id, "kind": item.kind.name, "path": item.rel}
+        for key, value in item.fields.items():
+            if key not in SYSTEM_FIELDS:
+                data[key] = value
+        data.update(self.computed(item))
+        if body:
+            data["body"] = item.body
+        return data
+
+    # ------------------------------------------------------------ writing
+
+    def new(self, kind_name: str, title: str, values: dict[str, str] | None = None,
+            body: str = "", commit: bool = True) -> Item:
+        """Create an item; never overwrites a file that exists."""
+        kind = self.ws.kind(kind_name)
+        fields = self._initial_fields(kind, title, values or {})
+        text = frontmatter.render(fields, body, quoted=_quoted(kind))
+        with self.ws.lock():
+            item_id, path = self._new_path(kind, fields)
+            try:
+                write_atomic(path, text, create=True)
+            except FileExistsError:
+                raise TrackerError(f"{self.ws.display(path)} exists already: change it with "
+                                   f"'tracker set {item_id} FIELD=VALUE'") from None
+            self._commit(commit, [path], f"new {item_id}: {title}")
+        return self.ws.load(ItemFile(kind, item_id, path))
+
+    def _initial_fields(self, kind: Kind, title: str, values: dict[str, str]) -> dict[str, Any]:
+        given: dict[str, Any] = {"title": title}
+        for name, text in values.items():
+            given[name] = self._parse_value(kind, name, text)
+        if "title" in kind.fields:
+            _check(kind.fields["title"], given["title"])
+        fields: dict[str, Any] = {} if "title" in kind.fields else {"title": given.pop("title")}
+        for name in kind.order:
+            spec = kind.fields[name]
+            value = given.pop(name, None)
+            if value is None:
+                value = self._default(spec)
+            if value is None and spec.required:
+                raise InvalidValue(name, f"is required; give it with --set {name}=VALUE")
+            if value is not None:
+                fields[name] = value
+        fields.update(given)
+        return fields
+
+    def _default(self, spec: schema.Field) -> Any:
+        if spec.auto == "now":
+            return now()
+        if spec.auto == "today":
+            return now().date()
+        if spec.default is None:
+            return None
+        if isinstance(spec.default, str) and spec.type not in ("string", "enum", "ref"):
+            return schema.parse_input(spec, spec.default)
+        return spec.default
+
+    def _new_path(self, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path]:
+        if kind.ids.scheme == "key":
+            item_id = ids.validate(ids.key_id(kind.ids.key or "", fields))
+            return item_id, self.ws.path_for(kind, item_id)
+        for _ in range(100):
+            item_id = ids.random_id(kind.ids.prefix, kind.ids.length)
+            path = self.ws.path_for(kind, item_id)
+            if not path.exists():
+                return item_id, path
+        raise TrackerError(f"could not find a free id in {kind.folder}/")
+
+    def set(self, ref: str, values: dict[str, str], unset: Iterable[str] = (),
+            commit: bool = True, message: str | None = None) -> Item:
+        """Change some fields, rewriting only their lines."""
+        item = self.get(ref)
+        kind = item.kind
+        updates = {name: self._parse_value(kind, name, text) for name, text in values.items()}
+        removals = list(unset)
+        for name in removals:
+            spec = kind.fields.get(name)
+            if spec and spec.required:
+                raise InvalidValue(name, "is required and cannot be removed")
+        if not _changes(item.fields, updates, removals):
+            return item
+        doc = frontmatter.edit(item.rel, item.doc, updates, removals, kind.order, _quoted(kind))
+        summary = ", ".join([f"{k}={_short(v)}" for k, v in updates.items()]
+                            + [f"-{k}" for k in removals])
+        return self._rewrite(item, doc.text, commit, message or f"set {item.id}: {summary}")
+
+    def move(self, ref: str, status: str, force: bool = False, commit: bool = True) -> Item:
+        """Change the status along the kind's workflow."""
+        item = self.get(ref)
+        workflow = item.kind.workflow
+        if workflow is None:
+            raise WorkflowError(f"kind '{item.kind.name}' has no workflow")
+        current = item.fields.get("status")
+        if status not in workflow.statuses:
+            raise WorkflowError(f"unknown status '{status}'; statuses of {item.kind.name}: "
+                                + ", ".join(workflow.statuses))
+        allowed = workflow.allowed(current)
+        if status != current and status not in allowed and not force:
+            raise WorkflowError(f"{item.id} cannot move from {current} to {status}; allowed: "
+                                + (", ".join(allowed) or "none") + " (or use --force)")
+        return self.set(item.id, {"status": status}, commit=commit,
+                        message=f"move {item.id}: {current} -> {status}")
+
+    def replace_text(self, ref: str, text: str, commit: bool = True) -> tuple[Item, bool]:
+        """Replace a whole file (after an edit), refusing text that does not validate."""
+        item = self.get(ref)
+        problems = self.validate_text(item, text)
+        if problems:
+            raise InvalidItem(problems[0].path, problems[0].line, problems[0].field,
+                              problems[0].message)
+        if text == item.doc.text:
+            return item, False
+        return self._rewrite(item, text, commit, f"edit {item.id}: {item.title}"), True
+
+    def validate_text(self, item: Item, text: str) -> list[Problem]:
+        """The problems a new text for this item would have."""
+        try:
+            fields, doc = frontmatter.parse(item.rel, text)
+        except InvalidItem as e:
+            return [Problem.of(e)]
+        candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
+        return self._item_problems(candidate)
+
+    def _rewrite(self, item: Item, text: str, commit: bool, message: str) -> Item:
+        with self.ws.lock():
+            write_atomic(item.path, text)
+            self._commit(commit, [item.path], message)
+        return self.ws.load(ItemFile(item.kind, item.id, item.path))
+
+    def _commit(self, wanted: bool, paths: list[Path], message: str) -> None:
+        if wanted and self.auto_commit and self.ws.top is not None:
+            rel = [str(p.relative_to(self.ws.top)) for p in paths]
+            gitrepo.commit(self.ws.top, rel, message)
+
+    def _parse_value(self, kind: Kind, name: str, text: str) -> Any:
+        if name in SYSTEM_FIELDS or name in kind.computed:
+            raise InvalidValue(name, "is derived and cannot be set")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
+            raise InvalidValue(name, "is not a valid field name")
+        spec = kind.fields.get(name)
+        if spec is None:
+            if kind.strict:
+                raise InvalidValue(name, f"unknown field; fields of {kind.name}: "
+                                   + ", ".join(kind.fields))
+            return text
+        value = schema.parse_input(spec, text)
+        _check(spec, value)
+        return value
+
+    # ------------------------------------------------------------ checking
+
+    def check(self, paths: Iterable[str] = ()) -> list[Problem]:
+        """Every problem in the items (or in those under `paths`)."""
+        listing = self.items()
+        problems = list(listing.problems)
+        all_ids = self.ws.ids()
+        for item in listing.items:
+            problems.extend(self._item_problems(item))
+        problems.extend(self._duplicate_problems(all_ids))
+        problems.extend(self._ref_problems(listing.items, all_ids))
+        problems.extend(self._conflict_problems(p.path for p in listing.problems))
+        if paths:
+            wanted = [self.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
+            problems = [p for p in problems
+                        if any(p.path == w or p.path.startswith(w + "/") for w in wanted)]
+        return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
+
+    def _item_problems(self, item: Item) -> list[Problem]:
+        kind, found = item.kind, []
+
+        def add(field: str | None, message: str, line: int | None = None) -> None:
+            if line is None and field:
+                line = frontmatter.key_line(item.doc, field)
+            found.append(Problem(item.rel, line or 1, field, message))
+
+        for line in frontmatter.conflict_lines(item.doc.text):
+            add(None, "unresolved merge conflict: edit the file or use 'tracker set'", line)
+        id_problem = ids.problem(item.id)
+        if id_problem:
+            add(None, f"invalid id '{item.id}': {id_problem}")
+        elif kind.ids.pattern and not re.fullmatch(kind.ids.pattern, item.id):
+            add(None, f"id '{item.id}' does not match the pattern {kind.ids.pattern}")
+        for name, spec in kind.fields.items():
+            problem = schema.check_value(spec, item.fields.get(name))
+            if problem:
+                add(name, problem)
+        if kind.strict:
+            for name in item.fields:
+                if name not in kind.fields:
+                    add(name, f"unknown field in strict kind '{kind.name}'")
+        return found
+
+    def _duplicate_problems(self, all_ids: list[tuple[Kind, str]]) -> list[Problem]:
+        seen: dict[str, tuple[Kind, str]] = {}
+        found = []
+        for kind, item_id in all_ids:
+            key = item_id.lower()
+            if key in seen:
+                other_kind, other_id = seen[key]
+                path = self.ws.display(self.ws.folder(kind) / f"{item_id}.md")
+                other = self.ws.display(self.ws.folder(other_kind) / f"{other_id}.md")
+                found.append(Problem(path, 1, None, f"duplicate id: {other} has the same id"))
+            else:
+                seen[key] = (kind, item_id)
+        return found
+
+    def _ref_problems(self, items: list[Item], all_ids: list[tuple[Kind, str]]) -> list[Problem]:
+        known = {(kind.name, item_id) for kind, item_id in all_ids}
+        any_kind = {item_id for _, item_id in all_ids}
+        found = []
+        for item in items:
+            for name, spec in item.kind.fields.items():
+                if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+                    continue
+                value = item.fields.get(name)
+                targets = value if isinstance(value, list) else [value]
+                for target in targets:
+                    if not isinstance(target, str):
+                        continue
+                    ok = (spec.ref_kind, target) in known if spec.ref_kind else target in any_kind
+                    if not ok:
+                        found.append(Problem(item.rel, frontmatter.key_line(item.doc, name) or 1,
+                                             name, f"broken reference: no item '{target}'"))
+        return found
+
+    def _conflict_problems(self, paths: Iterable[str]) -> list[Problem]:
+        found = []
+        base = self.ws.top or self.ws.root
+        for rel in paths:
+            try:
+                text = (base / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for line in frontmatter.conflict_lines(text):
+                found.append(Problem(rel, line, None, "unresolved merge conflict: edit the "
+                                     "file or use 'tracker set'"))
+        return found
+
+
+def _check(spec: schema.Field, value: Any) -> None:
+    problem = schema.check_value(spec, value)
+    if problem:
+        raise InvalidValue(spec.name, problem)
+
+
+def _quoted(kind: Kind) -> set[str]:
+    return {name for name, spec in kind.fields.items() if spec.quote}
+
+
+def _changes(fields: dict[str, Any], updates: dict[str, Any], removals: list[str]) -> bool:
+    return any(fields.get(k, _MISSING) != v for k, v in updates.items()) or any(
+        k in fields for k in removals)
+
+
+_MISSING = object()
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """`FIELD=VALUE` strings as a mapping; a pair without '=' is a usage error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"expected FIELD=VALUE, got '{pair}'")
+        values[name.strip()] = value
+    return values

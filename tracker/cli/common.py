@@ -1,0 +1,35 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+from ..api import Tracker
+
+F = Callable[..., Any]
+
+
+def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)),
+                        default=default or choices[0], show_default=True,
+                        help="Output format.")
+
+
+def no_commit_option(f: F) -> F:
+    return click.option("--no-commit", is_flag=True,
+                        help="Write the files but do not commit them.")(f)
+
+
+def tracker(ctx: click.Context) -> Tracker:
+    """The tracker for this invocation (found from -C DIR or the current folder)."""
+    obj = ctx.find_root().obj or {}
+    if "tracker" not in obj:
+        obj["tracker"] = Tracker(obj.get("dir"))
+        ctx.find_root().obj = obj
+    return obj["tracker"]
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)

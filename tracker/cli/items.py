@@ -1,0 +1,238 @@
+"""Item commands: new, show, list, set, move, edit."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+import click
+
+from ..api import Tracker, parse_assignments
+from ..errors import TrackerError, UsageError
+from ..query import grep as make_grep, parse_sort, sort_by
+from ..workspace import Item
+from . import output
+from .common import format_option, no_commit_option, tracker, warn
+
+
+@click.command()
+@click.argument("kind")
+@click.argument("title")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="Set a field (repeatable).")
+@click.option("--body", help="The Markdown body.")
+@click.option("--body-file", type=click.File("r", encoding="utf-8"),
+              help="Read the body from a file, or '-' for standard input.")
+@no_commit_option
+@format_option("text", "json")
+@click.pass_context
+def new(ctx: click.Context, kind: str, title: str, assignments: tuple[str, ...],
+        body: str | None, body_file: TextIO | None, no_commit: bool, fmt: str) -> None:
+    """Create an item of KIND titled TITLE and print its id."""
+    if body is not None and body_file is not None:
+        raise UsageError("give the body with --body or --body-file, not both")
+    text = body_file.read() if body_file is not None else (body or "")
+    t = tracker(ctx)
+    item = t.new(kind, title, parse_assignments(assignments), text, commit=not no_commit)
+    if fmt == "json":
+        click.echo(output.dumps({"id": item.id, "path": item.rel}))
+    else:
+        click.echo(item.id)
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@format_option("text", "json")
+@click.pass_context
+def show(ctx: click.Context, item_id: str, fmt: str) -> None:
+    """Show one item (any unique prefix of its id works)."""
+    t = tracker(ctx)
+    item = t.get(item_id)
+    record = t.record(item)
+    if fmt == "json":
+        click.echo(output.dumps(record))
+        return
+    click.echo(_show_text(t, item, record), nl=False)
+
+
+def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
+    lines = [f"{item.id}  {item.title}", f"kind: {item.kind.name}  path: {item.rel}"]
+    computed = t.computed(item)
+    for key, value in record.items():
+        if key in ("id", "kind", "path", "title", "body"):
+            continue
+        mark = " (computed)" if key in computed else ""
+        lines.append(f"{key}{mark}: {output.cell(value)}")
+    body = item.body.strip("\n")
+    return "\n".join(lines) + ("\n\n" + body if body else "") + "\n"
+
+
+@click.command("list")
+@click.argument("kind", required=False)
+@click.option("--where", "where", metavar="EXPR",
+              help="Keep items for which this expression is true, e.g. \"status != 'done'\".")
+@click.option("--grep", "text", metavar="TEXT", help="Search title and body (any case).")
+@click.option("--sort", "sort", metavar="[-]FIELD", help="Sort by a field; '-' for descending.")
+@click.option("--fields", metavar="a,b", help="Columns (or JSON keys) to show.")
+@click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
+@format_option("table", "json", "csv", "ids")
+@click.pass_context
+def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | None,
+          sort: str | None, fields: str | None, limit: int | None, fmt: str) -> None:
+    """List items, optionally of one KIND, filtered and sorted."""
+    t = tracker(ctx)
+    listing = t.items([kind] if kind else None)
+    for problem in listing.problems:
+        warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
+    items = _select(t, listing.items, where, text, sort)
+    if limit is not None:
+        items = items[:limit]
+    columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
+    click.echo(_format_list(t, items, columns, fmt, several=kind is None), nl=False)
+    if listing.problems:
+        ctx.exit(1)
+
+
+def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
+            sort: str | None) -> list[Item]:
+    if text:
+        match = make_grep(text)
+        items = [i for i in items if match(i.title, i.body)]
+    if where:
+        from ..sandbox import Expression  # noqa: PLC0415 - Jinja only when filtering
+
+        expression = Expression(where, "--where")
+        _check_names(t, items, expression.names)
+        items = [i for i in items if expression.evaluate(t.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        items = sort_by(items, lambda i: t.context(i).get(name), descending)
+    return items
+
+
+def _check_names(t: Tracker, items: list[Item], names: set[str]) -> None:
+    known = {"id", "kind", "path"}
+    for kind in t.kinds.values():
+        known.update(kind.fields, kind.computed)
+    for item in items:
+        known.update(item.fields)
+    unknown = sorted(names - known)
+    if unknown:
+        raise UsageError(f"--where: unknown field '{unknown[0]}'")
+
+
+def _format_list(t: Tracker, items: list[Item], columns: list[str] | None, fmt: str,
+                 several: bool) -> str:
+    if fmt == "ids":
+        return "".join(f"{i.id}\n" for i in items)
+    records = [t.record(i, body=False) for i in items]
+    if fmt == "json":
+        if columns:
+            records = [{k: r.get(k) for k in dict.fromkeys(["id", *columns])}
+                       for r in records]
+        return output.dumps(records) + "\n"
+    if columns is None:
+        columns = _default_columns(t, items, several)
+    elif "id" not in columns:
+        columns = ["id", *columns]
+    if fmt == "csv":
+        return output.csv_text(columns, records)
+    return output.table(columns, records, fit=click.get_text_stream("stdout").isatty())
+
+
+def _default_columns(t: Tracker, items: list[Item], several: bool) -> list[str]:
+    kinds = {i.kind.name: i.kind for i in items}
+    if len(kinds) == 1:
+        return ["id", *next(iter(kinds.values())).columns]
+    return ["id", "kind", "status", "title"] if several else ["id", "status", "title"]
+
+
+@click.command("set")
+@click.argument("item_id", metavar="ID")
+@click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...")
+@click.option("--unset", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
+@no_commit_option
+@format_option("text", "json")
+@click.pass_context
+def set_(ctx: click.Context, item_id: str, assignments: tuple[str, ...], unset: tuple[str, ...],
+         no_commit: bool, fmt: str) -> None:
+    """Change fields of an item; only their lines change in the file."""
+    if not assignments and not unset:
+        raise UsageError("nothing to change: give FIELD=VALUE or --unset FIELD")
+    t = tracker(ctx)
+    item = t.set(item_id, parse_assignments(assignments), unset, commit=not no_commit)
+    _echo_item(t, item, fmt)
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@click.argument("status")
+@click.option("--force", is_flag=True, help="Allow a move the workflow does not list.")
+@no_commit_option
+@format_option("text", "json")
+@click.pass_context
+def move(ctx: click.Context, item_id: str, status: str, force: bool, no_commit: bool,
+         fmt: str) -> None:
+    """Move an item to STATUS along its kind's workflow."""
+    t = tracker(ctx)
+    item = t.move(item_id, status, force=force, commit=not no_commit)
+    _echo_item(t, item, fmt)
+
+
+def _echo_item(t: Tracker, item: Item, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(output.dumps(t.record(item)))
+    else:
+        click.echo(item.id)
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@no_commit_option
+@click.pass_context
+def edit(ctx: click.Context, item_id: str, no_commit: bool) -> None:
+    """Edit an item in $VISUAL or $EDITOR; invalid content is never saved."""
+    t = tracker(ctx)
+    item = t.get(item_id)
+    text = item.doc.text
+    while True:
+        edited = _run_editor(text)
+        if edited is None or edited == item.doc.text:
+            warn("No changes; the file is as it was.")
+            return
+        problems = t.validate_text(item, edited)
+        if not problems:
+            break
+        for problem in problems:
+            warn(f"{problem.path}:{problem.line or 1}: "
+                 + (f"{problem.field}: " if problem.field else "") + problem.message)
+        if not click.confirm("Reopen the editor to fix it?", default=True, err=True):
+            raise TrackerError("edit abandoned; the file is as it was")
+        text = edited
+    item, changed = t.replace_text(item.id, edited, commit=not no_commit)
+    click.echo(item.id if changed else f"{item.id} (unchanged)")
+
+
+def _run_editor(text: str) -> str | None:
+    """The text after the editor ran on a temporary copy, bytes kept (CRLF, BOM)."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    fd, path = tempfile.mkstemp(suffix=".md", prefix="tracker-edit-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        before = os.stat(path).st_mtime_ns
+        click.edit(filename=path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if os.stat(path).st_mtime_ns == before and data == text.encode("utf-8"):
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TrackerError("the edited file is not valid UTF-8; nothing saved") from None
+    finally:
+        os.unlink(path)
+
+
+COMMANDS = [new, show, list_, set_, move, edit]

@@ -1,0 +1,90 @@
+"""Project commands: init, check, demo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .. import project as project_mod
+from ..api import Problem
+from . import output
+from .common import format_option, tracker, warn
+
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--template", default="default", show_default=True,
+              help="Project template: default or campaign.")
+@format_option("text", "json")
+@click.pass_context
+def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> None:
+    """Set up a tracker in FOLDER (default: here); safe to run again, e.g. in a fresh clone."""
+    base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
+    result = project_mod.init(base / folder if folder else base, template)
+    created = [str(p.relative_to(result.root)) for p in result.created]
+    if fmt == "json":
+        click.echo(output.dumps({"root": str(result.root), "template": template,
+                                 "created": created, "git_init": result.git_initialised,
+                                 "committed": result.committed}))
+        return
+    if result.git_initialised:
+        click.echo(f"Initialised an empty git repository in {result.root}")
+    if created:
+        click.echo(f"Created a tracker in {result.root} ({template} template): "
+                   + ", ".join(created))
+    else:
+        click.echo(f"Tracker in {result.root} is already set up; nothing changed.")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@format_option("text", "json", "github")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
+    """Validate every item (or those under PATHS); exit 1 if anything is wrong."""
+    t = tracker(ctx)
+    base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
+    problems = t.check([str(base / p) for p in paths])
+    if fmt == "json":
+        click.echo(output.dumps([p.as_dict() for p in problems]))
+    elif fmt == "github":
+        for p in problems:
+            click.echo(f"::error file={p.path},line={p.line or 1}::{_github(p)}")
+    else:
+        for p in problems:
+            click.echo(_text(p))
+    files = len({p.path for p in problems})
+    if problems:
+        warn(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
+             f"file{'s' * (files != 1)}")
+        ctx.exit(1)
+    warn("No problems found.")
+
+
+def _text(p: Problem) -> str:
+    field = f"{p.field}: " if p.field else ""
+    return f"{p.path}:{p.line or 1}: {field}{p.message}"
+
+
+def _github(p: Problem) -> str:
+    message = f"{p.field}: {p.message}" if p.field else p.message
+    return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+@click.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), default="tracker-demo",
+              show_default=True, help="Folder to build the demo in (must be new or empty).")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, out: str, seed: int) -> None:
+    """Build a demo tracker with history, and print where it is."""
+    from ..demo import build_demo  # noqa: PLC0415
+
+    base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
+    result = build_demo(base / out, seed=seed, progress=warn)
+    click.echo(str(result))
+
+
+COMMANDS = [init, check, demo]

@@ -1,0 +1,45 @@
+"""Filtering and sorting items for `list`: pure functions over field values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def sort_key(value: Any) -> tuple[int, int, Any]:
+    """Missing values last; values of different types never compared with each other."""
+    if value is None or value == "":
+        return (1, 0, 0)
+    if isinstance(value, bool):
+        return (0, 0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, 0, value)
+    if isinstance(value, datetime):
+        return (0, 1, value.isoformat())
+    if isinstance(value, date):
+        return (0, 1, value.isoformat())
+    if isinstance(value, (list, tuple)):
+        return (0, 2, ", ".join(map(str, value)).casefold())
+    return (0, 2, str(value).casefold())
+
+
+def parse_sort(spec: str) -> tuple[str, bool]:
+    """`-field` sorts descending; returns (field, descending)."""
+    spec = spec.strip()
+    return (spec[1:], True) if spec.startswith("-") else (spec, False)
+
+
+def sort_by(rows: Sequence[T], value: Callable[[T], Any], descending: bool) -> list[T]:
+    """Stable sort; missing values stay last in both directions."""
+    present = [r for r in rows if sort_key(value(r))[0] == 0]
+    missing = [r for r in rows if sort_key(value(r))[0] == 1]
+    present.sort(key=lambda r: sort_key(value(r)), reverse=descending)
+    return present + missing
+
+
+def grep(text: str) -> Callable[[str, str], bool]:
+    """A case-insensitive search over an item's title and body."""
+    needle = text.casefold()
+    return lambda title, body: needle in title.casefold() or needle in body.casefold()

@@ -1,0 +1,232 @@
+"""The tracker on disk: where it is, its config and kinds, its item files, atomic
+writes and the write lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from . import frontmatter, gitrepo, ids
+from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
+from .schema import Kind, SchemaError
+
+CONFIG_DIR = ".tracker"
+CONFIG_FILE = "config.yaml"
+LOCK_SECONDS = 60.0
+
+
+@dataclass
+class ItemFile:
+    """An item file found on disk, not read yet."""
+
+    kind: Kind
+    id: str
+    path: Path
+
+
+@dataclass
+class Item:
+    """One parsed item."""
+
+    kind: Kind
+    id: str
+    path: Path
+    rel: str  # path relative to the repository top, with '/' separators
+    fields: dict[str, Any]
+    doc: frontmatter.Document
+
+    @property
+    def body(self) -> str:
+        return self.doc.body
+
+    @property
+    def title(self) -> str:
+        return str(self.fields.get("title") or "")
+
+
+class Workspace:
+    """A tracker root: the folder holding `.tracker/config.yaml`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.top = gitrepo.find_top(root)
+        self.config = _load_yaml_file(root / CONFIG_DIR / CONFIG_FILE) or {}
+        if not isinstance(self.config, dict):
+            raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
+                              "the config must be a mapping")
+        self.kinds = self._load_kinds()
+
+    @classmethod
+    def find(cls, start: Path) -> "Workspace":
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            if (folder / CONFIG_DIR / CONFIG_FILE).is_file():
+                return cls(folder)
+        raise NotATracker(f"no tracker here ({start}): run 'tracker init' first")
+
+    def _load_kinds(self) -> dict[str, Kind]:
+        folder = self.root / CONFIG_DIR / "kinds"
+        wanted = self.config.get("kinds")
+        kinds: dict[str, Kind] = {}
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            name = path.stem
+            if wanted and name not in wanted:
+                continue
+            kind = Kind.from_dict(name, _load_yaml_file(path), self.display(path))
+            _check_folder(kind, self.display(path))
+            kinds[name] = kind
+        return kinds
+
+    # ------------------------------------------------------------ paths
+
+    def display(self, path: Path) -> str:
+        """A path as shown to people and in JSON: relative to the repository top."""
+        base = self.top or self.root
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return str(path)
+
+    def kind(self, name: str) -> Kind:
+        if name in self.kinds:
+            return self.kinds[name]
+        raise TrackerError(f"unknown kind '{name}'; kinds here: {', '.join(self.kinds) or 'none'}")
+
+    def folder(self, kind: Kind) -> Path:
+        return self.root / kind.folder
+
+    def path_for(self, kind: Kind, item_id: str) -> Path:
+        """The file of an id, which can never be outside the kind's folder."""
+        ids.validate(item_id)
+        folder = self.folder(kind)
+        path = folder / f"{item_id}.md"
+        if path.parent != folder:
+            raise InvalidId(f"invalid id '{item_id}'")
+        return path
+
+    def item_files(self, kinds: list[Kind] | None = None) -> Iterator[ItemFile]:
+        """Every `*.md` file in the kind folders, in name order; hidden files skipped."""
+        for kind in kinds or list(self.kinds.values()):
+            folder = self.folder(kind)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if entry.name.endswith(".md") and not entry.name.startswith("."):
+                    yield ItemFile(kind, entry.name[:-3], Path(entry.path))
+
+    def ids(self, kinds: list[Kind] | None = None) -> list[tuple[Kind, str]]:
+        return [(f.kind, f.id) for f in self.item_files(kinds)]
+
+    # ------------------------------------------------------------ reading
+
+    def read_text(self, path: Path) -> str:
+        """A file's text, refusing links that lead outside the tracker."""
+        shown = self.display(path)
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise InvalidItem(shown, None, None, "a link to a file outside the tracker")
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            raise InvalidItem(shown, None, None, "a folder, not an item file") from None
+        except OSError as e:
+            raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
+        return frontmatter.decode(shown, data)
+
+    def load(self, file: ItemFile) -> Item:
+        shown = self.display(file.path)
+        fields, doc = frontmatter.parse(shown, self.read_text(file.path))
+        return Item(file.kind, file.id, file.path, shown, fields, doc)
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialize writers: an OS lock, released by the kernel if the process dies."""
+        import fcntl  # noqa: PLC0415 - POSIX only
+
+        base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
+        path = base / "tracker.lock"
+        with open(path, "a+b") as handle:
+            deadline = time.monotonic() + LOCK_SECONDS
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise LockTimeout(f"another tracker process holds {path}; "
+                                          "try again when it has finished") from None
+                    time.sleep(0.01)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
+    """Write a file so that it is always either its old or its new version.
+
+    With `create`, refuse to replace a file that exists (FileExistsError).
+    """
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if create:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _load_yaml_file(path: Path) -> Any:
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidItem(shown, None, None, f"cannot read: {e}") from None
+    return frontmatter.load_yaml(shown, text, first_line=1)
+
+
+def _check_folder(kind: Kind, source: str) -> None:
+    parts = Path(kind.folder).parts
+    if not parts or Path(kind.folder).is_absolute() or ".." in parts or parts[0] in (
+            CONFIG_DIR, ".git"):
+        raise SchemaError(f"{source}: folder '{kind.folder}' must be a folder inside the "
+                          "tracker")
