@@ -210,9 +210,17 @@ def _spans(doc: Document) -> dict[str, _Span]:
         end_mark = value_node.end_mark
         end = end_mark.line if end_mark.column == 0 and end_mark.line > key_node.start_mark.line \
             else end_mark.line + 1
-        spans[key_node.value] = _Span(key_node.start_mark.line, min(end, len(doc.lines)),
-                                      value_node)
+        start, end = key_node.start_mark.line, min(end, len(doc.lines))
+        if not (isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")):
+            while end > start + 1 and _is_filler(doc.lines[end - 1]):
+                end -= 1  # blank lines and comments after a value are not part of it
+        spans[key_node.value] = _Span(start, end, value_node)
     return spans
+
+
+def _is_filler(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or (stripped.startswith("#") and not line[:1].isspace())
 
 
 def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[str] = (),
