@@ -252,7 +252,7 @@ class Tracker:
         except InvalidItem as e:
             return [Problem.of(e)]
         candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
-        return self._item_problems(candidate)
+        return self.item_problems(candidate)
 
     def _rewrite(self, item: Item, text: str, commit: bool, message: str) -> Item:
         with self.ws.lock():
@@ -283,22 +283,29 @@ class Tracker:
     # ------------------------------------------------------------ checking
 
     def check(self, paths: Iterable[str] = ()) -> list[Problem]:
-        """Every problem in the items (or in those under `paths`)."""
-        listing = self.items()
-        problems = list(listing.problems)
-        all_ids = self.ws.ids()
-        for item in listing.items:
-            problems.extend(self._item_problems(item))
-        problems.extend(self._duplicate_problems(all_ids))
-        problems.extend(self._ref_problems(listing.items, all_ids))
-        problems.extend(self._conflict_problems(p.path for p in listing.problems))
-        if paths:
-            wanted = [self.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
-            problems = [p for p in problems
-                        if any(p.path == w or p.path.startswith(w + "/") for w in wanted)]
+        """Every problem in the items (or only in those under `paths`)."""
+        wanted = [self.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
+
+        def selected(rel: str) -> bool:
+            return not wanted or any(rel == w or rel.startswith(w + "/") for w in wanted)
+
+        all_files = list(self.ws.item_files())
+        items, problems = [], []
+        for file in all_files:
+            if selected(self.ws.display(file.path)):
+                try:
+                    items.append(self.ws.load(file))
+                except InvalidItem as e:
+                    problems.append(Problem.of(e))
+        all_ids = [(f.kind, f.id) for f in all_files]
+        problems.extend(self._conflict_problems([p.path for p in problems]))
+        for item in items:
+            problems.extend(self.item_problems(item))
+        problems.extend(self._ref_problems(items, all_ids))
+        problems.extend(p for p in self._duplicate_problems(all_ids) if selected(p.path))
         return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
 
-    def _item_problems(self, item: Item) -> list[Problem]:
+    def item_problems(self, item: Item) -> list[Problem]:
         kind, found = item.kind, []
 
         def add(field: str | None, message: str, line: int | None = None) -> None:

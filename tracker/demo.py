@@ -42,22 +42,24 @@ def build_demo(out: Path, seed: int = 7, progress: Callable[[str], None] = print
     with _clock(START):
         project.init(out, "default")
     t = Tracker(out)
-    created: list[str] = []
-    for day, (title, priority, tags) in enumerate(TASKS):
-        when = START + timedelta(days=day * 2, hours=rng.randint(0, 8))
+    events: list[tuple[datetime, int, str]] = []
+    for index in range(len(TASKS)):
+        events.append((START + timedelta(days=index * 2, hours=rng.randint(0, 8)), index, ""))
+        when = START + timedelta(days=3 + index * 2, hours=rng.randint(9, 18))
+        statuses = rng.choice([["in-progress"], ["in-progress", "done"], [], ["closed"]])
+        events += [(when + timedelta(days=n * 3), index, s) for n, s in enumerate(statuses)]
+    ids: dict[int, str] = {}
+    for when, index, status in sorted(events):
         with _clock(when):
-            item = t.new("issue", title, {"priority": priority, "tags": ",".join(tags),
-                                          "assignee": rng.choice(ASSIGNEES)},
-                         body=f"Demandé le {when:%d/%m}.\n")
-        created.append(item.id)
-    for step, item_id in enumerate(created):
-        when = START + timedelta(days=3 + step * 2, hours=rng.randint(9, 18))
-        moves = rng.choice([["in-progress"], ["in-progress", "done"], [], ["closed"]])
-        for offset, status in enumerate(moves):
-            with _clock(when + timedelta(days=offset * 3)):
-                t.move(item_id, status)
+            if status:
+                t.move(ids[index], status)
+                continue
+            title, priority, tags = TASKS[index]
+            ids[index] = t.new("issue", title, {"priority": priority, "tags": ",".join(tags),
+                                                "assignee": rng.choice(ASSIGNEES)},
+                               body=f"Demandé le {when:%d/%m}.\n").id
     counts = Counter(str(i.fields.get("status")) for i in t.items().items)
-    progress(f"Demo tracker: {len(created)} issues, "
+    progress(f"Demo tracker: {len(ids)} issues, "
              + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return out.resolve()
 

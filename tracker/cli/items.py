@@ -12,6 +12,7 @@ from ..query import grep as make_grep, parse_sort, sort_by
 from ..workspace import Item
 from . import output
 from .common import format_option, no_commit_option, tracker, warn
+from .history import open_history
 
 
 @click.command()
@@ -39,14 +40,22 @@ def new(ctx: click.Context, kind: str, title: str, assignments: tuple[str, ...],
         click.echo(item.id)
 
 
+AT_HELP = "Read the state at a revision, or at the last commit on or before a date."
+
+
 @click.command()
 @click.argument("item_id", metavar="ID")
+@click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
 @format_option("text", "json")
 @click.pass_context
-def show(ctx: click.Context, item_id: str, fmt: str) -> None:
+def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
     """Show one item (any unique prefix of its id works)."""
     t = tracker(ctx)
-    item = t.get(item_id)
+    if at:
+        with open_history(ctx) as history:
+            item = history.get_at(item_id, history.at(at))
+    else:
+        item = t.get(item_id)
     record = t.record(item)
     if fmt == "json":
         click.echo(output.dumps(record))
@@ -74,13 +83,19 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
 @click.option("--sort", "sort", metavar="[-]FIELD", help="Sort by a field; '-' for descending.")
 @click.option("--fields", metavar="a,b", help="Columns (or JSON keys) to show.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
+@click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
 def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | None,
-          sort: str | None, fields: str | None, limit: int | None, fmt: str) -> None:
+          sort: str | None, fields: str | None, limit: int | None, at: str | None,
+          fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
     t = tracker(ctx)
-    listing = t.items([kind] if kind else None)
+    if at:
+        with open_history(ctx) as history:
+            listing = history.items_at(history.at(at), [kind] if kind else None)
+    else:
+        listing = t.items([kind] if kind else None)
     for problem in listing.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
     items = _select(t, listing.items, where, text, sort)

@@ -40,13 +40,22 @@ def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> Non
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--since", "since", metavar="REV", help="Only the items changed since REV.")
 @format_option("text", "json", "github")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: str) -> None:
     """Validate every item (or those under PATHS); exit 1 if anything is wrong."""
     t = tracker(ctx)
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
-    problems = t.check([str(base / p) for p in paths])
+    wanted = [str(base / p) for p in paths]
+    if since:
+        from .history import open_history  # noqa: PLC0415
+
+        with open_history(ctx) as history:
+            changed = history.changed_paths(since)
+        wanted = [p for p in changed if not wanted or any(
+            p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)]
+    problems = t.check(wanted) if wanted or not since else []
     if fmt == "json":
         click.echo(output.dumps([p.as_dict() for p in problems]))
     elif fmt == "github":

@@ -1,0 +1,95 @@
+"""History commands: log, blame, diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from . import output
+from .common import format_option, tracker
+
+
+def open_history(ctx: click.Context) -> Any:
+    from ..history import History  # noqa: PLC0415 - GitPython only for history
+
+    return History(tracker(ctx))
+
+
+@click.command()
+@click.argument("item_id", metavar="[ID]", required=False)
+@click.option("--since", metavar="DATE", help="Only changes on or after DATE.")
+@click.option("--until", metavar="DATE", help="Only changes on or before DATE.")
+@format_option("text", "json")
+@click.pass_context
+def log(ctx: click.Context, item_id: str | None, since: str | None, until: str | None,
+        fmt: str) -> None:
+    """Field-level history of an item (or of the whole tracker), newest first."""
+    with open_history(ctx) as history:
+        entries = history.log(item_id, since=since, until=until)
+    if fmt == "json":
+        click.echo(output.dumps(entries))
+        return
+    for entry in entries:
+        click.echo(f"commit {entry['commit'][:10]}  {entry['date']}  {entry['author']}")
+        click.echo(f"    {entry['message']}")
+        for item in entry.get("items", [entry]):
+            prefix = f"    {item['id']}: " if "items" in entry else "    "
+            for line in _change_lines(item):
+                click.echo(prefix + line)
+        click.echo("")
+
+
+def _change_lines(change: dict[str, Any]) -> list[str]:
+    if change.get("deleted"):
+        return ["deleted"]
+    lines = ["created"] if change.get("created") else []
+    if not change.get("created"):
+        lines += [f"{name}: {_value(c['old'])} -> {_value(c['new'])}"
+                  for name, c in change["changes"].items()]
+    if change.get("body_changed") and not change.get("created"):
+        lines.append("body changed")
+    return lines
+
+
+def _value(value: Any) -> str:
+    return "(none)" if value is None else output.cell(value) or '""'
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@format_option("text", "json")
+@click.pass_context
+def blame(ctx: click.Context, item_id: str, fmt: str) -> None:
+    """For each field of an item: the commit, author and date that set its value."""
+    with open_history(ctx) as history:
+        result = history.blame(item_id)
+    if fmt == "json":
+        click.echo(output.dumps(result))
+        return
+    rows = [{"field": name, "commit": (b["commit"] or "")[:10], "author": b["author"],
+             "date": b["date"]} for name, b in result.items()]
+    click.echo(output.table(["field", "commit", "date", "author"], rows), nl=False)
+
+
+@click.command()
+@click.argument("rev_a", metavar="[REV_A", required=False)
+@click.argument("rev_b", metavar="[REV_B]]", required=False)
+@format_option("text", "md", "json")
+@click.pass_context
+def diff(ctx: click.Context, rev_a: str | None, rev_b: str | None, fmt: str) -> None:
+    """Semantic diff of the items: HEAD, REV_A or A...B against the work tree or REV_B."""
+    from .. import diffmd  # noqa: PLC0415
+
+    with open_history(ctx) as history:
+        result = history.diff(rev_a, rev_b)
+        problems = history.introduced_problems() if fmt == "md" else []
+    if fmt == "json":
+        click.echo(output.dumps(result))
+    elif fmt == "md":
+        click.echo(diffmd.render_md(result, problems), nl=False)
+    else:
+        click.echo(diffmd.render_text(result), nl=False)
+
+
+COMMANDS = [log, blame, diff]

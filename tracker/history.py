@@ -1,0 +1,288 @@
+"""The tracker's memory, read from git objects: field-level log and blame, the state at
+any revision or date, and the semantic diff between two states.
+
+Nothing here touches the work tree or the index: one `git log` walk, one `ls-tree` or
+`diff`, and blobs read through one persistent `cat-file --batch` process, each blob
+parsed once (by sha) however often it is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from . import frontmatter, ids
+from .api import Listing, Problem, Tracker
+from .errors import InvalidItem, ItemNotFound, NotARepository, UsageError
+from .gitrepo import NULL_SHA, Reader
+from .schema import Kind
+from .workspace import Item
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?\Z")
+_MISSING = object()
+
+
+@dataclass
+class Version:
+    """One version of an item file: its fields and body, or why it could not be read."""
+
+    fields: dict[str, Any]
+    body: str
+    item: Item | None = None
+
+
+EMPTY = Version({}, "")
+
+
+class History:
+    """History queries over one tracker; close it (or use `with`) when done."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        if tracker.ws.top is None:
+            raise NotARepository("this tracker is not in a git repository: no history")
+        self.t = tracker
+        self.top = tracker.ws.top
+        self.reader = Reader(self.top)
+        self._versions: dict[tuple[str, str], Version] = {}
+        self.folders = {self._rel_folder(kind): kind for kind in tracker.kinds.values()}
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reader.close()
+
+    def _rel_folder(self, kind: Kind) -> str:
+        return (self.t.ws.folder(kind)).relative_to(self.top).as_posix()
+
+    def locate(self, path: str) -> tuple[Kind, str] | None:
+        """The kind and id of a repository path, if it is an item file."""
+        pure = PurePosixPath(path)
+        kind = self.folders.get(pure.parent.as_posix())
+        if kind is None or pure.suffix != ".md" or pure.name.startswith("."):
+            return None
+        return kind, pure.stem
+
+    # ------------------------------------------------------------ revisions
+
+    def at(self, spec: str) -> str:
+        """A commit sha for a revision, a date (`2012-04-21`) or a full ISO time."""
+        if _DATE.match(spec):
+            return self.reader.commit_before(f"{spec} 23:59:59")
+        if _DATETIME.match(spec):
+            return self.reader.commit_before(spec)
+        return self.reader.resolve(spec)
+
+    # ------------------------------------------------------------ versions
+
+    def version(self, sha: str, path: str) -> Version:
+        """The parsed blob (cached by sha and path); unreadable versions keep their text."""
+        key = (sha, path)
+        if key not in self._versions:
+            self._versions[key] = self._parse(self.reader.blob(sha), path)
+        return self._versions[key]
+
+    def _parse(self, data: bytes, path: str) -> Version:
+        text = data.decode("utf-8", errors="replace")
+        located = self.locate(path)
+        try:
+            fields, doc = frontmatter.parse(path, text)
+        except InvalidItem:
+            return Version({}, text)
+        item = None
+        if located:
+            kind, item_id = located
+            item = Item(kind, item_id, self.top / path, path, fields, doc)
+        return Version(fields, doc.body, item)
+
+    def _work_version(self, path: str) -> Version:
+        full = self.top / path
+        try:
+            return self._parse(full.read_bytes(), path)
+        except FileNotFoundError:
+            return EMPTY
+
+    # ------------------------------------------------------------ log and blame
+
+    def item_paths(self, ref: str) -> list[str]:
+        """The path(s) an id has or had: the current file, or the id's file in each kind."""
+        try:
+            file = self.t.resolve(ref)
+            return [self.t.ws.display(file.path)]
+        except ItemNotFound:
+            if ids.problem(ref) is None:
+                return [f"{folder}/{ref}.md" for folder in self.folders]
+            raise
+
+    def log(self, ref: str | None = None, since: str | None = None,
+            until: str | None = None) -> list[dict[str, Any]]:
+        """Field-level history, newest first: of one item, or of the whole tracker."""
+        paths = self.item_paths(ref) if ref else list(self.folders)
+        entries = []
+        for commit in self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True)):
+            changed = [self._change(path, old, new, status)
+                       for path, old, new, status in commit.pop("files")
+                       if self.locate(path)]
+            if not changed:
+                continue
+            if ref:
+                entry = {**commit, **{k: v for k, v in changed[0].items()
+                                      if k not in ("id", "kind", "path")}}
+            else:
+                entry = {**commit, "items": changed}
+            entries.append(entry)
+        if ref and not entries:
+            raise ItemNotFound(f"no history for '{ref}'")
+        return entries
+
+    def _change(self, path: str, old_sha: str, new_sha: str, status: str) -> dict[str, Any]:
+        kind, item_id = self.locate(path) or (None, "")
+        old = EMPTY if old_sha == NULL_SHA else self.version(old_sha, path)
+        new = EMPTY if status == "D" or new_sha == NULL_SHA else self.version(new_sha, path)
+        return {"id": item_id, "kind": kind.name if kind else None, "path": path,
+                "created": old_sha == NULL_SHA, "deleted": status == "D",
+                "body_changed": old.body != new.body, "changes": field_changes(old, new)}
+
+    def blame(self, ref: str) -> dict[str, dict[str, Any]]:
+        """For each current field, the commit, author and date that set its value."""
+        item = self.t.get(ref)
+        entries = self.log(item.id)
+        result: dict[str, dict[str, Any]] = {}
+        for name, value in item.fields.items():
+            origin = next((e for e in entries if name in e["changes"]), None)
+            if origin is None or origin["changes"][name]["new"] != value:
+                result[name] = {"commit": None, "author": "Not committed yet", "date": None}
+            else:
+                result[name] = {k: origin[k] for k in ("commit", "author", "date")}
+        return result
+
+    # ------------------------------------------------------------ state at a revision
+
+    def items_at(self, rev: str, kinds: list[str] | None = None) -> Listing:
+        """Every item as it was at a commit, read from git objects."""
+        wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
+        folders = [f for f in self.folders if wanted is None or f in wanted]
+        items, problems = [], []
+        for path, sha in sorted(self.reader.tree(rev, folders).items()):
+            if not self.locate(path):
+                continue
+            version = self.version(sha, path)
+            if version.item is not None:
+                items.append(version.item)
+            else:
+                problems.append(self._problem_of(path, sha))
+        return Listing(items, problems)
+
+    def _problem_of(self, path: str, sha: str) -> Problem:
+        text = self.reader.blob(sha).decode("utf-8", errors="replace")
+        try:
+            frontmatter.parse(path, text)
+        except InvalidItem as e:
+            return Problem.of(e)
+        return Problem(path, 1, None, "cannot read this version")
+
+    def get_at(self, ref: str, rev: str) -> Item:
+        listing = self.items_at(rev)
+        by_id = {item.id: item for item in listing.items}
+        try:
+            return by_id[ids.resolve(ref, by_id)]
+        except ItemNotFound:
+            raise ItemNotFound(f"no item '{ref}' at that revision") from None
+
+    # ------------------------------------------------------------ semantic diff
+
+    def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> dict[str, Any]:
+        """What changed in the items from A to B (B None: the work tree)."""
+        sha_a, sha_b = self._diff_range(rev_a, rev_b)
+        folders = list(self.folders)
+        changes = self.reader.diff(sha_a, sha_b, folders)
+        if sha_b is None:
+            changes += [(p, NULL_SHA, NULL_SHA, "A") for p in self.reader.untracked(folders)]
+        result: dict[str, Any] = {"added": [], "removed": [], "changed": []}
+        self.pairs: list[tuple[Version, Version]] = []
+        for path, old_sha, new_sha, status in sorted(changes):
+            located = self.locate(path)
+            if not located:
+                continue
+            old = EMPTY if status == "A" else self.version(old_sha, path)
+            if status == "D":
+                new = EMPTY
+            elif sha_b is None:
+                new = self._work_version(path)
+            else:
+                new = self.version(new_sha, path)
+            self.pairs.append((old, new))
+            kind, item_id = located
+            title = (new.fields or old.fields).get("title")
+            entry: dict[str, Any] = {"id": item_id, "kind": kind.name, "title": title}
+            if status == "A":
+                result["added"].append(entry)
+            elif status == "D":
+                result["removed"].append(entry)
+            else:
+                entry.update(fields=field_changes(old, new), body_changed=old.body != new.body)
+                result["changed"].append(entry)
+        return result
+
+    def _diff_range(self, rev_a: str | None, rev_b: str | None) -> tuple[str, str | None]:
+        if rev_a and "..." in rev_a:
+            if rev_b:
+                raise UsageError("give either A...B or two revisions, not both")
+            left, _, right = rev_a.partition("...")
+            sha_right = self.reader.resolve(right or "HEAD")
+            return self.reader.merge_base(self.reader.resolve(left or "HEAD"), sha_right), \
+                sha_right
+        if rev_a and ".." in rev_a:
+            if rev_b:
+                raise UsageError("give either A..B or two revisions, not both")
+            left, _, right = rev_a.partition("..")
+            return self.reader.resolve(left or "HEAD"), self.reader.resolve(right or "HEAD")
+        if not self.reader.has_head() and not rev_a:
+            raise UsageError("the repository has no commits yet: nothing to compare with")
+        sha_a = self.reader.resolve(rev_a or "HEAD")
+        return sha_a, self.reader.resolve(rev_b) if rev_b else None
+
+    def introduced_problems(self) -> list[Problem]:
+        """Problems in the new versions of the last diff that the old versions did not have."""
+        found: list[Problem] = []
+        for old, new in self.pairs:
+            if new.item is None:
+                continue
+            before = {(p.field, p.message) for p in self.t.item_problems(old.item)} \
+                if old.item else set()
+            found.extend(p for p in self.t.item_problems(new.item)
+                         if (p.field, p.message) not in before)
+        return found
+
+    def changed_paths(self, rev: str) -> list[str]:
+        """Item files changed since a revision, in the work tree included (for check)."""
+        sha = self.reader.resolve(rev)
+        folders = list(self.folders)
+        paths = [p for p, _, _, status in self.reader.diff(sha, None, folders) if status != "D"]
+        paths += self.reader.untracked(folders)
+        return [str(self.top / p) for p in sorted(set(paths)) if self.locate(p)]
+
+
+def field_changes(old: Version, new: Version) -> dict[str, dict[str, Any]]:
+    """{field: {"old", "new"}} for every front-matter key whose value differs."""
+    changes = {}
+    for key in list(new.fields) + [k for k in old.fields if k not in new.fields]:
+        before, after = old.fields.get(key, _MISSING), new.fields.get(key, _MISSING)
+        if before != after:
+            changes[key] = {"old": None if before is _MISSING else before,
+                            "new": None if after is _MISSING else after}
+    return changes
+
+
+def _when(value: str | None, end_of_day: bool = False) -> str | None:
+    """A --since/--until date for git, refusing anything that is not a date or time."""
+    if value is None:
+        return None
+    if _DATE.match(value):
+        return f"{value} {'23:59:59' if end_of_day else '00:00:00'}"
+    if _DATETIME.match(value):
+        return value
+    raise UsageError(f"invalid date '{value}': use 2026-04-21 or 2026-04-21T18:30:00+02:00")
