@@ -46,9 +46,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import items, project  # noqa: PLC0415
+    from . import history, items, project  # noqa: PLC0415
 
-    for module in (items, project):
+    for module in (items, project, history):
         for command in module.COMMANDS:
             cli.add_command(command)
 
