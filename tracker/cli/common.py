@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from ..api import Tracker
+if TYPE_CHECKING:
+    from ..api import Tracker
 
 F = Callable[..., Any]
 
@@ -26,6 +27,8 @@ def tracker(ctx: click.Context) -> Tracker:
     """The tracker for this invocation (found from -C DIR or the current folder)."""
     obj = ctx.find_root().obj or {}
     if "tracker" not in obj:
+        from ..api import Tracker  # noqa: PLC0415 - keeps `tracker --version` fast
+
         obj["tracker"] = Tracker(obj.get("dir"))
         ctx.find_root().obj = obj
     return obj["tracker"]

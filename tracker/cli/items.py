@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from ..api import Tracker, parse_assignments
 from ..errors import TrackerError, UsageError
-from ..query import grep as make_grep, parse_sort, sort_by
-from ..workspace import Item
 from . import output
 from .common import format_option, no_commit_option, tracker, warn
 from .history import open_history
+
+if TYPE_CHECKING:
+    from ..api import Tracker
+    from ..workspace import Item
+
+
+def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
+    from ..api import parse_assignments as parse  # noqa: PLC0415
+
+    return parse(pairs)
 
 
 @click.command()
@@ -109,6 +116,8 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
 
 def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
             sort: str | None) -> list[Item]:
+    from ..query import grep as make_grep, parse_sort, sort_by  # noqa: PLC0415
+
     if text:
         match = make_grep(text)
         items = [i for i in items if match(i.title, i.body)]

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from .. import project as project_mod
-from ..api import Problem
+from typing import TYPE_CHECKING
+
 from . import output
 from .common import format_option, tracker, warn
+
+if TYPE_CHECKING:
+    from ..api import Problem
 
 
 @click.command()
@@ -21,6 +24,8 @@ from .common import format_option, tracker, warn
 @click.pass_context
 def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> None:
     """Set up a tracker in FOLDER (default: here); safe to run again, e.g. in a fresh clone."""
+    from .. import project as project_mod  # noqa: PLC0415
+
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
     result = project_mod.init(base / folder if folder else base, template)
     created = [str(p.relative_to(result.root)) for p in result.created]
