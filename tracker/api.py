@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import frontmatter, gitrepo, ids, schema
+from .clock import now
 from .errors import InvalidItem, InvalidValue, ItemNotFound, TrackerError, UsageError, \
     WorkflowError
 from .schema import Kind
@@ -45,14 +46,6 @@ class Listing:
 
     items: list[Item]
     problems: list[Problem]
-
-
-def now() -> datetime:
-    """The current time (TRACKER_NOW overrides it, for reproducible demos and tests)."""
-    fixed = os.environ.get("TRACKER_NOW")
-    if fixed:
-        return datetime.fromisoformat(fixed)
-    return datetime.now().astimezone().replace(microsecond=0)
 
 
 class Tracker:

@@ -1,18 +1,21 @@
-"""The one expression language: Jinja expressions in a sandbox, for `--where` filters
-and computed fields. The only module that imports Jinja; reports build their
-environment through `environment()`.
+"""The one expression language: Jinja in a sandbox, for `--where` filters, computed
+fields and report templates. The only module that imports Jinja.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from pathlib import Path
 from typing import Any, Callable
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
+                    TemplateError, TemplateNotFound, TemplateSyntaxError, meta)
 from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from markupsafe import Markup
 
-from .errors import UsageError
+from . import clock
+from .errors import TrackerError, UsageError
 
 _ENV: ImmutableSandboxedEnvironment | None = None
 _EVAL_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError,
@@ -24,13 +27,13 @@ def environment() -> ImmutableSandboxedEnvironment:
     global _ENV
     if _ENV is None:
         _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        _ENV.globals.update(helpers())
+    _ENV.globals.update(helpers())  # refreshed: `today` must follow the clock
     return _ENV
 
 
 def helpers() -> dict[str, Any]:
     """Names every expression can use besides the item's fields."""
-    return {"today": date.today(), "now": datetime.now().astimezone(),
+    return {"today": clock.today(), "now": clock.now(),
             "date": _to_date, "min": min, "max": max, "abs": abs, "round": round}
 
 
@@ -71,3 +74,62 @@ def evaluator(source: str, what: str) -> Callable[[dict[str, Any]], bool]:
     """A predicate over an item's context; an error on one item means 'no match'."""
     expression = Expression(source, what)
     return lambda context: bool(expression.evaluate(context, default=False))
+
+
+# ---------------------------------------------------------------- report templates
+
+
+def report_environment(project_dir: Path | None, builtin_dir: Path,
+                       filters: dict[str, Callable[..., Any]]) -> SandboxedEnvironment:
+    """The sandbox for report templates: the project's own first, then the built-ins.
+
+    `builtin/NAME` always names the built-in template, so a project template can
+    extend or include the one it replaces. HTML templates are autoescaped; an unknown
+    name is an error, never an empty string.
+    """
+    builtin = FileSystemLoader(str(builtin_dir))
+    loaders: list[Any] = [PrefixLoader({"builtin": builtin})]
+    if project_dir is not None and project_dir.is_dir():
+        loaders.append(FileSystemLoader(str(project_dir)))
+    loaders.append(builtin)
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                               autoescape=_is_html, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+    env.filters.update(filters)
+    env.globals.update(helpers())
+    return env
+
+
+def _is_html(name: str | None) -> bool:
+    return bool(name) and str(name).removesuffix(".j2").endswith((".html", ".htm", ".svg"))
+
+
+def render(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    """Render a template; any error becomes one line naming the template and line."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound as e:
+        raise TrackerError(f"template not found: {e.name}") from None
+    except TemplateSyntaxError as e:
+        raise TrackerError(f"{e.name or name}:{e.lineno}: {e.message}") from None
+    except (TemplateError, *_EVAL_ERRORS) as e:
+        where = _template_line(e, env) or name
+        message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise TrackerError(f"{where}: {message}") from None
+
+
+def _template_line(error: BaseException, env: SandboxedEnvironment) -> str | None:
+    """`name:line` of the innermost template frame in the error's traceback."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html", ".md", ".htm", ".svg")) or filename == "<template>":
+            found = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def mark_safe(text: str) -> Markup:
+    """Text our own code built and escaped (SVG charts, rendered Markdown)."""
+    return Markup(text)

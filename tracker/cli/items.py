@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
@@ -160,7 +161,7 @@ def _format_list(t: Tracker, items: list[Item], columns: list[str] | None, fmt: 
         columns = ["id", *columns]
     if fmt == "csv":
         return output.csv_text(columns, records)
-    return output.table(columns, records, fit=click.get_text_stream("stdout").isatty())
+    return output.table(columns, records, fit=sys.stdout.isatty())
 
 
 def _default_columns(t: Tracker, items: list[Item], several: bool) -> list[str]:

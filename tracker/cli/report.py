@@ -1,0 +1,75 @@
+"""The report command: Markdown and HTML reports, and the static site."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from ..errors import UsageError
+from . import output
+from .common import format_option, tracker
+
+
+def progress_bar(items: list[Any], label: str) -> Iterable[Any]:
+    """A progress bar on a terminal's stderr; nothing at all when stderr is not a terminal."""
+    stream = sys.stderr
+    if not stream.isatty() or len(items) < 50:
+        return items
+    return _bar(items, label, stream)
+
+
+def _bar(items: list[Any], label: str, stream: Any) -> Iterable[Any]:
+    with click.progressbar(items, label=label, file=stream) as bar:
+        yield from bar
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--list", "show_list", is_flag=True, help="List the reports available here.")
+@click.option("--out", type=click.Path(), help="Write to this file (the site: this folder).")
+@click.option("--where", metavar="EXPR", help="Only the items for which EXPR is true.")
+@format_option("md", "html", "text", "json", default="md")
+@click.pass_context
+def report(ctx: click.Context, name: str | None, show_list: bool, out: str | None,
+           where: str | None, fmt: str) -> None:
+    """Render the report NAME (to stdout, or to --out); `report site --out DIR` builds the site."""
+    from .. import render  # noqa: PLC0415 - Jinja only for reports
+
+    t = tracker(ctx)
+    if show_list or not name:
+        _print_list(render.list_reports(t), fmt)
+        return
+    fmt_given = ctx.get_parameter_source("fmt") != click.core.ParameterSource.DEFAULT
+    if name == "site":
+        if not out:
+            raise UsageError("the site needs a folder: tracker report site --out DIR")
+        from ..site import build_site  # noqa: PLC0415
+
+        index = build_site(t, Path(out), where=where, progress=progress_bar)
+        click.echo(str(index.resolve()))
+        return
+    if fmt in ("text", "json"):
+        raise UsageError("a report renders as --format md or html")
+    text = render.render_report(t, name, fmt if fmt_given else None, where=where)
+    if out:
+        render.write_output(Path(out), text)
+        click.echo(str(Path(out).resolve()))
+    else:
+        click.echo(text, nl=False)
+
+
+def _print_list(reports: list[Any], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(output.dumps([{"name": r.name, "formats": sorted(r.formats),
+                                  "description": r.description, "source": r.source}
+                                 for r in reports]))
+        return
+    rows = [{"name": r.name, "formats": ",".join(sorted(r.formats)),
+             "description": r.description} for r in reports]
+    click.echo(output.table(["name", "formats", "description"], rows), nl=False)
+
+
+COMMANDS = [report]
