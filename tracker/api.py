@@ -12,8 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import frontmatter, gitrepo, ids, schema
+from . import frontmatter, gitrepo, ids, privacy, schema
 from .clock import now
+from .derive import Derived
 from .errors import InvalidItem, InvalidValue, ItemNotFound, TrackerError, UsageError, \
     WorkflowError
 from .schema import Kind
@@ -53,7 +54,7 @@ class Tracker:
 
     def __init__(self, start: Path | str | None = None) -> None:
         self.ws = Workspace.find(Path(start or os.getcwd()))
-        self._computed: dict[str, Any] = {}
+        self._derived: Derived | None = None
 
     @property
     def root(self) -> Path:
@@ -97,30 +98,20 @@ class Tracker:
                 problems.append(Problem.of(e))
         return Listing(items, problems)
 
+    @property
+    def derived(self) -> Derived:
+        """Rollups, computed fields and rules, cached for this Tracker's lifetime."""
+        if self._derived is None:
+            self._derived = Derived(self)
+        return self._derived
+
     def computed(self, item: Item) -> dict[str, Any]:
-        """The kind's computed fields for this item (None where they cannot be computed)."""
-        if not item.kind.computed:
-            return {}
-        from . import sandbox  # noqa: PLC0415 - Jinja only when needed
+        """The kind's rollups and computed fields for this item (None where undefined)."""
+        return self.derived.values(item)
 
-        expressions = self._computed.get(item.kind.name)
-        if expressions is None:
-            expressions = sandbox.compile_all(item.kind.computed, f"{item.kind.name}: computed")
-            self._computed[item.kind.name] = expressions
-        context = self.context(item, with_computed=False)
-        values: dict[str, Any] = {}
-        for name, expression in expressions.items():
-            values[name] = context[name] = expression.evaluate(context)
-        return values
-
-    def context(self, item: Item, with_computed: bool = True) -> dict[str, Any]:
-        """The names an expression sees for this item: every schema field, then the rest."""
-        context: dict[str, Any] = dict.fromkeys(item.kind.fields)
-        context.update(item.fields)
-        context.update(id=item.id, kind=item.kind.name, path=item.rel)
-        if with_computed:
-            context.update(self.computed(item))
-        return context
+    def context(self, item: Item) -> dict[str, Any]:
+        """The names an expression sees for this item: fields, derived values, helpers."""
+        return self.derived.context(item)
 
     def record(self, item: Item, body: bool = True) -> dict[str, Any]:
         """The item as one JSON-ready mapping: id, kind, path, fields, computed, body."""
@@ -143,6 +134,7 @@ class Tracker:
         text = frontmatter.render(fields, body, quoted=_quoted(kind))
         with self.ws.lock():
             item_id, path = self._new_path(kind, fields)
+            self._refuse_problems(None, self._candidate(kind, item_id, path, text))
             try:
                 write_atomic(path, text, create=True)
             except FileExistsError:
@@ -206,6 +198,7 @@ class Tracker:
         if not _changes(item.fields, updates, removals):
             return item
         doc = frontmatter.edit(item.rel, item.doc, updates, removals, kind.order, _quoted(kind))
+        self._refuse_problems(item, self._candidate(kind, item.id, item.path, doc.text))
         summary = ", ".join([f"{k}={_short(v)}" for k, v in updates.items()]
                             + [f"-{k}" for k in removals])
         return self._rewrite(item, doc.text, commit, message or f"set {item.id}: {summary}")
@@ -246,6 +239,19 @@ class Tracker:
             return [Problem.of(e)]
         candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
         return self.item_problems(candidate)
+
+    def _candidate(self, kind: Kind, item_id: str, path: Path, text: str) -> Item:
+        fields, doc = frontmatter.parse(self.ws.display(path), text)
+        return Item(kind, item_id, path, self.ws.display(path), fields, doc)
+
+    def _refuse_problems(self, old: Item | None, new: Item) -> None:
+        """Refuse a write that would add a problem `check` reports (a broken rule, …)."""
+        before = {(p.field, p.message) for p in self.item_problems(old)} if old else set()
+        added = [p for p in self.item_problems(new) if (p.field, p.message) not in before]
+        if added:
+            first = added[0]
+            raise InvalidItem(first.path, first.line, first.field,
+                              f"{first.message} (nothing was written)")
 
     def _rewrite(self, item: Item, text: str, commit: bool, message: str) -> Item:
         with self.ws.lock():
@@ -316,11 +322,16 @@ class Tracker:
         for name, spec in kind.fields.items():
             problem = schema.check_value(spec, item.fields.get(name))
             if problem:
-                add(name, problem)
+                add(name, _quote_hint(item, name, problem))
         if kind.strict:
             for name in item.fields:
                 if name not in kind.fields:
                     add(name, f"unknown field in strict kind '{kind.name}'")
+        if not found:  # rules assume well-typed fields
+            for field, message in self.derived.rule_problems(item):
+                add(field, message)
+        for line, field, message in privacy.scan(item.doc, self.ws.config):
+            add(field, message, line)
         return found
 
     def _duplicate_problems(self, all_ids: list[tuple[Kind, str]]) -> list[Problem]:
@@ -368,6 +379,18 @@ class Tracker:
                 found.append(Problem(rel, line, None, "unresolved merge conflict: edit the "
                                      "file or use 'tracker set'"))
         return found
+
+
+def _quote_hint(item: Item, name: str, problem: str) -> str:
+    """For a code YAML read as a number (01001 -> 513), say how it was written."""
+    if not problem.startswith("expected text, found the number"):
+        return problem
+    line = frontmatter.key_line(item.doc, name)
+    raw = item.doc.lines[line - 2].split(":", 1)[1].split("#")[0].strip() if line else ""
+    if raw:
+        return (f"expected text, but YAML reads {raw} as the number {item.fields.get(name)}: "
+                f"write it in quotes, {name}: \"{raw}\"")
+    return problem
 
 
 def _check(spec: schema.Field, value: Any) -> None:

@@ -4,7 +4,7 @@ fields and report templates. The only module that imports Jinja.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,11 +34,42 @@ def environment() -> ImmutableSandboxedEnvironment:
 def helpers() -> dict[str, Any]:
     """Names every expression can use besides the item's fields."""
     return {"today": clock.today(), "now": clock.now(),
-            "date": _to_date, "min": min, "max": max, "abs": abs, "round": round}
+            "date": _to_date, "min": min, "max": max, "abs": abs, "round": round,
+            "within": within}
 
 
 def _to_date(text: str) -> date:
     return date.fromisoformat(str(text))
+
+
+def within(value: Any, periods: Any) -> bool:
+    """True if a date or time falls in one of the periods ({start, end} mappings).
+
+    A bare date is within a period when it is one of the period's days.
+    """
+    if value is None or not periods:
+        return False
+    for period in periods:
+        start, end = period.get("start"), period.get("end")
+        if start is None or end is None:
+            continue
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.astimezone()
+            if _aware(start) <= moment <= _aware(end):
+                return True
+        elif isinstance(value, date) and _day(start) <= value <= _day(end):
+            return True
+    return False
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.astimezone()
+    return datetime.combine(value, datetime.min.time()).astimezone()
+
+
+def _day(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 class Expression:

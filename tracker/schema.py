@@ -76,6 +76,31 @@ class IdScheme:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A value gathered from items of another kind: a count or a sum.
+
+    `via` names the field of those items that holds this item's id; `where` is an
+    expression over each of them, where `parent` is this item. `sum` is a field name
+    or an expression (`fields[parent.metric]`).
+    """
+
+    source: str
+    via: str | None = None
+    sum: str | None = None
+    count: bool = False
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check over one item: `rule` must be true, or `check` reports `message`."""
+
+    rule: str
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     folder: str
@@ -86,6 +111,8 @@ class Kind:
     computed: dict[str, str] = field(default_factory=dict)
     columns: tuple[str, ...] = ("status", "title")
     label: str | None = None
+    rollups: dict[str, Rollup] = field(default_factory=dict)
+    checks: tuple[Rule, ...] = ()
 
     @property
     def order(self) -> list[str]:
@@ -112,7 +139,34 @@ class Kind:
             computed={str(k): str(v) for k, v in (data.get("computed") or {}).items()},
             columns=tuple(data.get("columns") or ("status", "title")),
             label=data.get("label"),
+            rollups=_rollups(data.get("rollups") or {}, source),
+            checks=_rules(data.get("checks") or [], source),
         )
+
+
+def _rollups(raw: Any, source: str) -> dict[str, Rollup]:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'rollups' must map names to their settings")
+    rollups = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or not spec.get("from") or not (
+                spec.get("sum") or spec.get("count")):
+            raise SchemaError(f"{source}: rollup '{name}' needs 'from' and 'sum' or 'count'")
+        rollups[str(name)] = Rollup(source=str(spec["from"]), via=spec.get("via"),
+                                    sum=spec.get("sum"), count=bool(spec.get("count")),
+                                    where=spec.get("where"))
+    return rollups
+
+
+def _rules(raw: Any, source: str) -> tuple[Rule, ...]:
+    if not isinstance(raw, list):
+        raise SchemaError(f"{source}: 'checks' must be a list of rules")
+    rules = []
+    for spec in raw:
+        if not isinstance(spec, dict) or not spec.get("rule") or not spec.get("message"):
+            raise SchemaError(f"{source}: each check needs a 'rule' and a 'message'")
+        rules.append(Rule(str(spec["rule"]), str(spec["message"]), spec.get("field")))
+    return tuple(rules)
 
 
 def _fields(raw: Any, source: str, workflow: Workflow | None) -> dict[str, Field]:

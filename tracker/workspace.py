@@ -178,10 +178,11 @@ class Workspace:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = True) -> None:
     """Write a file so that it is always either its old or its new version.
 
-    With `create`, refuse to replace a file that exists (FileExistsError).
+    With `create`, refuse to replace a file that exists (FileExistsError). Bulk
+    writers pass `sync=False` and call `os.sync()` once when they are done.
     """
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,8 +191,9 @@ def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         if create:
             os.link(tmp, path)
