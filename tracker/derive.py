@@ -69,17 +69,22 @@ class Derived:
     # ------------------------------------------------------------ rollups
 
     def rollup(self, kind: Kind, name: str, spec: Rollup, parent: dict[str, Any]) -> Any:
-        if spec.via and not spec.where:
+        where = self.expression(spec.where, "rollup where") if spec.where else None
+        if spec.via and (where is None or "parent" not in where.names):
             table = self._tables.get((kind.name, name))
             if table is None:
-                table = self._tables[(kind.name, name)] = self._via_table(spec)
+                table = self._tables[(kind.name, name)] = self._via_table(spec, where)
             return table.get(parent["id"], 0)
         return self._aggregate(spec, parent, self._children(spec.source))
 
-    def _via_table(self, spec: Rollup) -> dict[str, Any]:
+    def _via_table(self, spec: Rollup, where: Any) -> dict[str, Any]:
+        """One pass over the source items, totals keyed by the parent id they name."""
         table: dict[str, Any] = {}
         value = self._value_of(spec)
-        for child in self._children(spec.source):
+        children = self._children(spec.source)
+        if where is not None:
+            children = [c for c in children if where.evaluate(c, default=False)]
+        for child in children:
             link = child.get(spec.via or "")
             for target in link if isinstance(link, list) else [link]:
                 if isinstance(target, str):

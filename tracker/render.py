@@ -7,6 +7,8 @@ of a template may be `{# description: … #}`, shown by `tracker report --list`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +24,25 @@ from .errors import TrackerError, UsageError
 from .resources import templates_dir
 from .workspace import CONFIG_DIR, Item, write_atomic
 
+# Sorts a table.sortable when its header is clicked. The page's Content-Security-Policy
+# allows this script alone (by hash): nothing injected into a page can run.
+SORT_SCRIPT = (
+    "document.querySelectorAll('table.sortable th').forEach(function(th,i){"
+    "th.addEventListener('click',function(){var b=th.closest('table').tBodies[0];"
+    "var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';"
+    "Array.from(b.rows).sort(function(x,y){var p=x.cells[i].textContent,"
+    "q=y.cells[i].textContent,m=parseFloat(p),n=parseFloat(q);"
+    "var c=(!isNaN(m)&&!isNaN(n))?m-n:p.localeCompare(q);return asc?c:-c;})"
+    ".forEach(function(r){b.appendChild(r);});});});")
+
+
+def script_context() -> dict[str, Any]:
+    digest = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode()
+    return {"sort_script": sandbox.mark_safe(SORT_SCRIPT), "sort_script_hash": digest}
+
+
 _DESCRIPTION = re.compile(r"\{#-?\s*description:\s*(.*?)\s*-?#\}")
+_REQUIRES = re.compile(r"\{#-?\s*requires:\s*(.*?)\s*-?#\}")
 _SUFFIXES = {"md": (".md", ".md.j2"), "html": (".html", ".html.j2")}
 SITE_DESCRIPTION = "Static HTML site: boards, tables, item pages and charts (needs --out)"
 
@@ -54,11 +74,27 @@ def list_reports(t: Tracker) -> list[Report]:
                 if not suffix or not path.is_file():
                     continue
                 name = path.name[: -len(suffix)]
+                if name.startswith("_") or not _fits(path, t):
+                    continue  # a partial, or a report for kinds this tracker lacks
                 report = found.get(name) or Report(name, {}, _describe(path), source)
                 report.formats.setdefault(fmt, path.name)
                 found[name] = report
     found.setdefault("site", Report("site", {"html": "site"}, SITE_DESCRIPTION, "built-in"))
     return sorted(found.values(), key=lambda r: r.name)
+
+
+def _fits(path: Path, t: Tracker) -> bool:
+    """A template may start with `{# requires: bureau, session #}`: kinds it needs."""
+    match = _REQUIRES.search(_head(path))
+    needed = [k.strip() for k in match.group(1).split(",")] if match else []
+    return all(k in t.kinds for k in needed if k)
+
+
+def _head(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[:500]
+    except OSError:
+        return ""
 
 
 def _describe(path: Path) -> str:
@@ -142,6 +178,23 @@ class HistoryHelper:
                               and (not kind or k.startswith(kind + "/")))
         return [days[d] for d in sorted(days)]
 
+    def sum_per_day(self, kind: str, field: str) -> list[dict[str, Any]]:
+        """A field summed over a kind's items, day by day as commits changed it (burn-up)."""
+        values: dict[str, float] = {}
+        days: dict[date, dict[str, Any]] = {}
+        for entry in self.entries():
+            day = datetime.fromisoformat(entry["date"]).date()
+            for change in entry["items"]:
+                if change["kind"] != kind:
+                    continue
+                if change["deleted"]:
+                    values.pop(change["id"], None)
+                elif field in change["changes"]:
+                    new = change["changes"][field]["new"]
+                    values[change["id"]] = new if isinstance(new, (int, float)) else 0
+            days[day] = {"date": day, "total": sum(values.values())}
+        return [days[d] for d in sorted(days)]
+
     def _done_statuses(self) -> dict[str, tuple[str, ...]]:
         return {name: done_statuses(kind) for name, kind in self._t.kinds.items()}
 
@@ -164,7 +217,12 @@ def build_context(t: Tracker, where: str | None = None,
         expression = sandbox.Expression(where, "--where")
         chosen = [i for i in chosen if expression.evaluate(t.context(i), default=False)]
     records = [_full_record(t, i) for i in chosen]
-    return {
+    extra: dict[str, Any] = {}
+    if "bureau" in t.kinds:
+        from .campaign.reports import CampaignHelper  # noqa: PLC0415
+
+        extra["campaign"] = CampaignHelper(records, dict(t.ws.config))
+    return {**extra,
         "items": records,
         "kinds": {name: _kind_info(kind) for name, kind in t.kinds.items()},
         "config": dict(t.ws.config),
@@ -196,6 +254,7 @@ def _kind_info(kind: Any) -> dict[str, Any]:
 
 def filters() -> dict[str, Callable[..., Any]]:
     return {"markdown": render_markdown, "md": md_escape, "count_by": count_by,
+            "num": format_number,
             "percent": percent, "bar_chart": _bar_chart, "burnup_chart": _burnup_chart,
             "fmt": format_value, "days_ago": days_ago}
 
@@ -222,7 +281,15 @@ def count_by(items: Iterable[dict[str, Any]], field: str) -> list[tuple[str, int
 def percent(value: Any, digits: int = 1) -> str:
     if value is None:
         return "–"
-    return f"{float(value) * 100:.{digits}f} %"
+    return f"{float(value) * 100:.{digits}f}\u00a0%".replace(".", ",")
+
+
+def format_number(value: Any, digits: int = 0) -> str:
+    """French number format: a thin space between thousands, a decimal comma."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "–" if value is None else str(value)
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 def format_value(value: Any) -> str:
@@ -243,14 +310,24 @@ def days_ago(days: int) -> date:
     return now().date() - timedelta(days=int(days))
 
 
-def _bar_chart(pairs: Iterable[Any], title: str = "") -> Any:
-    data = [(str(label), float(value)) for label, value in pairs]
+def _bar_chart(rows: Iterable[Any], title: str = "", label: str | None = None,
+               value: str | None = None) -> Any:
+    """Bars from (label, value) pairs, or from mappings with `label` and `value` keys."""
+    if label and value:
+        rows = [(r.get(label), r.get(value) or 0) for r in rows]
+    data = [(str(name), float(amount)) for name, amount in rows]
     return sandbox.mark_safe(charts.bar_chart(data, title))
 
 
-def _burnup_chart(rows: list[dict[str, Any]], title: str = "Burn-up") -> Any:
+def _burnup_chart(rows: list[dict[str, Any]], title: str = "Burn-up",
+                  labels: tuple[str, str] = ("scope", "done"), target: Any = None) -> Any:
+    """Scope and done per day; rows without `done` draw one line (and the target, if any)."""
     days = [r["date"] for r in rows]
-    series = {"scope": [r["total"] for r in rows], "done": [r["done"] for r in rows]}
+    series = {labels[0]: [r["total"] for r in rows]}
+    if rows and "done" in rows[0]:
+        series[labels[1]] = [r["done"] for r in rows]
+    if target:
+        series[labels[1] if len(series) == 1 else "objectif"] = [float(target)] * len(rows)
     return sandbox.mark_safe(charts.line_chart(days, series, title))
 
 
@@ -275,6 +352,8 @@ def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | No
         raise UsageError(f"report '{name}' has no {fmt} version; it has: "
                          + ", ".join(report.formats))
     context = build_context(t, where)
+    if fmt == "html":
+        context.update(script_context(), root="")
     context.update(extra or {})
     return sandbox.render(environment(t), report.formats[fmt], context)
 

@@ -8,8 +8,8 @@ which a project can override in `.tracker/templates/site/`.
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -18,26 +18,12 @@ from urllib.parse import quote
 
 from . import ids, sandbox
 from .api import Tracker
-from .render import HistoryHelper, build_context, builtin_reports_dir, environment
+from .render import HistoryHelper, build_context, builtin_reports_dir, environment, \
+    script_context
 
 T = TypeVar("T")
 Progress = Callable[[list[T], str], Iterable[T]]
 BOARD_LIMIT = 60
-# Sorts a table.sortable when its header is clicked. The page's Content-Security-Policy
-# allows this script alone (by hash): nothing injected into a page can run.
-SORT_SCRIPT = (
-    "document.querySelectorAll('table.sortable th').forEach(function(th,i){"
-    "th.addEventListener('click',function(){var b=th.closest('table').tBodies[0];"
-    "var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';"
-    "Array.from(b.rows).sort(function(x,y){var p=x.cells[i].textContent,"
-    "q=y.cells[i].textContent,m=parseFloat(p),n=parseFloat(q);"
-    "var c=(!isNaN(m)&&!isNaN(n))?m-n:p.localeCompare(q);return asc?c:-c;})"
-    ".forEach(function(r){b.appendChild(r);});});});")
-
-
-def script_context() -> dict[str, Any]:
-    digest = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode()
-    return {"sort_script": sandbox.mark_safe(SORT_SCRIPT), "sort_script_hash": digest}
 
 
 def page_name(item_id: str) -> str:
@@ -65,17 +51,91 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
         record["href"] = item_href(record["kind"], record["id"])
     history: HistoryHelper = context["history"]
     by_kind = {name: [r for r in items if r["kind"] == name] for name in context["kinds"]}
+    reports = _write_reports(t, env, context, out)
     _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
-        **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT}))
+        **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
+        "reports": reports, "bilans": bool(by_kind.get("bilan"))}))
     for name, records in by_kind.items():
         _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
             **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
-    for record in progress(items, "Writing item pages"):
-        page = {**context, "root": "../../", "item": record,
-                "kind": context["kinds"][record["kind"]],
-                "changes": history.for_item(record["id"])}
-        _write(out / record["href"], sandbox.render(env, "site/item.html.j2", page))
+    base = {k: v for k, v in context.items() if k not in ("items", "history", "campaign")}
+    pages = [("site/item.html.j2", record["href"], {
+        "root": "../../", "item": record, "kind": context["kinds"][record["kind"]],
+        "changes": history.for_item(record["id"])}) for record in items]
+    bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
+    if bilans:
+        pages += _bilan_pages(env, base, bilans, out)
+    render_pages(env, base, pages, out, progress)
     return out / "index.html"
+
+
+def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> list[Any]:
+    """Every report that fits this tracker, as a page of the site (reports/NAME.html)."""
+    from .render import list_reports, render_markdown  # noqa: PLC0415
+
+    written = []
+    for report in list_reports(t):
+        if report.name == "site":
+            continue
+        page = {**context, "root": "../", "report": report}
+        if "html" in report.formats:
+            html = sandbox.render(env, report.formats["html"], page)
+        else:
+            text = sandbox.render(env, report.formats["md"], page)
+            html = sandbox.render(env, "site/report.html.j2",
+                                  {**page, "content": render_markdown(text)})
+        _write(out / "reports" / f"{report.name}.html", html)
+        written.append(report)
+    return written
+
+
+def _bilan_pages(env: Any, base: dict[str, Any], bilans: list[dict[str, Any]],
+                 out: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """The index of communes by département, and one page job per commune."""
+    by_departement: dict[str, list[dict[str, Any]]] = {}
+    for bilan in bilans:
+        bilan["page"] = f"{quote(page_name(str(bilan.get('commune_insee') or bilan['id'])))}"
+        by_departement.setdefault(str(bilan.get("departement")), []).append(bilan)
+    _write(out / "bilans" / "index.html", sandbox.render(env, "site/bilans.html.j2", {
+        **base, "root": "../", "departements": sorted(by_departement.items())}))
+    return [("site/bilan.html.j2", f"bilans/{b['page']}", {"root": "../", "bilan": b})
+            for b in bilans]
+
+
+# ---------------------------------------------------------------- page rendering
+
+_JOB: dict[str, Any] = {}
+PARALLEL_FROM = 2000  # pages; below this, starting processes costs more than it saves
+
+
+def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dict[str, Any]]],
+                 out: Path, progress: Progress[Any]) -> None:
+    """Render and write pages; many pages are spread over the machine's cores."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(pages) < PARALLEL_FROM or workers < 2:
+        for template, rel, extra in progress(pages, "Writing pages"):
+            _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+        return
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    _JOB.update(env=env, base=base, out=out)
+    size = max(50, len(pages) // (workers * 8))
+    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = pool.map(_render_chunk, chunks)
+            for _chunk in progress(chunks, "Writing pages"):
+                next(results)
+    finally:
+        _JOB.clear()
+
+
+def _render_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> int:
+    env, base, out = _JOB["env"], _JOB["base"], _JOB["out"]
+    for template, rel, extra in chunk:
+        _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+    return len(chunk)
 
 
 def _write(path: Path, text: str) -> None:

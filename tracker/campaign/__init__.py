@@ -1,0 +1,1 @@
+"""The campaign template's own logic: targeting, ClaimReview export, field statistics."""

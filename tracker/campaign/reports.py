@@ -1,0 +1,53 @@
+"""What the campaign's report templates see as `campaign`: statistics over the items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import stats
+
+
+class CampaignHelper:
+    """Read-only statistics for templates, computed once per report."""
+
+    def __init__(self, items: list[dict[str, Any]], config: dict[str, Any]) -> None:
+        self._by_kind: dict[str, list[dict[str, Any]]] = {}
+        for item in items:
+            self._by_kind.setdefault(item["kind"], []).append(item)
+        self._config = config
+        self._cache: dict[str, Any] = {}
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        """The items of one kind."""
+        return self._by_kind.get(kind, [])
+
+    def _once(self, name: str, compute: Any) -> Any:
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return self._cache[name]
+
+    def terrain(self) -> dict[str, Any]:
+        return self._once("terrain", lambda: stats.terrain(self.of("bureau"), self.of("session")))
+
+    def arms(self) -> list[dict[str, Any]]:
+        return self._once("arms", lambda: stats.arms(self.of("bureau"), self.of("session")))
+
+    def themes(self, top: int = 10) -> list[tuple[str, int]]:
+        return stats.themes(self.of("session"), top)
+
+    def teams(self) -> list[dict[str, Any]]:
+        return self._once("teams", lambda: stats.teams(self.of("team"), self.of("session")))
+
+    def mailings(self) -> dict[str, Any]:
+        return self._once("mailings", lambda: stats.mailings(self.of("email")))
+
+    def fundraising(self) -> dict[str, Any]:
+        limits = self._config.get("limits") if isinstance(self._config.get("limits"), dict) \
+            else {}
+        return self._once("fundraising", lambda: stats.fundraising(self.of("donations"), limits))
+
+    def operations(self) -> list[dict[str, Any]]:
+        return sorted(self.of("operation"), key=lambda o: str(o.get("start")))
+
+    def one_in(self, positive: Any, opened: Any) -> str:
+        return stats.one_in(positive, opened)

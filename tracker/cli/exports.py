@@ -1,0 +1,63 @@
+"""Export commands: the items as JSON, JSON Lines or CSV, and ClaimReview JSON-LD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import tracker
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        from ..workspace import write_atomic  # noqa: PLC0415
+
+        write_atomic(Path(out), text)
+        click.echo(str(Path(out).resolve()), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group("export")
+def export() -> None:
+    """Write the items out: json, jsonl, csv, or claimreview (campaign)."""
+
+
+def _items_command(fmt: str) -> click.Command:
+    @click.command(fmt, help=f"Every item as {fmt.upper()}, bodies included.")
+    @click.option("--where", metavar="EXPR", help="Only the items for which EXPR is true.")
+    @click.option("--kind", "kinds", multiple=True, help="Only items of this kind (repeatable).")
+    @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE.")
+    @click.pass_context
+    def command(ctx: click.Context, where: str | None, kinds: tuple[str, ...],
+                out: str | None) -> None:
+        from .. import exporting  # noqa: PLC0415
+
+        rows = exporting.records(tracker(ctx), where, list(kinds) or None)
+        render = {"json": exporting.to_json, "jsonl": exporting.to_jsonl,
+                  "csv": exporting.to_csv}[fmt]
+        _emit(render(rows), out)
+    return command
+
+
+for _fmt in ("json", "jsonl", "csv"):
+    export.add_command(_items_command(_fmt))
+
+
+@export.command("claimreview")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.pass_context
+def claimreview(ctx: click.Context, out: str | None) -> None:
+    """schema.org ClaimReview JSON-LD for every published claim."""
+    from ..campaign.claimreview import export as reviews  # noqa: PLC0415
+    from . import output  # noqa: PLC0415
+
+    t = tracker(ctx)
+    claims = [t.record(i, body=False) for i in t.items(["claim"]).items] \
+        if "claim" in t.kinds else []
+    publisher = str(t.ws.config.get("publisher") or t.ws.config.get("name") or "Campagne")
+    _emit(output.dumps(reviews(claims, publisher)) + "\n", out)
+
+
+COMMANDS = [export]
