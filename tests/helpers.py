@@ -82,3 +82,80 @@ def status_porcelain(root: Path) -> str:
 def as_json(result: Result) -> Any:
     assert result.exit_code == 0, result.output + result.stderr
     return json.loads(result.stdout)
+
+
+# ---------------------------------------------------------------- builders for the core tests
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def new_item(invoke: Invoke, kind: str, title: str, *sets: str, args: tuple[str, ...] = ()) -> str:
+    """Create an item through the CLI and return its id."""
+    options = [part for assignment in sets for part in ("--set", assignment)]
+    result = invoke("new", kind, title, *options, *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def item_file(root: Path, item_id: str, folder: str = "issues") -> Path:
+    return root / folder / f"{item_id}.md"
+
+
+def write_kind(root: Path, name: str, text: str) -> None:
+    """Add a kind file to the tracker in `root` and commit it, as a person would."""
+    write_tree(root, {f".tracker/kinds/{name}.yaml": text})
+    commit_all(root, f"add kind {name}")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the work tree (outside .git) with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def assert_error(result: Result, exit_code: int, *fragments: str) -> str:
+    """The result is a refusal: the exit code, one `Error: …` line naming every fragment,
+    no traceback, nothing on stdout. Returns the error line."""
+    assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+    return errors[0]
+
+
+def assert_one_line_error(result: Result, exit_code: int, *fragments: str) -> str:
+    """As `assert_error`, and stderr is that single line and nothing else."""
+    line = assert_error(result, exit_code, *fragments)
+    assert result.stderr == line + "\n", result.stderr
+    return line
+
+
+def changed_region(before: bytes, after: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The lines (with their endings) that differ between two files: the old lines and the
+    new lines between the longest common prefix and the longest common suffix."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while (end < min(len(old), len(new)) - start
+           and old[len(old) - 1 - end] == new[len(new) - 1 - end]):
+        end += 1
+    return old[start:len(old) - end], new[start:len(new) - end]
+
+
+def editor_script(folder: Path, name: str, python_body: str) -> str:
+    """An executable editor (a small Python script) that receives the file to edit as argv[1]."""
+    path = folder / name
+    path.write_text(f"#!{sys.executable}\nimport sys, pathlib\n"
+                    f"path = pathlib.Path(sys.argv[1])\n{python_body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
