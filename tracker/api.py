@@ -66,7 +66,8 @@ class Tracker:
 
     @property
     def auto_commit(self) -> bool:
-        return str(self.ws.config.get("commit", "auto")) != "off" and self.ws.top is not None
+        policy = self.ws.config.get("commit", "auto")
+        return policy not in (False, "off") and self.ws.top is not None  # YAML reads off as false
 
     # ------------------------------------------------------------ reading
 
@@ -90,13 +91,9 @@ class Tracker:
 
     def items(self, kinds: Iterable[str] | None = None) -> Listing:
         selected = [self.ws.kind(k) for k in kinds] if kinds else None
-        items, problems = [], []
-        for file in self.ws.item_files(selected):
-            try:
-                items.append(self.ws.load(file))
-            except InvalidItem as e:
-                problems.append(Problem.of(e))
-        return Listing(items, problems)
+        files = list(self.ws.item_files(selected))
+        items, errors = self.ws.load_many(files, complete=selected is None)
+        return Listing(items, [Problem.of(e) for e in errors])
 
     @property
     def derived(self) -> Derived:
@@ -187,10 +184,14 @@ class Tracker:
     def set(self, ref: str, values: dict[str, str], unset: Iterable[str] = (),
             commit: bool = True, message: str | None = None) -> Item:
         """Change some fields, rewriting only their lines."""
+        with self.ws.lock():  # read under the lock: concurrent writers lose nothing
+            return self._set_locked(ref, values, list(unset), commit, message)
+
+    def _set_locked(self, ref: str, values: dict[str, str], removals: list[str], commit: bool,
+                    message: str | None) -> Item:
         item = self.get(ref)
         kind = item.kind
         updates = {name: self._parse_value(kind, name, text) for name, text in values.items()}
-        removals = list(unset)
         for name in removals:
             spec = kind.fields.get(name)
             if spec and spec.required:
@@ -205,24 +206,37 @@ class Tracker:
 
     def move(self, ref: str, status: str, force: bool = False, commit: bool = True) -> Item:
         """Change the status along the kind's workflow."""
-        item = self.get(ref)
-        workflow = item.kind.workflow
-        if workflow is None:
-            raise WorkflowError(f"kind '{item.kind.name}' has no workflow")
-        current = item.fields.get("status")
-        if status not in workflow.statuses:
-            raise WorkflowError(f"unknown status '{status}'; statuses of {item.kind.name}: "
-                                + ", ".join(workflow.statuses))
-        allowed = workflow.allowed(current)
-        if status != current and status not in allowed and not force:
-            raise WorkflowError(f"{item.id} cannot move from {current} to {status}; allowed: "
-                                + (", ".join(allowed) or "none") + " (or use --force)")
-        return self.set(item.id, {"status": status}, commit=commit,
-                        message=f"move {item.id}: {current} -> {status}")
+        with self.ws.lock():  # read under the lock: concurrent writers lose nothing
+            item = self.get(ref)
+            workflow = item.kind.workflow
+            if workflow is None:
+                raise WorkflowError(f"kind '{item.kind.name}' has no workflow")
+            current = item.fields.get("status")
+            if status not in workflow.statuses:
+                raise WorkflowError(f"unknown status '{status}'; statuses of {item.kind.name}: "
+                                    + ", ".join(workflow.statuses))
+            allowed = workflow.allowed(current)
+            if status != current and status not in allowed and not force:
+                raise WorkflowError(f"{item.id} cannot move from {current} to {status}; allowed: "
+                                    + (", ".join(allowed) or "none") + " (or use --force)")
+            return self.set(item.id, {"status": status}, commit=commit,
+                            message=f"move {item.id}: {current} -> {status}")
 
-    def replace_text(self, ref: str, text: str, commit: bool = True) -> tuple[Item, bool]:
-        """Replace a whole file (after an edit), refusing text that does not validate."""
+    def replace_text(self, ref: str, text: str, commit: bool = True,
+                     expected: str | None = None) -> tuple[Item, bool]:
+        """Replace a whole file (after an edit), refusing text that does not validate.
+
+        With `expected` (the text the edit started from), refuse if the file changed
+        meanwhile: writing would silently undo someone else's change.
+        """
+        with self.ws.lock():
+            return self._replace_locked(ref, text, commit, expected)
+
+    def _replace_locked(self, ref: str, text: str, commit: bool,
+                        expected: str | None) -> tuple[Item, bool]:
         item = self.get(ref)
+        if expected is not None and item.doc.text != expected:
+            raise TrackerError(f"{item.rel} changed while it was being edited; nothing saved")
         problems = self.validate_text(item, text)
         if problems:
             raise InvalidItem(problems[0].path, problems[0].line, problems[0].field,
@@ -289,13 +303,9 @@ class Tracker:
             return not wanted or any(rel == w or rel.startswith(w + "/") for w in wanted)
 
         all_files = list(self.ws.item_files())
-        items, problems = [], []
-        for file in all_files:
-            if selected(self.ws.display(file.path)):
-                try:
-                    items.append(self.ws.load(file))
-                except InvalidItem as e:
-                    problems.append(Problem.of(e))
+        chosen = [f for f in all_files if selected(self.ws.display(f.path))]
+        items, errors = self.ws.load_many(chosen, complete=len(chosen) == len(all_files))
+        problems = [Problem.of(e) for e in errors]
         all_ids = [(f.kind, f.id) for f in all_files]
         problems.extend(self._conflict_problems([p.path for p in problems]))
         for item in items:

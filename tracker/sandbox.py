@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
-                    TemplateError, TemplateNotFound, TemplateSyntaxError, meta)
+                    TemplateError, TemplateNotFound, TemplateSyntaxError, Undefined, meta)
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
@@ -92,9 +92,10 @@ class Expression:
 
     def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
         try:
-            return self._call(context)
+            value = self._call(context)
         except _EVAL_ERRORS:
             return default
+        return default if isinstance(value, Undefined) else value
 
 
 def compile_all(expressions: dict[str, str], what: str) -> dict[str, Expression]:

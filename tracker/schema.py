@@ -301,7 +301,7 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
 
 def check_value(spec: Field, value: Any) -> str | None:
     """What is wrong with a value read from a file, or None."""
-    if value is None:
+    if value is None or (spec.required and value == ""):
         return "is required" if spec.required else None
     if spec.type == "list":
         if not isinstance(value, list):

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from . import frontmatter, gitrepo, ids
+from . import cache, frontmatter, gitrepo, ids
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from .schema import Kind, SchemaError
 
@@ -35,14 +35,21 @@ class ItemFile:
 
 @dataclass
 class Item:
-    """One parsed item."""
+    """One parsed item. Read from the cache, its text is loaded only when asked for."""
 
     kind: Kind
     id: str
     path: Path
     rel: str  # path relative to the repository top, with '/' separators
     fields: dict[str, Any]
-    doc: frontmatter.Document
+    loaded_doc: frontmatter.Document | None = None
+
+    @property
+    def doc(self) -> frontmatter.Document:
+        if self.loaded_doc is None:
+            data = self.path.read_bytes()
+            self.loaded_doc = frontmatter.split(self.rel, frontmatter.decode(self.rel, data))
+        return self.loaded_doc
 
     @property
     def body(self) -> str:
@@ -58,6 +65,7 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._lock_depth = 0
         self.top = gitrepo.find_top(root)
         self.config = _load_yaml_file(root / CONFIG_DIR / CONFIG_FILE) or {}
         if not isinstance(self.config, dict):
@@ -150,6 +158,45 @@ class Workspace:
         fields, doc = frontmatter.parse(shown, self.read_text(file.path))
         return Item(file.kind, file.id, file.path, shown, fields, doc)
 
+    def load_many(self, files: list[ItemFile], complete: bool = False
+                  ) -> tuple[list[Item], list[InvalidItem]]:
+        """Items, parsed or from the cache, and the files that could not be read.
+
+        `complete` says the files are every item file, so the cache may forget others.
+        """
+        store = self._cache()
+        items, problems = [], []
+        for file in files:
+            shown = self.display(file.path)
+            key = None
+            if store is not None and not file.path.is_symlink():
+                try:
+                    key = cache.key_of(os.stat(file.path))
+                except OSError:
+                    key = None
+                fields = store.get(shown, key) if key else None
+                if fields is not None:
+                    items.append(Item(file.kind, file.id, file.path, shown, fields))
+                    continue
+            try:
+                item = self.load(file)
+            except InvalidItem as e:
+                problems.append(e)
+                continue
+            items.append(item)
+            if store is not None and key is not None:
+                store.put(shown, key, item.fields)
+        if store is not None:
+            if complete:
+                store.prune({self.display(f.path) for f in files})
+            store.save()
+        return items, problems
+
+    def _cache(self) -> "cache.ParseCache | None":
+        if cache.disabled() or self.top is None:
+            return None
+        return cache.ParseCache(gitrepo.git_dir(self.top) / "tracker-cache")
+
     # ------------------------------------------------------------ writing
 
     @contextmanager
@@ -157,6 +204,13 @@ class Workspace:
         """Serialize writers: an OS lock, released by the kernel if the process dies."""
         import fcntl  # noqa: PLC0415 - POSIX only
 
+        if self._lock_depth:  # re-entrant: a second flock in one process would wait forever
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
         path = base / "tracker.lock"
         with open(path, "a+b") as handle:
@@ -172,9 +226,11 @@ class Workspace:
                         raise LockTimeout(f"another tracker process holds {path}; "
                                           "try again when it has finished") from None
                     time.sleep(0.01)
+            self._lock_depth = 1
             try:
                 yield
             finally:
+                self._lock_depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 

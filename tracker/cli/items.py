@@ -233,7 +233,8 @@ def edit(ctx: click.Context, item_id: str, no_commit: bool) -> None:
         if not click.confirm("Reopen the editor to fix it?", default=True, err=True):
             raise TrackerError("edit abandoned; the file is as it was")
         text = edited
-    item, changed = t.replace_text(item.id, edited, commit=not no_commit)
+    item, changed = t.replace_text(item.id, edited, commit=not no_commit,
+                                   expected=item.doc.text)
     click.echo(item.id if changed else f"{item.id} (unchanged)")
 
 
