@@ -1,0 +1,146 @@
+"""The parse cache never serves stale data: after hand edits, and after pulls, checkouts,
+rebases and merges done with plain git. Corrupt or missing, it is rebuilt silently."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import commit_all, git, make_invoke, run_tracker, write_tree
+
+CACHE = Path(".git/tracker-cache/items-v2.pickle")
+
+
+def titles(invoke) -> dict[str, str]:
+    result = invoke("list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return {r["id"]: r["title"] for r in json.loads(result.stdout)}
+
+
+def age(path: Path, seconds: int = 60) -> None:
+    """Make a file look older, so the cache is allowed to store it (not racy)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 10**9))
+
+
+def item(title: str, status: str = "open") -> str:
+    return f"---\ntitle: {title}\nstatus: {status}\n---\n"
+
+
+@pytest.fixture
+def cached(repo: Path, invoke, monkeypatch):
+    monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
+    write_tree(repo, {"issues/issue-c1.md": item("One"), "issues/issue-c2.md": item("Two")})
+    for path in (repo / "issues").iterdir():
+        age(path)
+    commit_all(repo, "two items")
+    assert titles(invoke) == {"issue-c1": "One", "issue-c2": "Two"}
+    assert (repo / CACHE).is_file()
+    return repo
+
+
+def cached_paths(repo: Path) -> set[str]:
+    with open(repo / CACHE, "rb") as handle:
+        return set(pickle.load(handle))
+
+
+def test_cache_is_used_and_holds_the_items(cached):
+    assert cached_paths(cached) == {"issues/issue-c1.md", "issues/issue-c2.md"}
+
+
+def test_hand_edit_of_the_same_size_is_seen(cached, invoke):
+    path = cached / "issues/issue-c1.md"
+    before = path.stat()
+    path.write_text(item("Uno"))  # same length as "One"
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # even the same mtime
+    assert titles(invoke)["issue-c1"] == "Uno"
+
+
+def test_racy_entries_are_not_stored(repo, invoke, monkeypatch):
+    monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
+    write_tree(repo, {"issues/issue-new.md": item("Fresh")})
+    assert titles(invoke) == {"issue-new": "Fresh"}
+    cache = repo / CACHE
+    assert not cache.exists() or "issues/issue-new.md" not in cached_paths(repo)
+
+
+def test_checkout_pull_rebase_and_merge_are_seen(cached, invoke, tmp_path):
+    repo = cached
+    git(repo, "checkout", "-q", "-b", "side")
+    write_tree(repo, {"issues/issue-c1.md": item("One on side")})
+    commit_all(repo, "side edit")
+    git(repo, "checkout", "-q", "main")
+    assert titles(invoke)["issue-c1"] == "One"
+    git(repo, "checkout", "-q", "side")
+    assert titles(invoke)["issue-c1"] == "One on side"
+    git(repo, "checkout", "-q", "main")
+    write_tree(repo, {"issues/issue-c2.md": item("Two on main")})
+    commit_all(repo, "main edit")
+    assert titles(invoke)["issue-c2"] == "Two on main"
+    git(repo, "merge", "-q", "--no-edit", "side")
+    assert titles(invoke) == {"issue-c1": "One on side", "issue-c2": "Two on main"}
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    git(repo, "checkout", "-q", "side")
+    git(repo, "rebase", "-q", "main")
+    assert titles(invoke) == {"issue-c1": "One on side", "issue-c2": "Two on main"}
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    clone_invoke = make_invoke(clone)
+    assert titles(clone_invoke)["issue-c1"] == "One on side"
+    write_tree(repo, {"issues/issue-c1.md": item("Pulled")})
+    commit_all(repo, "upstream edit")
+    git(clone, "pull", "-q", "--no-rebase", "origin", "side")
+    assert titles(clone_invoke)["issue-c1"] == "Pulled"
+
+
+def test_deleted_files_leave_the_listing_and_the_cache(cached, invoke):
+    (cached / "issues/issue-c2.md").unlink()
+    assert titles(invoke) == {"issue-c1": "One"}
+    assert cached_paths(cached) == {"issues/issue-c1.md"}
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pickle", pickle.dumps(["a", "list"]),
+                                     pickle.dumps({"issues/issue-c1.md": "broken"})])
+def test_a_corrupt_cache_is_rebuilt_silently(cached, invoke, garbage):
+    (cached / CACHE).write_bytes(garbage)
+    result = invoke("list", "--format", "json")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert {r["title"] for r in json.loads(result.stdout)} == {"One", "Two"}
+
+
+def test_no_cache_when_disabled(repo, invoke, monkeypatch):
+    monkeypatch.setenv("TRACKER_NO_CACHE", "1")
+    write_tree(repo, {"issues/issue-c1.md": item("One")})
+    age(repo / "issues/issue-c1.md")
+    assert titles(invoke) == {"issue-c1": "One"}
+    assert not (repo / CACHE).exists()
+
+
+def test_concurrent_readers_and_a_writer_through_the_installed_cli(cached):
+    import subprocess
+
+    env = {**os.environ}
+    env.pop("TRACKER_NO_CACHE", None)
+    readers = [subprocess.Popen([*_exe(), "list", "--format", "ids"], cwd=cached, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(6)]
+    writer = run_tracker(cached, "set", "issue-c1", "title=Changed", env=env)
+    assert writer.returncode == 0, writer.stderr
+    for process in readers:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert sorted(out.split()) == ["issue-c1", "issue-c2"]
+    done = run_tracker(cached, "show", "issue-c1", "--format", "json", env=env)
+    assert json.loads(done.stdout)["title"] == "Changed"
+    listed = run_tracker(cached, "list", "--format", "json", env=env)
+    assert {r["title"] for r in json.loads(listed.stdout)} == {"Changed", "Two"}
+
+
+def _exe() -> list[str]:
+    from tests.helpers import tracker_exe
+
+    return tracker_exe()
