@@ -14,7 +14,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
-from . import clock
+from . import clock, exprcompile
 from .errors import TrackerError, UsageError
 
 _ENV: ImmutableSandboxedEnvironment | None = None
@@ -84,6 +84,7 @@ class Expression:
             self._call = env.compile_expression(source, undefined_to_none=False)
         except TemplateSyntaxError as e:
             raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
+        self._fast = _fast_path(ast, env.globals)
 
     @property
     def names(self) -> set[str]:
@@ -92,10 +93,21 @@ class Expression:
 
     def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
         try:
-            value = self._call(context)
-        except _EVAL_ERRORS:
+            value = self._fast(context) if self._fast else self._call(context)
+        except (*_EVAL_ERRORS, exprcompile.MISSING):
             return default
         return default if isinstance(value, Undefined) else value
+
+
+def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | None:
+    """The expression as Python closures, when it is in the fast subset (else None)."""
+    body = ast.body
+    if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
+        return None
+    try:
+        return exprcompile.compile_node(body[0].nodes[0], dict(globals_))
+    except exprcompile.Unsupported:
+        return None
 
 
 def compile_all(expressions: dict[str, str], what: str) -> dict[str, Expression]:

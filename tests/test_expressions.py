@@ -1,0 +1,64 @@
+"""The fast expression path gives exactly what sandboxed Jinja gives, or is not used."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tracker.sandbox import Expression
+
+EXPRESSIONS = [
+    "status != 'done' and priority in ['high', 'urgent']",
+    "'terrain' in tags", "knocked > 100", "knocked >= 100 or positive", "not done",
+    "knocked - (not_home or 0) - (inaccessible or 0) if knocked is not none else none",
+    "positive / opened if opened else none", "1 < knocked < 300", "title ~ '!'",
+    "tags | length > 1", "title | lower == 'abc'", "missing is defined", "missing is undefined",
+    "missing | default('x')", "status | default('x')", "due < today", "due.year == 2026",
+    "(knocked or 0) * 2 // 3 % 5", "-knocked", "knocked ** 2", "title.startswith('a')",
+    "tags[0] == 'terrain'", "info.code == 'x'", "info['code']", "min(knocked, 5)",
+    "knocked is number", "title is string", "status in ('open', 'done')",
+    "done is true", "done is false", "knocked if done", "max(knocked, opened or 0)",
+    "''.__class__", "title.__class__.__mro__", "info.items()",
+]
+
+values = st.one_of(st.none(), st.integers(-5, 500), st.floats(-5, 500, allow_nan=False),
+                   st.text(max_size=4), st.booleans())
+contexts = st.fixed_dictionaries({
+    "status": st.sampled_from(["open", "done", None]),
+    "priority": st.sampled_from(["high", "low", None]),
+    "tags": st.one_of(st.none(), st.lists(st.sampled_from(["terrain", "web", "x"]), max_size=3)),
+    "knocked": values, "positive": values, "opened": values, "not_home": values,
+    "inaccessible": values, "title": st.one_of(st.none(), st.text(max_size=5)),
+    "done": st.booleans(), "due": st.one_of(st.none(), st.dates()),
+    "info": st.one_of(st.none(), st.fixed_dictionaries({"code": st.text(max_size=2)})),
+})
+
+
+@pytest.mark.parametrize("source", EXPRESSIONS)
+@settings(max_examples=60, deadline=None)
+@given(context=contexts)
+def test_fast_path_matches_jinja(source, context):
+    expression = Expression(source, "test")
+    fast = expression.evaluate(context, default="<error>")
+    expression._fast = None  # noqa: SLF001 - force the Jinja path
+    slow = expression.evaluate(context, default="<error>")
+    assert fast == slow or (fast != fast and slow != slow)  # NaN equals nothing
+
+
+def test_the_common_filters_take_the_fast_path():
+    assert Expression("status != 'done' and priority in ['high', 'urgent']", "t")._fast
+    assert Expression("'terrain' in tags", "t")._fast
+    assert Expression("knocked > 100", "t")._fast
+
+
+def test_unsafe_attributes_never_evaluate():
+    for source in ("''.__class__", "title.__class__", "lookup.__globals__"):
+        assert Expression(source, "t").evaluate({"title": "x", "lookup": len}, "no") == "no"
+
+
+def test_datetimes_compare():
+    moment = datetime(2026, 4, 10, tzinfo=timezone.utc)
+    assert Expression("when > start", "t").evaluate({"when": moment, "start": moment}) is False
+    assert Expression("day.day", "t").evaluate({"day": date(2026, 4, 10)}) == 10
