@@ -7,14 +7,37 @@ shows its traceback.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from .. import __version__
 from ..errors import TrackerError
 
 
+# Each command's module, imported only when that command runs: `tracker --version` and
+# the merge driver start without loading every command (and what they import).
+COMMAND_MODULES = {
+    "new": "items", "show": "items", "list": "items", "set": "items", "move": "items",
+    "edit": "items", "init": "project", "check": "project", "demo": "project",
+    "log": "history", "blame": "history", "diff": "history", "merge-driver": "merge",
+    "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
+    "import": "imports",
+}
+
+
 class TrackerGroup(click.Group):
-    """A group that turns expected errors into one line and an exit code."""
+    """A group that loads commands lazily and turns expected errors into one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        return next((c for c in module.COMMANDS if c.name == name), None)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -45,12 +68,3 @@ def main() -> None:
     cli(prog_name="tracker")
 
 
-def _register() -> None:
-    from . import history, items, project  # noqa: PLC0415
-
-    for module in (items, project, history):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
