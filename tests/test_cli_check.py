@@ -64,14 +64,15 @@ def test_leftover_conflict_markers(invoke, repo):
     text = ("---\ntitle: a\n<<<<<<< HEAD\nstatus: open\n=======\nstatus: done\n"
             ">>>>>>> theirs\n---\n")
     found = one(invoke, repo, "conflicted", text)
-    lines = {line for line, _, message in found if "conflict" in message}
-    assert {3, 7} <= lines
+    conflicts = {(line, field) for line, field, message in found if "conflict" in message}
+    assert conflicts == {(3, "status")}  # one problem per conflict, naming its field
+    assert not [m for _, _, m in found if "invalid YAML" in m]
 
 
 def test_conflict_markers_in_the_body(invoke, repo):
     text = "---\ntitle: a\nstatus: open\n---\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> b\n"
     found = one(invoke, repo, "body", text)
-    assert {line for line, _, m in found if "conflict" in m} == {5, 9}
+    assert {(line, field) for line, field, m in found if "conflict" in m} == {(5, None)}
 
 
 def test_duplicate_ids_across_kinds(invoke, repo):

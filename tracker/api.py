@@ -15,8 +15,8 @@ from typing import Any, Iterable
 from . import frontmatter, gitrepo, ids, privacy, schema
 from .clock import now
 from .derive import Derived
-from .errors import InvalidItem, InvalidValue, ItemNotFound, TrackerError, UsageError, \
-    WorkflowError
+from .errors import GitError, InvalidItem, InvalidValue, ItemNotFound, TrackerError, \
+    UsageError, WorkflowError
 from .schema import Kind
 from .workspace import Item, ItemFile, Workspace, write_atomic
 
@@ -55,6 +55,7 @@ class Tracker:
     def __init__(self, start: Path | str | None = None) -> None:
         self.ws = Workspace.find(Path(start or os.getcwd()))
         self._derived: Derived | None = None
+        self.notices: list[str] = []  # things the CLI should tell the user (on stderr)
 
     @property
     def root(self) -> Path:
@@ -130,6 +131,7 @@ class Tracker:
         fields = self._initial_fields(kind, title, values or {})
         text = frontmatter.render(fields, body, quoted=_quoted(kind))
         with self.ws.lock():
+            self.preflight(commit)
             item_id, path = self._new_path(kind, fields)
             self._refuse_problems(None, self._candidate(kind, item_id, path, text))
             try:
@@ -189,20 +191,39 @@ class Tracker:
 
     def _set_locked(self, ref: str, values: dict[str, str], removals: list[str], commit: bool,
                     message: str | None) -> Item:
-        item = self.get(ref)
+        item, resolving = self._load_resolving(ref, set(values) | set(removals))
         kind = item.kind
         updates = {name: self._parse_value(kind, name, text) for name, text in values.items()}
         for name in removals:
             spec = kind.fields.get(name)
             if spec and spec.required:
                 raise InvalidValue(name, "is required and cannot be removed")
-        if not _changes(item.fields, updates, removals):
+        if not resolving and not _changes(item.fields, updates, removals):
             return item
         doc = frontmatter.edit(item.rel, item.doc, updates, removals, kind.order, _quoted(kind))
         self._refuse_problems(item, self._candidate(kind, item.id, item.path, doc.text))
         summary = ", ".join([f"{k}={_short(v)}" for k, v in updates.items()]
                             + [f"-{k}" for k in removals])
         return self._rewrite(item, doc.text, commit, message or f"set {item.id}: {summary}")
+
+    def _load_resolving(self, ref: str, names: set[str]) -> tuple[Item, bool]:
+        """The item to edit; a merge conflict confined to the fields being set is resolved
+        (those fields get their new values), others still refuse the edit."""
+        file = self.resolve(ref)
+        text = self.ws.read_text(file.path)
+        if not frontmatter.conflict_lines(text):
+            return self.ws.load(file), False
+        from . import merge  # noqa: PLC0415
+
+        resolved = merge.resolve(text, merge.OURS, fields=names)
+        left = [field for _, field in merge.conflict_markers(resolved)]
+        if left:
+            raise InvalidItem(self.ws.display(file.path), None, ", ".join(
+                f or "?" for f in left), "unresolved merge conflict: set these fields too, "
+                "or edit the file")
+        shown = self.ws.display(file.path)
+        fields, doc = frontmatter.parse(shown, resolved)
+        return Item(file.kind, file.id, file.path, shown, fields, doc), True
 
     def move(self, ref: str, status: str, force: bool = False, commit: bool = True) -> Item:
         """Change the status along the kind's workflow."""
@@ -269,6 +290,7 @@ class Tracker:
 
     def _rewrite(self, item: Item, text: str, commit: bool, message: str) -> Item:
         with self.ws.lock():
+            self.preflight(commit)
             write_atomic(item.path, text)
             self._commit(commit, [item.path], message)
         return self.ws.load(ItemFile(item.kind, item.id, item.path))
@@ -276,7 +298,22 @@ class Tracker:
     def _commit(self, wanted: bool, paths: list[Path], message: str) -> None:
         if wanted and self.auto_commit and self.ws.top is not None:
             rel = [str(p.relative_to(self.ws.top)) for p in paths]
-            gitrepo.commit(self.ws.top, rel, message)
+            try:
+                if gitrepo.operation_in_progress(self.ws.top):
+                    gitrepo.stage(self.ws.top, rel)  # part of the commit that ends the merge
+                    self.notices.append(f"{', '.join(rel)}: staged for the commit that "
+                                        "concludes the merge in progress (git commit)")
+                else:
+                    gitrepo.commit(self.ws.top, rel, message)
+            except GitError as e:
+                raise GitError(f"{', '.join(rel)} written but not committed: {e}") from None
+
+    def preflight(self, commit: bool) -> None:
+        """Refuse before writing anything when the commit that follows would fail."""
+        if commit and self.auto_commit and self.ws.top is not None:
+            blocker = gitrepo.commit_blocker(self.ws.top)
+            if blocker:
+                raise GitError(blocker)
 
     def _parse_value(self, kind: Kind, name: str, text: str) -> Any:
         if name in SYSTEM_FIELDS or name in kind.computed:
@@ -307,7 +344,10 @@ class Tracker:
         items, errors = self.ws.load_many(chosen, complete=len(chosen) == len(all_files))
         problems = [Problem.of(e) for e in errors]
         all_ids = [(f.kind, f.id) for f in all_files]
-        problems.extend(self._conflict_problems([p.path for p in problems]))
+        conflicted = self._conflict_problems([p.path for p in problems])
+        if conflicted:  # a conflicted file is reported by its conflicts, not as bad YAML
+            paths = {p.path for p in conflicted}
+            problems = [p for p in problems if p.path not in paths] + conflicted
         for item in items:
             problems.extend(self.item_problems(item))
         problems.extend(self._ref_problems(items, all_ids))
@@ -322,8 +362,8 @@ class Tracker:
                 line = frontmatter.key_line(item.doc, field)
             found.append(Problem(item.rel, line or 1, field, message))
 
-        for line in frontmatter.conflict_lines(item.doc.text):
-            add(None, "unresolved merge conflict: edit the file or use 'tracker set'", line)
+        for line, field in _conflicts(item.doc.text):
+            add(field, CONFLICT_MESSAGE, line)
         id_problem = ids.problem(item.id)
         if id_problem:
             add(None, f"invalid id '{item.id}': {id_problem}")
@@ -381,14 +421,31 @@ class Tracker:
         found = []
         base = self.ws.top or self.ws.root
         for rel in paths:
+            path = base / rel
             try:
-                text = (base / rel).read_text(encoding="utf-8", errors="replace")
+                if not path.is_file() or path.is_symlink():
+                    continue  # never open a pipe, a device, or a link's target here
+                text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            for line in frontmatter.conflict_lines(text):
-                found.append(Problem(rel, line, None, "unresolved merge conflict: edit the "
-                                     "file or use 'tracker set'"))
+            for line, field in _conflicts(text):
+                found.append(Problem(rel, line, field, CONFLICT_MESSAGE))
         return found
+
+
+CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field its value " \
+    "with 'tracker set'"
+
+
+def _conflicts(text: str) -> list[tuple[int, str | None]]:
+    """(line, field) of each merge conflict left in a file (field None in the body)."""
+    if not frontmatter.conflict_lines(text):
+        return []
+    from . import merge  # noqa: PLC0415
+
+    found = [(line, field if field not in (None, "body") else None)
+             for line, field in merge.conflict_markers(text)]
+    return found or [(line, None) for line in frontmatter.conflict_lines(text)]
 
 
 def _quote_hint(item: Item, name: str, problem: str) -> str:

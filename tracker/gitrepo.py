@@ -8,6 +8,7 @@ process (see `open_repo`), imported only when history is asked for.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -37,19 +38,30 @@ def git_dir(top: Path) -> Path:
     return entry
 
 
-def run(top: Path, *args: str, input: str | None = None, check: bool = True) -> str:
+def run(top: Path, *args: str, input: str | None = None, check: bool = True,
+        env: dict[str, str] | None = None) -> str:
     """Run `git args…` in `top` and return its stdout; a failure raises GitError."""
     try:
         done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input,
                               capture_output=True, text=True, encoding="utf-8",
-                              errors="replace")
+                              errors="replace", env=env)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if check and done.returncode != 0:
+        if "index.lock" in done.stderr:
+            raise GitError("git is busy: .git/index.lock exists. If no other git command is "
+                           "running, a crashed one left it: remove .git/index.lock and retry")
         message = (done.stderr.strip() or done.stdout.strip()).splitlines()
         detail = " ".join(message[:2]) if message else f"exit {done.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return done.stdout
+
+
+def inside_git_dir(folder: Path) -> bool:
+    """True in a bare repository or inside a .git folder, where no item can live."""
+    out = run(folder, "rev-parse", "--is-bare-repository", "--is-inside-git-dir",
+              check=False).split()
+    return "true" in out
 
 
 def init(folder: Path) -> None:
@@ -64,6 +76,8 @@ def commit(top: Path, paths: Iterable[str], message: str) -> bool:
     paths = sorted(set(paths))
     if not paths:
         return False
+    if len(paths) > 100:
+        return commit_many(top, paths, message)
     run(top, "add", "-A", "--", *paths)
     try:
         run(top, "commit", "-q", "-m", message, "--", *paths)
@@ -72,6 +86,58 @@ def commit(top: Path, paths: Iterable[str], message: str) -> bool:
             return False
         raise
     return True
+
+
+def commit_many(top: Path, paths: list[str], message: str) -> bool:
+    """Commit exactly these paths, many of them (an import), through a temporary index.
+
+    `git add` and `git commit -- PATHS` slow down sharply past a few thousand paths;
+    building the commit from HEAD's tree plus these files in a private index costs one
+    pass. The real index then takes the same entries, so nothing looks modified.
+    Commit hooks do not run for such bulk commits.
+    """
+    listing = "".join(p + "\0" for p in paths)
+    private = git_dir(top) / f"tracker-index-{os.getpid()}"
+    env = {**os.environ, "GIT_INDEX_FILE": str(private)}
+    head = run(top, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    try:
+        if head:
+            run(top, "read-tree", head, env=env)
+        run(top, "update-index", "--add", "--remove", "-z", "--stdin", input=listing, env=env)
+        tree = run(top, "write-tree", env=env).strip()
+    finally:
+        private.unlink(missing_ok=True)
+    if head and tree == run(top, "rev-parse", f"{head}^{{tree}}").strip():
+        return False
+    parents = ["-p", head] if head else []
+    new = run(top, "commit-tree", tree, *parents, "-m", message).strip()
+    run(top, "update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new,
+        *([head] if head else []))
+    run(top, "update-index", "--add", "--remove", "-z", "--stdin", input=listing)
+    return True
+
+
+def commit_blocker(top: Path) -> str | None:
+    """Why git could not take a change now (a crashed git's lock), or None."""
+    if (git_dir(top) / "index.lock").exists():
+        return ("git is busy: .git/index.lock exists. If no other git command is running, "
+                "a crashed one left it: remove .git/index.lock and retry")
+    return None
+
+
+def operation_in_progress(top: Path) -> str | None:
+    """'a merge' (or cherry-pick, revert) when one waits for its commit: git refuses
+    partial commits then, so changes are staged for that commit instead."""
+    folder = git_dir(top)
+    for state, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+                        ("REVERT_HEAD", "a revert")):
+        if (folder / state).exists():
+            return what
+    return None
+
+
+def stage(top: Path, paths: Iterable[str]) -> None:
+    run(top, "add", "-A", "--", *sorted(set(paths)))
 
 
 def set_config(top: Path, key: str, value: str) -> None:
@@ -148,6 +214,18 @@ class Reader:
         """A blob's bytes, through the persistent cat-file process."""
         return bytes(self.repo.odb.stream(bytes.fromhex(sha)).read())
 
+    def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Many blobs in one streamed `cat-file --batch` call (no round trip per blob)."""
+        wanted = sorted(set(shas))
+        if not wanted:
+            return {}
+        done = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top,
+                              input="".join(f"{sha}\n" for sha in wanted).encode(),
+                              capture_output=True)
+        if done.returncode != 0:
+            raise GitError("git cat-file failed: " + done.stderr.decode(errors="replace")[:200])
+        return _parse_batch(done.stdout)
+
     def resolve(self, rev: str) -> str:
         """A revision as a commit sha; option-like or unknown revisions are refused."""
         check_rev(rev)
@@ -219,6 +297,21 @@ class Reader:
         return [p for p in out.split("\0") if p]
 
 
+def _parse_batch(out: bytes) -> dict[str, bytes]:
+    """`cat-file --batch` output: '<sha> <type> <size>\\n<content>\\n' per object."""
+    found, position = {}, 0
+    while position < len(out):
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        found[header[0].decode()] = out[position:position + size]
+        position += size + 1
+    return found
+
+
 def _parse_commit(chunk: str) -> dict[str, Any]:
     header, _, rest = chunk.partition("\n")
     sha, author, email, date, subject = (header.split(_UNIT) + [""] * 5)[:5]
@@ -230,3 +323,121 @@ def _parse_commit(chunk: str) -> dict[str, Any]:
             files.append((path, fields[2], fields[3], fields[4]))
     return {"commit": sha, "author": author, "email": email, "date": date,
             "message": subject, "files": files}
+
+
+# ---------------------------------------------------------------- merges and sync (issue 4)
+
+MERGE_LABELS = ("ours", "base", "theirs")
+
+
+def merge_bytes(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, bool]:
+    """Git's own three-way text merge (`git merge-file --diff3`); True when conflicted.
+
+    Never fails: what git refuses (binary content) becomes one conflict holding both sides.
+    """
+    import tempfile  # noqa: PLC0415 - only merges need it
+
+    with tempfile.TemporaryDirectory(prefix="tracker-merge-") as folder:
+        names = {"ours": ours, "base": base, "theirs": theirs}
+        for name, data in names.items():
+            Path(folder, name).write_bytes(data)
+        labels = [arg for label in MERGE_LABELS for arg in ("-L", label)]
+        try:
+            done = subprocess.run(["git", "merge-file", "-p", "--diff3", *labels, "ours",
+                                   "base", "theirs"], cwd=folder, capture_output=True,
+                                  check=False)
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+    if 0 <= done.returncode < 128:
+        return done.stdout, done.returncode > 0
+    return _both_sides(ours, theirs), True
+
+
+def _both_sides(ours: bytes, theirs: bytes) -> bytes:
+    def ended(data: bytes) -> bytes:
+        return data if not data or data.endswith(b"\n") else data + b"\n"
+
+    return (b"<<<<<<< ours\n" + ended(ours) + b"=======\n" + ended(theirs)
+            + b">>>>>>> theirs\n")
+
+
+def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
+    """`merge_bytes` for text: the merged text and whether conflicts remain."""
+    data, conflicted = merge_bytes(base.encode("utf-8"), ours.encode("utf-8"),
+                                   theirs.encode("utf-8"))
+    return data.decode("utf-8", errors="surrogateescape"), conflicted
+
+
+def attempt(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `git args…` and return its outcome (returncode, stdout, stderr), never raising."""
+    try:
+        return subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
+def current_branch(top: Path) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    found = attempt(top, "symbolic-ref", "-q", "--short", "HEAD")
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def upstream_remote(top: Path, branch: str) -> str | None:
+    return get_config(top, f"branch.{branch}.remote")
+
+
+def rev_parse(top: Path, rev: str) -> str | None:
+    """The commit a revision names, or None when it names nothing."""
+    found = attempt(top, "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def is_merging(top: Path) -> bool:
+    return (git_dir(top) / "MERGE_HEAD").exists()
+
+
+def unmerged_paths(top: Path) -> list[str]:
+    """Paths git marks as conflicted, relative to the top."""
+    out = run(top, "diff", "--name-only", "--diff-filter=U", "-z")
+    return sorted(p for p in out.split("\0") if p)
+
+
+def fetch_branch(top: Path, remote: str, branch: str) -> str | None:
+    """Fetch one branch of a remote and return its commit; None if the remote lacks it."""
+    found = attempt(top, "fetch", "-q", "--no-tags", remote, f"refs/heads/{branch}")
+    if found.returncode != 0:
+        if "couldn't find remote ref" in found.stderr.lower():
+            return None
+        raise GitError(f"git fetch failed: {_first_lines(found.stderr)}")
+    return rev_parse(top, "FETCH_HEAD")
+
+
+def merge_commit(top: Path, sha: str, message: str) -> bool:
+    """Merge a commit into HEAD (through the configured drivers); False when conflicted."""
+    found = attempt(top, "merge", "-q", "--no-edit", "-m", message, sha)
+    if found.returncode == 0:
+        return True
+    if unmerged_paths(top):
+        return False
+    raise GitError(f"git merge failed: {_first_lines(found.stderr or found.stdout)}")
+
+
+_MOVED = ("fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref",
+          "incorrect old value", "stale info", "reference already exists")
+
+
+def push_branch(top: Path, remote: str, branch: str) -> bool:
+    """Push HEAD to a remote branch; False when refused because the remote moved."""
+    found = attempt(top, "push", "-q", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
+    if found.returncode == 0:
+        return True
+    text = (found.stderr + found.stdout).lower()
+    if any(reason in text for reason in _MOVED):
+        return False
+    raise GitError(f"git push failed: {_first_lines(found.stderr or found.stdout)}")
+
+
+def _first_lines(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:2]) or "no message"

@@ -208,6 +208,8 @@ def _echo_item(t: Tracker, item: Item, fmt: str) -> None:
         click.echo(output.dumps(t.record(item)))
     else:
         click.echo(item.id)
+    for notice in t.notices:
+        warn(notice)
 
 
 @click.command()
