@@ -8,6 +8,7 @@ team, the body) survives a re-import. Existing files change by minimal edits.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import frontmatter, ids, schema
 from .api import Tracker, _quoted
 from .errors import InvalidValue, TrackerError
 from .schema import Kind
-from .workspace import Item, ItemFile, write_atomic
+from .workspace import Item, write_atomic
 
 
 @dataclass
@@ -35,28 +36,35 @@ class Outcome:
 
 def upsert(t: Tracker, kind_name: str, records: Iterable[dict[str, Any]], *,
            key: str | None = None, keep: Iterable[str] = (), message: str,
-           commit: bool = True, body_field: str | None = None,
+           commit: bool = True, body_field: str | None = None, id_field: str | None = None,
            progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> Outcome:
-    """Create or update one item per record (typed values), then commit once."""
+    """Create or update one item per record (typed values), then commit once.
+
+    `body_field` names the record key holding the Markdown body (replaced on update
+    unless "body" is kept); `id_field` the key holding the item's own id (JSON imports).
+    """
     kind = t.ws.kind(kind_name)
     keep = set(keep)
     outcome = Outcome()
     with t.ws.lock():
         existing = _index(t, kind, key)
         for record in (progress or iter)(list(records)):
-            body = str(record.pop(body_field, "") or "") if body_field else ""
+            body = record.pop(body_field, None) if body_field else None
+            given_id = ids.validate(str(record.pop(id_field))) if id_field else None
             _validate(kind, record)
-            match = _match(kind, record, key)
+            match = given_id or _match(kind, record, key)
             item = existing.get(match) if match else None
             if item is None:
-                item_id = _new_id(t, kind, record)
+                item_id = given_id or _new_id(t, kind, record)
                 path = t.ws.path_for(kind, item_id)
-                _create(t, kind, path, record, body)
-                if match:
-                    existing[match] = t.ws.load(ItemFile(kind, item_id, path))
+                body = "" if body is None else str(body)
+                fields = _create(t, kind, path, record, body)
+                if match:  # the same record twice in one batch updates what was created
+                    existing[match] = Item(kind, item_id, path, t.ws.display(path), fields)
                 outcome.created += 1
                 outcome.paths.append(path)
-            elif _update(item, record, keep, kind):
+            elif _update(item, record, keep, kind,
+                         None if body is None or "body" in keep else str(body)):
                 outcome.updated += 1
                 outcome.paths.append(item.path)
             else:
@@ -115,7 +123,8 @@ def _validate(kind: Kind, record: dict[str, Any]) -> None:
             raise InvalidValue(name, problem)
 
 
-def _create(t: Tracker, kind: Kind, path: Path, record: dict[str, Any], body: str) -> None:
+def _create(t: Tracker, kind: Kind, path: Path, record: dict[str, Any],
+            body: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in kind.order:
         value = record.get(name)
@@ -126,14 +135,22 @@ def _create(t: Tracker, kind: Kind, path: Path, record: dict[str, Any], body: st
     fields.update((k, v) for k, v in record.items() if k not in fields and v is not None)
     text = frontmatter.render(fields, body, quoted=_quoted(kind))
     write_atomic(path, text, create=True, sync=False)
+    return fields
 
 
-def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind) -> bool:
+def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
+            body: str | None = None) -> bool:
     updates = {k: v for k, v in record.items()
                if v is not None and item.fields.get(k) != v
                and not (k in keep and item.fields.get(k) not in (None, ""))}
-    if not updates:
+    if body and not body.endswith("\n"):
+        body += "\n"  # as new files are written
+    new_body = body is not None and body != item.body
+    if not updates and not new_body:
         return False
-    doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, _quoted(kind))
+    doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, _quoted(kind)) \
+        if updates else item.doc
+    if new_body:
+        doc = dataclasses.replace(doc, body=body)
     write_atomic(item.path, doc.text, sync=False)
     return True
