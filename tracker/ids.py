@@ -26,8 +26,17 @@ _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?\Z", re.IGNOR
 _KEY_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+_SOURCE: Any = secrets.SystemRandom()
+
+
+def use_random(source: Any | None) -> None:
+    """Draw ids from a seeded `random.Random` (the demo is deterministic); None: the OS's."""
+    global _SOURCE
+    _SOURCE = source or secrets.SystemRandom()
+
+
 def random_id(prefix: str, length: int) -> str:
-    suffix = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    suffix = "".join(_SOURCE.choice(ALPHABET) for _ in range(length))
     return f"{prefix}-{suffix}" if prefix else suffix
 
 

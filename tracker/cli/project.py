@@ -90,14 +90,24 @@ def _github(p: Problem) -> str:
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default="tracker-demo",
               show_default=True, help="Folder to build the demo in (must be new or empty).")
+@click.option("--template", type=click.Choice(["campaign", "default"]), default="campaign",
+              show_default=True, help="The campaign (with its site), or a small issue tracker.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.pass_context
-def demo(ctx: click.Context, out: str, seed: int) -> None:
-    """Build a demo tracker with history, and print where it is."""
-    from ..demo import build_demo  # noqa: PLC0415
+def demo(ctx: click.Context, out: str, template: str, seed: int) -> None:
+    """Build a demo repository with dated history; the last line printed is its result.
 
+    The campaign demo ends with the path of the rendered site's index.html.
+    """
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
-    result = build_demo(base / out, seed=seed, progress=warn)
+    if template == "campaign":
+        from ..campaign.demo import build_campaign_demo  # noqa: PLC0415
+
+        result = build_campaign_demo(base / out, seed=seed, progress=warn)
+    else:
+        from ..demo import build_demo  # noqa: PLC0415
+
+        result = build_demo(base / out, seed=seed, progress=warn)
     click.echo(str(result))
 
 

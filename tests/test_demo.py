@@ -1,0 +1,36 @@
+"""The README's main command: `tracker demo` builds the campaign and its site, the same
+for the same seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git, run_tracker
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_and_deterministic(tmp_path: Path):
+    runs = []
+    for name in ("a", "b"):
+        done = run_tracker(tmp_path, "demo", "--out", name, "--seed", "3")
+        assert done.returncode == 0, done.stderr
+        index = Path(done.stdout.strip().splitlines()[-1])
+        assert index == (tmp_path / name / "site" / "index.html").resolve()
+        assert index.is_file()
+        runs.append(tmp_path / name / "campagne")
+    repo = runs[0]
+    assert git(repo, "status", "--porcelain") == ""
+    check = run_tracker(repo, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    dates = git(repo, "log", "--format=%ad", "--date=short").split()
+    assert dates[-1] == "2027-01-11" and max(dates) >= "2027-03-01"
+    assert len(dates) > 150
+    assert git(runs[0], "rev-parse", "HEAD^{tree}") == git(runs[1], "rev-parse", "HEAD^{tree}")
+    site = repo.parent / "site"
+    terrain = (site / "reports" / "terrain.html").read_text(encoding="utf-8")
+    assert "portes frappées" in terrain and "1 sur 1" in terrain
+    assert len(list((site / "bilans").glob("*.html"))) > 80
+    subjects = git(repo, "log", "--format=%s")
+    assert "import fr-results:" in subjects and "import communes:" in subjects

@@ -1,0 +1,320 @@
+"""`tracker demo`: a realistic campaign repository from built-in data, then its site.
+
+Real communes of Seine-Saint-Denis and Val-de-Marne (the shipped INSEE table), results
+by polling station written in the Ministry's 2024+ format and read by the real
+importer, targeting with a seeded treatment/control draw, teams, eight weeks of field
+sessions, mailings, fundraising, fact-checks and incidents, each committed at its own
+date so that the charts over time mean something. Everything goes through the same
+library calls as the commands; the same seed gives the same repository.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .. import ids, project
+from ..api import Tracker
+from ..errors import TrackerError
+
+PARIS = timezone(timedelta(hours=1))
+START = datetime(2027, 1, 11, 9, 0, tzinfo=PARIS)
+DEPARTEMENTS = ("93", "94")
+MAX_BUREAUX = 8  # per commune: enough to be realistic, small enough to build in seconds
+THEMES = ["logement", "transports", "sécurité", "emploi", "école", "santé", "pouvoir d'achat",
+          "propreté", "services publics"]
+TEAMS = [("Saint-Denis Nord", "93066", "mob-93-017"), ("Aubervilliers", "93001", "mob-93-042"),
+         ("Montreuil", "93048", "mob-93-108"), ("Bobigny", "93008", "mob-93-023"),
+         ("Vitry-sur-Seine", "94081", "mob-94-011"), ("Créteil", "94028", "mob-94-035")]
+
+
+def build_campaign_demo(out: Path, seed: int = 7,
+                        progress: Callable[[str], None] = print) -> Path:
+    """Create the demo repository in `out` (new or empty); returns the site's index.html."""
+    if out.exists() and any(out.iterdir()):
+        raise TrackerError(f"{out} is not empty: choose another --out folder")
+    rng = random.Random(seed)
+    ids.use_random(random.Random(seed + 1))
+    try:
+        return _build(out, rng, progress)
+    finally:
+        ids.use_random(None)
+
+
+def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Path:
+    repo = out / "campagne"
+    with clock(START):
+        project.init(repo, "campaign")
+    t = Tracker(repo)
+    communes = _communes()
+    progress(f"Communes: {len(communes)} in {', '.join(DEPARTEMENTS)}")
+    with clock(START + timedelta(hours=1)):
+        _import_communes(t, out, communes)
+    with clock(START + timedelta(hours=2)):
+        _import_results(t, out, communes, rng)
+    teams = _teams(t)
+    with clock(START + timedelta(days=2)):
+        _operation(t)
+    with clock(START + timedelta(days=3)):
+        assigned = _target(t, teams)
+    progress(f"Targeting: {sum(len(v) for v in assigned.values())} bureaux assigned to "
+             f"{len(teams)} teams")
+    events = _field_events(assigned, rng) + _other_events(rng)
+    for when, action in sorted(events, key=lambda e: e[0]):
+        with clock(when):
+            action(t)
+    progress(f"History: {len(events)} dated events")
+    return _site(repo, out)
+
+
+# ---------------------------------------------------------------- data in
+
+
+def _communes() -> list[Any]:
+    from ..communes import load_communes  # noqa: PLC0415
+
+    return sorted((c for c in load_communes().values() if c.departement in DEPARTEMENTS),
+                  key=lambda c: c.code)
+
+
+def _import_communes(t: Tracker, out: Path, communes: list[Any]) -> None:
+    """An INSEE COG file for these communes, imported as a person would."""
+    from ..importers.communes import run_communes  # noqa: PLC0415
+
+    path = out / "v_commune_2027.csv"
+    lines = ["TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT"]
+    lines += [f"COM,{c.code},11,{c.departement},{c.departement}D,,0,{c.name.upper()},"
+              f"{c.name},{c.name},,"
+              for c in communes]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_communes(t, path, path.name)
+
+
+def _import_results(t: Tracker, out: Path, communes: list[Any], rng: random.Random) -> None:
+    """Synthetic results by bureau in the Ministry's 2024+ format (Latin-1, ';', commas)."""
+    from ..importers.fr_results import run_fr_results  # noqa: PLC0415
+
+    header = ("Code département;Libellé département;Code commune;Libellé commune;Code BV;"
+              "Inscrits;Votants;% Votants;Abstentions;% Abstentions;Exprimés;"
+              "% Exprimés/inscrits;% Exprimés/votants;Numéro de panneau 1;Nuance candidat 1;"
+              "Nom candidat 1;Prénom candidat 1;Sexe candidat 1;Voix 1;"
+              "% Voix/inscrits 1;% Voix/exprimés 1;Elu 1")
+    rows = [header]
+    for commune in communes:
+        count = max(1, min(MAX_BUREAUX, (commune.population or 1000) // 1100))
+        base = rng.uniform(0.22, 0.48)
+        for number in range(1, count + 1):
+            inscrits = rng.randint(650, 1450)
+            abstention = min(0.75, max(0.12, rng.gauss(base, 0.07)))
+            votants = round(inscrits * (1 - abstention))
+            exprimes = votants - rng.randint(5, 25)
+            voix = round(exprimes * rng.uniform(0.2, 0.4))
+            rows.append(";".join([
+                commune.departement, "Seine-Saint-Denis" if commune.departement == "93"
+                else "Val-de-Marne", commune.code, commune.name, f"{number:04d}",
+                str(inscrits), str(votants), _pct(votants, inscrits),
+                str(inscrits - votants), _pct(inscrits - votants, inscrits), str(exprimes),
+                _pct(exprimes, inscrits), _pct(exprimes, votants), "1", "DIV", "CANDIDATE",
+                "Alex", "F", str(voix), _pct(voix, inscrits), _pct(voix, exprimes), ""]))
+    path = out / "resultats-pr27-t1-par-bureau.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
+    run_fr_results(t, path, path.name, election="pr27-t1")
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}".replace(".", ",") if whole else "0,00"
+
+
+# ---------------------------------------------------------------- organisation
+
+
+def _teams(t: Tracker) -> list[str]:
+    made = []
+    for n, (name, commune, leader) in enumerate(TEAMS):
+        with clock(START + timedelta(days=1, hours=n)):
+            item = t.new("team", f"Équipe {name}", {
+                "commune_insee": commune, "leader": leader, "recruited": str(18 + 7 * n),
+                "trained": str(9 + 3 * n), "active_7d": str(6 + 2 * n)})
+            t.move(item.id, "active")
+        made.append(item.id)
+    return made
+
+
+def _operation(t: Tracker) -> None:
+    t.new("operation", "Porte-à-porte de printemps : 25 000 portes", {
+        "start": "2027-01-18", "end": "2027-04-09", "metric": "knocked", "target": "25000",
+        "scope": "national"}, body="L'objectif national décliné en Île-de-France.\n")
+
+
+def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
+    """The 72 bureaux with most abstainers: half drawn as controls, half assigned."""
+    from .target import Plan, apply, assign, rank, split  # noqa: PLC0415
+
+    plan = Plan(rank(t, top=72))
+    plan.arms = split(plan.ranked, 0.5, seed=2027)
+    plan.teams = assign(t, plan.ranked, teams, plan.arms)
+    apply(t, plan)
+    from ..bulk import upsert  # noqa: PLC0415
+
+    upsert(t, "bureau", [{"bureau_id": b, "target_doors": 350, "priority": "A"}
+                         for b in plan.teams], message="target: 350 portes par bureau assigné")
+    by_team: dict[str, list[str]] = {}
+    for bureau, team in plan.teams.items():
+        by_team.setdefault(team, []).append(bureau)
+    return by_team
+
+
+# ---------------------------------------------------------------- history
+
+Event = tuple[datetime, Callable[[Tracker], Any]]
+
+
+def _field_events(assigned: dict[str, list[str]], rng: random.Random) -> list[Event]:
+    """Eight weeks of outings: each team visits its bureaux on weekends and evenings."""
+    events: list[Event] = []
+    for team, bureaux in assigned.items():
+        for week in range(8):
+            for outing in range(rng.randint(2, 3)):
+                day = START + timedelta(weeks=1 + week, days=rng.choice([2, 4, 5, 6]),
+                                        hours=rng.randint(1, 9))
+                bureau = rng.choice(bureaux)
+                events.append((day, _session(team, bureau, day, rng)))
+    return events
+
+
+def _session(team: str, bureau: str, when: datetime, rng: random.Random) -> Callable[
+        [Tracker], Any]:
+    volunteers = rng.randint(3, 9)
+    knocked = volunteers * rng.randint(18, 32)
+    not_home = round(knocked * rng.uniform(0.38, 0.52))
+    inaccessible = round(knocked * rng.uniform(0.0, 0.05))
+    opened = knocked - not_home - inaccessible
+    positive = max(0, round(opened * rng.gauss(1 / 14, 0.015)))
+    refused = round(opened * rng.uniform(0.1, 0.2))
+    undecided = round(opened * rng.uniform(0.25, 0.4))
+    negative = round(opened * rng.uniform(0.15, 0.25))
+    other = opened - positive - refused - undecided - negative
+    if other < 0:
+        undecided += other
+        other = 0
+    themes = rng.sample(THEMES, 3)
+    values = {"date": when.date().isoformat(), "channel": "porte-a-porte", "bureau": bureau,
+              "team": team, "volunteers": str(volunteers),
+              "volunteer_hours": str(volunteers * 2.5), "knocked": str(knocked),
+              "not_home": str(not_home), "inaccessible": str(inaccessible),
+              "refused": str(refused), "positive": str(positive), "undecided": str(undecided),
+              "negative": str(negative), "other": str(other),
+              "leaflets_left": str(not_home), "volunteer_signups": str(rng.randint(0, 3)),
+              "themes": ",".join(themes), "status": "reported"}
+    body = (f"Remontée de l'équipe : accueil {rng.choice(['correct', 'chaleureux', 'mitigé'])}, "
+            f"beaucoup de questions sur {themes[0]}.\n")
+    return lambda t: t.new("session", f"Porte-à-porte {when:%d/%m} – {bureau}", values,
+                           body=body)
+
+
+def _other_events(rng: random.Random) -> list[Event]:
+    """Trainings, mailings, fundraising days, fact-checks, social moments, incidents."""
+    events: list[Event] = []
+    for n in range(4):
+        when = START + timedelta(weeks=n * 2, days=1, hours=10)
+        events.append((when, _new("training", f"Formation porte-à-porte n°{n + 1}", {
+            "date": when.date().isoformat(), "commune_insee": TEAMS[n][1],
+            "format": "presentiel", "registered": str(25 + 5 * n),
+            "attended": str(18 + 4 * n), "status": "reported"})))
+    for n in range(6):
+        when = START + timedelta(weeks=1 + n * 1.4, hours=8)
+        sent = 150000 + 20000 * n
+        events.append((when, _new("email", f"Lettre d'information n°{n + 1}", {
+            "sent_at": when.isoformat(), "segment": "sympathisants-idf", "sent": str(sent),
+            "bounced_hard": str(sent // 120), "bounced_soft": str(sent // 200),
+            "unique_opens": str(round(sent * rng.uniform(0.33, 0.41))),
+            "unique_clicks": str(round(sent * rng.uniform(0.03, 0.06))),
+            "unsubscribes": str(sent // 900), "complaints": str(sent // 20000),
+            "status": "reported"})))
+    for day in range(0, 77, 3):
+        when = START + timedelta(days=day, hours=20)
+        count = rng.randint(40, 160)
+        amount = count * rng.uniform(30, 70)
+        events.append((when, _new("donations", f"Dons en ligne du {when:%d/%m}", {
+            "date": when.date().isoformat(), "channel": "en-ligne", "count": str(count),
+            "amount_eur": f"{amount:.2f}", "max_single_eur": str(rng.choice([500, 1000, 2000])),
+            "status": "reconciled"})))
+    events += _claims(rng) + _incidents()
+    return events
+
+
+def _claims(rng: random.Random) -> list[Event]:
+    stages = ["spotted", "selected", "researching", "draft", "second-check", "published",
+              "published", "published", "rejected"]
+    verdicts = ["faux", "plutot-faux", "imprecis", "vrai", "plutot-vrai", "inverifiable"]
+    events: list[Event] = []
+    for n, status in enumerate(stages):
+        when = START + timedelta(days=5 + n * 8, hours=11)
+        values = {"claim_text": f"Affirmation n°{n + 1} : « le chômage a baissé de "
+                                f"{rng.randint(5, 30)} % dans le département »",
+                  "claimant": rng.choice(["Candidat A", "Candidat B", "Porte-parole C"]),
+                  "claim_date": (when - timedelta(days=1)).date().isoformat(),
+                  "appearance_url": f"https://example.org/debat/{n + 1}",
+                  "direction": rng.choice(["adverse", "adverse", "own-precheck"]),
+                  "sources": "INSEE,DARES", "author": "desk-01", "status": status}
+        if status == "published":
+            values.update(verdict=rng.choice(verdicts), reviewer="desk-02",
+                          published_url=f"https://example.org/verif/{n + 1}",
+                          published_at=when.date().isoformat())
+        events.append((when, _new("claim", f"Vérification n°{n + 1}", values)))
+    return events
+
+
+def _incidents() -> list[Event]:
+    friday = datetime(2027, 3, 26, 21, 5, tzinfo=PARIS)
+    rows = [(START + timedelta(weeks=3, hours=40), "www", "scraping", 1200, "sev4"),
+            (START + timedelta(weeks=6, hours=50), "dons", "credential-stuffing", 9000, "sev3"),
+            (friday, "www", "ddos-l7", 750000, "sev1")]
+    events: list[Event] = []
+    for when, site, kind, rps, severity in rows:
+        events.append((when, _new("incident", f"{kind} sur {site}", {
+            "site": site, "detected_at": when.isoformat(),
+            "mitigated_at": (when + timedelta(minutes=14)).isoformat(),
+            "resolved_at": (when + timedelta(hours=3)).isoformat(), "attack_type": kind,
+            "peak_rps": str(rps), "severity": severity,
+            "mitigation": "filtrage en amont, mise en cache", "status": "resolved"})))
+    return events
+
+
+def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], Any]:
+    return lambda t: t.new(kind, title, values)
+
+
+# ---------------------------------------------------------------- output
+
+
+def _site(repo: Path, out: Path) -> Path:
+    from ..site import build_site  # noqa: PLC0415
+
+    with clock(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS)):
+        return build_site(Tracker(repo), out / "site")
+
+
+@contextmanager
+def clock(when: datetime) -> Iterator[None]:
+    """Date commits and `created` fields as if the work happened at `when`."""
+    dates = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "TRACKER_NOW")
+    people = {"GIT_AUTHOR_NAME": "Équipe campagne", "GIT_AUTHOR_EMAIL": "demo@example.org",
+              "GIT_COMMITTER_NAME": "Équipe campagne", "GIT_COMMITTER_EMAIL": "demo@example.org"}
+    saved = {n: os.environ.get(n) for n in (*dates, *people)}
+    os.environ.update({n: when.isoformat() for n in dates})
+    for name, value in people.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
