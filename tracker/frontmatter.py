@@ -33,8 +33,14 @@ class _Duplicate(Exception):
         self.key, self.line = key, line
 
 
+class _Refused(Exception):
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag, self.line = tag, line
+
+
 class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that refuses duplicate keys instead of keeping the last one."""
+    """Safe loader that refuses duplicate keys instead of keeping the last one, and the
+    tags whose values no item needs (binary data, sets, ordered pairs)."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
@@ -44,6 +50,14 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _Duplicate(str(key), key_node.start_mark.line)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_tag(loader: Loader, node: Any) -> None:
+    raise _Refused(node.tag.rsplit(":", 1)[-1], node.start_mark.line)
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 
 
 @dataclass(frozen=True)
@@ -118,14 +132,46 @@ def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
     except _Duplicate as e:
         raise InvalidItem(path, first_line + e.line, e.key,
                           "duplicate key: the field is given twice") from None
+    except _Refused as e:
+        raise InvalidItem(path, first_line + e.line, None,
+                          f"the YAML tag !!{e.tag} is not allowed in items") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = first_line + mark.line if mark else None
         raise InvalidItem(path, line, None, f"invalid YAML: {_yaml_reason(e)}") from None
+    except yaml.reader.ReaderError as e:
+        line = first_line + text.count("\n", 0, max(e.position, 0))
+        raise InvalidItem(path, line, None, f"invalid YAML: {e.reason} "
+                          f"(character #x{e.character:04x})" if isinstance(e.character, int)
+                          else f"invalid YAML: {e.reason}") from None
     except yaml.YAMLError as e:
-        raise InvalidItem(path, None, None, f"invalid YAML: {e}") from None
+        reason = " ".join(str(e).split())
+        raise InvalidItem(path, None, None, f"invalid YAML: {reason}") from None
+    except (ValueError, OverflowError) as e:  # PyYAML builds dates like 2026-02-30 itself
+        line, field = _locate_bad_value(text)
+        what = "date" if re.search(r"day|month|year|hour|minute|second|offset|tz", str(e)) \
+            else "value"
+        raise InvalidItem(path, first_line + line if line is not None else None, field,
+                          f"invalid {what}: {e}") from None
     except RecursionError:
         raise InvalidItem(path, first_line, None, "front matter is nested too deeply") from None
+
+
+def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
+    """The line and key of the top-level value that cannot be built (an impossible date)."""
+    loader = Loader(text)
+    try:
+        root = loader.get_single_node()
+        for key_node, value_node in getattr(root, "value", []) or []:
+            try:
+                loader.construct_object(value_node, deep=True)
+            except (ValueError, OverflowError):
+                return value_node.start_mark.line, str(getattr(key_node, "value", "")) or None
+        return None, None
+    except Exception:  # noqa: BLE001 - best effort: the caller reports without a line
+        return None, None
+    finally:
+        loader.dispose()
 
 
 def _yaml_reason(e: yaml.MarkedYAMLError) -> str:
@@ -237,13 +283,15 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     for key in removals:
         if key in spans and key not in updates:
             ops.append((spans[key].start, spans[key].end, []))
+    inserts: dict[int, list[str]] = {}
     for key, value in updates.items():
         if key in spans:
             ops.append(_replace_op(doc, key, value, spans[key], key in quoted))
         else:
             at = _insert_at(key, spans, order or [], len(doc.lines))
             new = yamlfmt.field_lines(key, value, quote=key in quoted)
-            ops.append((at, at, [line + doc.newline for line in new]))
+            inserts.setdefault(at, []).extend(line + doc.newline for line in new)
+    ops.extend((at, at, lines) for at, lines in inserts.items())  # in the order given
     lines = list(doc.lines)
     for start, end, new_lines in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
         lines[start:end] = new_lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -70,13 +71,23 @@ class History:
 
     def at(self, spec: str) -> str:
         """A commit sha for a revision, a date (`2012-04-21`) or a full ISO time."""
-        if _DATE.match(spec):
-            return self.reader.commit_before(f"{spec} 23:59:59")
-        if _DATETIME.match(spec):
-            return self.reader.commit_before(spec)
+        if _DATE.match(spec) or _DATETIME.match(spec):
+            _valid_moment(spec)
+            return self.reader.commit_before(f"{spec} 23:59:59" if _DATE.match(spec) else spec)
         return self.reader.resolve(spec)
 
     # ------------------------------------------------------------ versions
+
+    def prefetch(self, pairs: list[tuple[str, str]]) -> None:
+        """Parse many (sha, path) versions with one batched blob read."""
+        missing = [(sha, path) for sha, path in pairs
+                   if sha != NULL_SHA and (sha, path) not in self._versions]
+        if len(missing) < 2:
+            return
+        data = self.reader.blobs(sha for sha, _ in missing)
+        for sha, path in missing:
+            if sha in data:
+                self._versions[(sha, path)] = self._parse(data[sha], path)
 
     def version(self, sha: str, path: str) -> Version:
         """The parsed blob (cached by sha and path); unreadable versions keep their text."""
@@ -122,7 +133,10 @@ class History:
         """Field-level history, newest first: of one item, or of the whole tracker."""
         paths = self.item_paths(ref) if ref else list(self.folders)
         entries = []
-        for commit in self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True)):
+        commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True))
+        self.prefetch([(sha, path) for c in commits for path, old_sha, new_sha, _ in c["files"]
+                       if self.locate(path) for sha in (old_sha, new_sha)])
+        for commit in commits:
             changed = [self._change(path, old, new, status)
                        for path, old, new, status in commit.pop("files")
                        if self.locate(path)]
@@ -166,7 +180,9 @@ class History:
         wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
         folders = [f for f in self.folders if wanted is None or f in wanted]
         items, problems = [], []
-        for path, sha in sorted(self.reader.tree(rev, folders).items()):
+        tree = sorted(self.reader.tree(rev, folders).items())
+        self.prefetch([(sha, path) for path, sha in tree if self.locate(path)])
+        for path, sha in tree:
             if not self.locate(path):
                 continue
             version = self.version(sha, path)
@@ -201,6 +217,8 @@ class History:
         changes = self.reader.diff(sha_a, sha_b, folders)
         if sha_b is None:
             changes += [(p, NULL_SHA, NULL_SHA, "A") for p in self.reader.untracked(folders)]
+        self.prefetch([(sha, path) for path, old_sha, new_sha, _ in changes
+                       if self.locate(path) for sha in (old_sha, new_sha)])
         result: dict[str, Any] = {"added": [], "removed": [], "changed": []}
         self.pairs: list[tuple[Version, Version]] = []
         for path, old_sha, new_sha, status in sorted(changes):
@@ -277,10 +295,20 @@ def field_changes(old: Version, new: Version) -> dict[str, dict[str, Any]]:
     return changes
 
 
+def _valid_moment(value: str) -> None:
+    """Refuse dates that look right but do not exist (2026-02-30): git would guess."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        raise UsageError(f"invalid date '{value}'") from None
+
+
 def _when(value: str | None, end_of_day: bool = False) -> str | None:
     """A --since/--until date for git, refusing anything that is not a date or time."""
     if value is None:
         return None
+    if _DATE.match(value) or _DATETIME.match(value):
+        _valid_moment(value)
     if _DATE.match(value):
         return f"{value} {'23:59:59' if end_of_day else '00:00:00'}"
     if _DATETIME.match(value):

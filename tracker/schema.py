@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from . import clock
 from .errors import InvalidValue, TrackerError
 
 TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
@@ -289,11 +290,9 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
             return False
         raise ValueError(f"'{text}' is not true or false")
     if kind == "date":
-        return date.today() if text == "today" else date.fromisoformat(text)
+        return clock.today() if text == "today" else date.fromisoformat(text)
     if kind == "datetime":
-        if text == "now":
-            return datetime.now().astimezone().replace(microsecond=0)
-        return datetime.fromisoformat(text)
+        return clock.now() if text == "now" else datetime.fromisoformat(text)
     if kind == "enum" and text not in spec.values:
         raise ValueError(f"'{text}' is not allowed")
     return text

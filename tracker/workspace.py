@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -66,7 +67,9 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock_depth = 0
+        self._inside: dict[str, bool] = {}
         self.top = gitrepo.find_top(root)
+        self._prefix = str(self.top or self.root).rstrip(os.sep) + os.sep
         self.config = _load_yaml_file(root / CONFIG_DIR / CONFIG_FILE) or {}
         if not isinstance(self.config, dict):
             raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
@@ -98,11 +101,15 @@ class Workspace:
 
     def display(self, path: Path) -> str:
         """A path as shown to people and in JSON: relative to the repository top."""
+        text = str(path)
+        if text.startswith(self._prefix):  # a string prefix: pathlib is slow at 100k items
+            rel = text[len(self._prefix):]
+            return rel if os.sep == "/" else rel.replace(os.sep, "/")
         base = self.top or self.root
         try:
             return path.relative_to(base).as_posix()
         except ValueError:
-            return str(path)
+            return text
 
     def kind(self, name: str) -> Kind:
         if name in self.kinds:
@@ -119,19 +126,35 @@ class Workspace:
         path = folder / f"{item_id}.md"
         if path.parent != folder:
             raise InvalidId(f"invalid id '{item_id}'")
+        if not self.folder_inside(kind):
+            raise TrackerError(f"{kind.folder}/ leads outside the tracker (a link): "
+                               "tracker neither reads nor writes there")
         return path
 
     def item_files(self, kinds: list[Kind] | None = None) -> Iterator[ItemFile]:
         """Every `*.md` file in the kind folders, in name order; hidden files skipped."""
         for kind in kinds or list(self.kinds.values()):
             folder = self.folder(kind)
+            if not self.folder_inside(kind):
+                continue  # a kind folder that links outside the tracker is never read
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 continue
             for entry in entries:
                 if entry.name.endswith(".md") and not entry.name.startswith("."):
                     yield ItemFile(kind, entry.name[:-3], Path(entry.path))
+
+    def folder_inside(self, kind: Kind) -> bool:
+        """False when the kind's folder is a link (or under one) leading out of the tracker."""
+        if kind.name in self._inside:
+            return self._inside[kind.name]
+        folder = self.folder(kind)
+        if not folder.exists():
+            return True  # not cached: the folder may be created by this very command
+        inside = folder.resolve().is_relative_to(self.root.resolve())
+        self._inside[kind.name] = inside
+        return inside
 
     def ids(self, kinds: list[Kind] | None = None) -> list[tuple[Kind, str]]:
         return [(f.kind, f.id) for f in self.item_files(kinds)]
@@ -146,9 +169,17 @@ class Workspace:
             if not target.is_relative_to(self.root.resolve()):
                 raise InvalidItem(shown, None, None, "a link to a file outside the tracker")
         try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise InvalidItem(shown, None, None, "a link to nothing (dangling)") from None
+        except OSError as e:
+            raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
+        if stat.S_ISDIR(mode):
+            raise InvalidItem(shown, None, None, "a folder, not an item file")
+        if not stat.S_ISREG(mode):  # a pipe would block the read forever
+            raise InvalidItem(shown, None, None, "not a regular file (a pipe or a device)")
+        try:
             data = path.read_bytes()
-        except IsADirectoryError:
-            raise InvalidItem(shown, None, None, "a folder, not an item file") from None
         except OSError as e:
             raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
         return frontmatter.decode(shown, data)
@@ -166,8 +197,10 @@ class Workspace:
         """
         store = self._cache()
         items, problems = [], []
+        shown_all = []
         for file in files:
             shown = self.display(file.path)
+            shown_all.append(shown)
             key = None
             if store is not None and not file.path.is_symlink():
                 try:
@@ -188,7 +221,7 @@ class Workspace:
                 store.put(shown, key, item.fields)
         if store is not None:
             if complete:
-                store.prune({self.display(f.path) for f in files})
+                store.prune(set(shown_all))
             store.save()
         return items, problems
 

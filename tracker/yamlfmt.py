@@ -9,6 +9,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ def _loads(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
+@lru_cache(maxsize=4096)
 def format_key(key: str) -> str:
     if _PLAIN_KEY.match(key):
         try:
@@ -71,7 +73,15 @@ def _single_quoted(text: str) -> str | None:
     return "'" + text.replace("'", "''") + "'"
 
 
+# Text that YAML surely reads back as the same string: starts with a letter, holds no
+# indicator (: # , [ ] { } etc.), and is not one of YAML 1.1's words for booleans or null.
+_SURELY_PLAIN = re.compile(r"[^\W\d_](?:[\w' .()/&+%-]*[\w.)%'])?\Z")
+_SPECIAL_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
 def _plain_ok(text: str, flow: bool) -> bool:
+    if _SURELY_PLAIN.match(text) and text.lower() not in _SPECIAL_WORDS:
+        return True  # the common case, decided without a YAML parse
     if not text or text != text.strip() or _CONTROL.search(text) or "\n" in text:
         return False
     try:
@@ -121,11 +131,25 @@ def field_lines(key: str, value: Any, *, quote: bool = False, style: Style | Non
     name = raw_key or format_key(key)
     style = style or Style()
     lines = _field_lines(key, name, value, quote, style)
+    if _trusted(value, style):
+        return lines  # one scalar (or a flow list of them): scalar() is exact
     try:
         ok = _loads("\n".join(lines) + "\n") == {key: value}
     except yaml.YAMLError:
         ok = False
     return lines if ok else _dump_block(key, value)
+
+
+def _trusted(value: Any, style: Style) -> bool:
+    """Values whose single-line form needs no read-back check."""
+    scalars = (str, int, float, date, type(None))
+    if isinstance(value, str):
+        return "\n" not in value and "\r" not in value
+    if isinstance(value, list):
+        return not style.block_list and all(
+            isinstance(v, scalars) and not (isinstance(v, str) and ("\n" in v or "\r" in v))
+            for v in value)
+    return isinstance(value, scalars)
 
 
 def _field_lines(key: str, name: str, value: Any, quote: bool, style: Style) -> list[str]:

@@ -43,7 +43,7 @@ class TrackerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TrackerError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {one_line(str(e))}", err=True)
             ctx.exit(e.exit_code)
         except OSError as e:
             if e.errno is None:
@@ -52,6 +52,11 @@ class TrackerGroup(click.Group):
             click.echo(f"Error: {e.strerror}{where}", err=True)
             ctx.exit(1)
         return None
+
+
+def one_line(message: str) -> str:
+    """Control characters (a newline in a typed id) escaped: an error is always one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
