@@ -1,0 +1,391 @@
+"""Benchmark the installed `tracker` on synthetic trackers, beside the floor of each operation.
+
+    python benchmarks/run.py [--sizes 1000,10000,100000] [--repeat N] [--quick]
+                             [--history N] [--output FILE]
+
+Generated trackers are cached in benchmarks/.cache (keyed by shape, size and a hash of
+generate.py) and reset to their generated commit after the operations that write.
+Prints a Markdown document (machine, command, table, problems) on stdout; progress goes
+to stderr when it is a terminal. Targets are printed beside the figures, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import backlogmd
+import generate
+from generate import GREP_WORD, WHERE, Meta
+from measure import Cmd, Row, Target, at_most_ms, at_most_ratio, compare, table
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+TRACKER = str(Path(PYTHON).parent / "tracker")
+FLOORS = str(HERE / "floors.py")
+GEN_VERSION = hashlib.sha1((HERE / "generate.py").read_bytes()).hexdigest()[:8]
+SIZE_LABELS = {1000: "1k", 10000: "10k", 100000: "100k"}
+SHOW = {"progress": sys.stderr.isatty()}
+
+
+def progress(message: str) -> None:
+    if SHOW["progress"]:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def label(n: int) -> str:
+    return SIZE_LABELS.get(n, f"{n:,}")
+
+
+# ---------------------------------------------------------------- the trackers
+
+
+@dataclass
+class Bench:
+    """A generated tracker ready to measure: where it is and what it holds."""
+
+    folder: Path
+    meta: Meta
+    size: str
+
+    def env(self, cold: bool = False) -> dict[str, str]:
+        env = generate.git_env()
+        env.pop("TRACKER_NO_CACHE", None)
+        if cold:
+            env["TRACKER_NO_CACHE"] = "1"
+        return env
+
+    def cmd(self, argv: list[str] | Callable[[int], list[str]], cold: bool = False,
+            prepare: Callable[[], None] | None = None) -> Cmd:
+        return Cmd(argv, self.folder, self.env(cold), prepare)
+
+    def drop_cache(self) -> None:
+        shutil.rmtree(self.folder / ".git" / "tracker-cache", ignore_errors=True)
+
+    def restore(self) -> None:
+        """Back to the generated commit: drop the commits and files that runs added."""
+        generate.git(self.folder, "reset", "-q", "--hard", self.meta.head)
+        generate.git(self.folder, "clean", "-qfd", "--", "issues")
+
+
+def cached(cache: Path, key: str, make: Callable[[Path], Meta]) -> tuple[Path, Meta]:
+    """The tracker for a key, generated on first use; a half-made one is made again."""
+    folder, meta_file = cache / key, cache / f"{key}.json"
+    if meta_file.is_file() and folder.is_dir():
+        return folder, Meta.load(meta_file)
+    shutil.rmtree(folder, ignore_errors=True)
+    progress(f"generating {key} …")
+    start = time.perf_counter()
+    meta = make(folder)
+    meta.save(meta_file)
+    progress(f"generated {key} in {time.perf_counter() - start:.1f} s")
+    return folder, meta
+
+
+def flat_bench(cache: Path, n: int) -> Bench:
+    folder, meta = cached(cache, f"flat-{n}-{GEN_VERSION}",
+                          lambda f: generate.generate_flat(f, n))
+    bench = Bench(folder, meta, label(n))
+    bench.restore()
+    return bench
+
+
+def history_bench(cache: Path, n: int) -> Bench:
+    folder, meta = cached(cache, f"history-{n}-{GEN_VERSION}",
+                          lambda f: generate.generate_history(f, n, n))
+    bench = Bench(folder, meta, f"{label(n)} × {label(n)} commits")
+    bench.restore()
+    return bench
+
+
+# ---------------------------------------------------------------- checks of the output
+
+
+def count_rows(expected: int) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
+    """A check that `list` printed a header and `expected` item lines."""
+    def check(done: subprocess.CompletedProcess[str]) -> str | None:
+        if done.returncode != 0:
+            return f"exit {done.returncode}: {done.stderr.strip()[-300:]}"
+        rows = sum(1 for line in done.stdout.splitlines() if line.startswith("issue-"))
+        return None if rows == expected else f"{rows} items listed, expected {expected}"
+    return check
+
+
+def exits_zero(done: subprocess.CompletedProcess[str]) -> str | None:
+    if done.returncode == 0:
+        return None
+    return f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[-300:]}"
+
+
+def distinct_ids(expected: int) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
+    """A check that the output names `expected` different items."""
+    import re
+
+    def check(done: subprocess.CompletedProcess[str]) -> str | None:
+        found = len(set(re.findall(r"issue-[0-9a-z]{8}", done.stdout)))
+        return exits_zero(done) or (None if found == expected
+                                    else f"{found} items named, expected {expected}")
+    return check
+
+
+def log_entries(expected: int) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
+    def check(done: subprocess.CompletedProcess[str]) -> str | None:
+        found = sum(1 for line in done.stdout.splitlines() if line.startswith("commit "))
+        return exits_zero(done) or (None if found == expected
+                                    else f"{found} log entries, expected {expected}")
+    return check
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass
+class Runner:
+    """Measures operations into rows, with `repeat` runs each."""
+
+    repeat: int
+    rows: list[Row]
+
+    def measure(self, operation: str, bench: Bench, ours: Cmd, floor: Cmd | None,
+                target: Target | None = None,
+                check: Callable[[subprocess.CompletedProcess[str]], str | None] = exits_zero,
+                warm: bool = True) -> Row:
+        progress(f"{bench.size}: {operation}")
+        ours_t, floor_t = compare(ours, floor, self.repeat, warm=warm)
+        row = Row(operation, bench.size, ours_t.ms, floor_t.ms if floor_t else None, target)
+        problem = check(ours_t.result)
+        if problem:
+            row.problems.append(f"`{shlex.join(ours.args(1))}`: {problem}")
+        self.rows.append(row)
+        return row
+
+
+def parse_floor(bench: Bench) -> Cmd:
+    return bench.cmd([PYTHON, FLOORS, "parse", "issues"])
+
+
+def version_row(runner: Runner, bench: Bench) -> None:
+    bench = Bench(bench.folder, bench.meta, "–")
+    runner.measure("tracker --version", bench, bench.cmd([TRACKER, "--version"]),
+                   bench.cmd([PYTHON, "-c", "pass"]), at_most_ms(80))
+
+
+def read_rows(runner: Runner, bench: Bench, n: int) -> None:
+    """list cold and warm, --where, --grep, show and check on a flat tracker."""
+    expected = bench.meta.expected
+    big = n >= 100000
+    runner.measure("list (cold)", bench,
+                   bench.cmd([TRACKER, "list"], cold=True, prepare=bench.drop_cache),
+                   parse_floor(bench), at_most_ratio(1.2, "floor") if big else None,
+                   count_rows(expected["all"]))
+    runner.measure("list (warm)", bench, bench.cmd([TRACKER, "list"]), parse_floor(bench),
+                   check=count_rows(expected["all"]))
+    runner.measure("list --where", bench, bench.cmd([TRACKER, "list", "--where", WHERE]),
+                   parse_floor(bench), at_most_ms(500) if big else None,
+                   count_rows(expected["where"]))
+    runner.measure("list --grep", bench, bench.cmd([TRACKER, "list", "--grep", GREP_WORD]),
+                   parse_floor(bench), check=count_rows(expected["grep"]))
+    item = bench.meta.ids[0]
+    runner.measure("show ID", bench, bench.cmd([TRACKER, "show", item]),
+                   bench.cmd([PYTHON, FLOORS, "show", f"issues/{item}.md"]))
+    runner.measure("check", bench, bench.cmd([TRACKER, "check"]), parse_floor(bench))
+
+
+def write_target(n: int) -> Target | None:
+    return {1000: at_most_ms(150), 100000: at_most_ms(200)}.get(n)
+
+
+def write_rows(runner: Runner, bench: Bench, n: int) -> None:
+    """set and new, committing; the tracker is reset to its generated commit afterwards."""
+    item = bench.meta.ids[1]
+    try:
+        runner.measure("set ID field=value", bench,
+                       bench.cmd(lambda i: [TRACKER, "set", item, f"assignee=bench-{i}"]),
+                       bench.cmd([PYTHON, FLOORS, "commit", f"issues/{item}.md"]),
+                       write_target(n))
+        runner.measure("new issue TITLE", bench,
+                       bench.cmd(lambda i: [TRACKER, "new", "issue", f"Bench item {i}"]),
+                       bench.cmd(lambda i: [PYTHON, FLOORS, "commit",
+                                            f"issues/floor-new-{i}.md"]),
+                       write_target(n))
+    finally:
+        bench.restore()
+
+
+def history_rows(runner: Runner, bench: Bench) -> None:
+    """log ID, list --at DATE and diff A B on the history tracker."""
+    meta = bench.meta
+    hot = f"issues/{meta.hot_id}.md"
+    runner.measure("log ID", bench, bench.cmd([TRACKER, "log", meta.hot_id]),
+                   bench.cmd(["git", "log", "--", hot]), at_most_ratio(1.5, "git log"),
+                   log_entries(meta.hot_changes + 1))
+    at_rev = generate.git(bench.folder, "rev-list", "-1", "--first-parent",
+                          f"--before={meta.at_date} 23:59:59", "HEAD").strip()
+    runner.measure("list --at DATE", bench, bench.cmd([TRACKER, "list", "--at", meta.at_date]),
+                   bench.cmd(["sh", "-c", _blobs_floor(f"git ls-tree -r {at_rev} issues")]),
+                   check=count_rows(meta.items))
+    a, b = meta.diff_revs
+    span = generate.git(bench.folder, "rev-list", "--count", f"{a}..{b}").strip()
+    changed = f"{{ git ls-tree -r {a} issues; git ls-tree -r {b} issues; }} | sort | uniq -u"
+    runner.measure(f"diff A B ({int(span):,} commits apart)", bench, bench.cmd([TRACKER, "diff", a, b]),
+                   bench.cmd(["sh", "-c", _blobs_floor(changed)]),
+                   check=distinct_ids(meta.diff_changed))
+
+
+def _blobs_floor(listing: str) -> str:
+    """A shell pipeline reading the blobs a tree listing names with `cat-file --batch`."""
+    return f"{listing} | awk '{{print $3}}' | git cat-file --batch > /dev/null"
+
+
+# ---------------------------------------------------------------- commands not there yet
+
+
+def commands() -> set[str]:
+    """The commands `tracker --help` lists."""
+    out = subprocess.run([TRACKER, "--help"], capture_output=True, text=True).stdout
+    section = out.split("Commands:", 1)[-1]
+    return {line.split()[0] for line in section.splitlines() if line.startswith("  ")}
+
+
+def future_rows(runner: Runner, bench: Bench | None, available: set[str]) -> None:
+    """`report site` (target ≤ 30 s at 10k) and `import fr-results`: n/a while missing."""
+    size = bench.size if bench else "10k"
+    target = Target("≤ 30 s at 10k", lambda ours, floor: ours <= 30000)
+    if "report" in available and bench is not None:
+        runner.repeat, saved = 1, runner.repeat
+        out = tempfile.mkdtemp(prefix="tracker-site-")
+        try:
+            runner.measure("report site", bench,
+                           bench.cmd([TRACKER, "report", "site", "--out", out]), None,
+                           target, warm=False)
+        finally:
+            runner.repeat = saved
+            shutil.rmtree(out, ignore_errors=True)
+            bench.restore()
+    else:
+        runner.rows.append(Row("report site", size, None, None, target,
+                               note="n/a" if "report" not in available else "not run"))
+    note = "n/a" if "import" not in available else "not run (needs results data)"
+    runner.rows.append(Row("import fr-results", size, None, None, None, note=note))
+
+
+# ---------------------------------------------------------------- backlog.md
+
+
+def backlog_rows(rows: list[Row], cache: Path, sizes: list[int], repeat: int) -> None:
+    """backlog.md's time for the same operations on the same items, beside ours."""
+    program = backlogmd.installed()
+    if program is None:
+        return
+    for n in sizes:
+        folder, _ = cached(cache, f"backlog-{n}-{GEN_VERSION}", lambda f: _backlog(f, n))
+        env = generate.git_env()
+        head = generate.git(folder, "rev-parse", "HEAD").strip()
+        for operation, argv in backlogmd.commands(program).items():
+            row = next((r for r in rows if r.operation == operation and r.size == label(n)),
+                       None)
+            if row is None:
+                continue
+            progress(f"{label(n)}: backlog.md {operation}")
+            timing, _ = compare(Cmd(argv, folder, env), None, repeat)
+            row.other = timing.ms
+        generate.git(folder, "reset", "-q", "--hard", head)
+        generate.git(folder, "clean", "-qfd", "--", "backlog")
+
+
+def _backlog(folder: Path, n: int) -> Meta:
+    backlogmd.generate(folder, n)
+    return Meta("backlog", n, 1, [], {"all": n})
+
+
+# ---------------------------------------------------------------- the document
+
+
+def machine() -> list[str]:
+    """The machine and software, one Markdown list line each."""
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    git_version = subprocess.run(["git", "--version"], capture_output=True,
+                                 text=True).stdout.strip()
+    version = subprocess.run([TRACKER, "--version"], capture_output=True,
+                             text=True).stdout.strip()
+    source = HERE.parent
+    rev = subprocess.run(["git", "-C", str(source), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip()
+    return [f"- CPU: {cpu}, {os.cpu_count()} cores; RAM: {mem_kb / 1024 / 1024:.1f} GiB",
+            f"- Python {platform.python_version()}, {git_version}, {version} "
+            f"(source at {rev})",
+            f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; load average at "
+            f"start: {Path('/proc/loadavg').read_text().split()[0]}"]
+
+
+def document(rows: list[Row], argv: list[str], header: list[str], seconds: float) -> str:
+    with_other = any(r.other is not None for r in rows)
+    lines = ["# Benchmark results", "", *header,
+             f"- Load average at end: {Path('/proc/loadavg').read_text().split()[0]}; "
+             f"run took {seconds / 60:.1f} min", "",
+             f"Command: `{shlex.join(['python', 'benchmarks/run.py', *argv])}`", "",
+             table(rows, with_other)]
+    if not with_other:
+        lines.append("backlog.md: not installed here (no `backlog` on PATH), so no "
+                     "comparison.\n")
+    problems = [p for r in rows for p in r.problems]
+    lines += ["Wrong output or crashes:", ""] + [f"- {p}" for p in problems] + [""] \
+        if problems else ["No wrong output or crash seen.", ""]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="Item counts of the flat trackers, comma-separated.")
+    parser.add_argument("--repeat", type=int, default=7, help="Runs per figure (median).")
+    parser.add_argument("--quick", action="store_true",
+                        help="Smoke run: 1k and 10k only, 3 runs each.")
+    parser.add_argument("--history", type=int, default=10000,
+                        help="Items, and commits, of the history tracker (0: skip).")
+    parser.add_argument("--cache", type=Path, default=HERE / ".cache")
+    parser.add_argument("--output", type=Path, help="Also write the document to FILE.")
+    parser.add_argument("--progress", action="store_true", help="Progress even if not a tty.")
+    args = parser.parse_args(argv)
+    args.sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    args.repeat = min(args.repeat, 3) if args.quick else args.repeat
+    return args
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    SHOW["progress"] = SHOW["progress"] or args.progress
+    start, header = time.perf_counter(), machine()
+    runner = Runner(args.repeat, [])
+    benches = {n: flat_bench(args.cache, n) for n in args.sizes}
+    version_row(runner, benches[args.sizes[0]])
+    for n, bench in benches.items():
+        read_rows(runner, bench, n)
+        write_rows(runner, bench, n)
+    if args.history:
+        history_rows(runner, history_bench(args.cache, args.history))
+    future_rows(runner, benches.get(10000), commands())
+    backlog_rows(runner.rows, args.cache, args.sizes, args.repeat)
+    text = document(runner.rows, argv, header, time.perf_counter() - start)
+    print(text)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
