@@ -277,8 +277,51 @@ def future_rows(runner: Runner, bench: Bench | None, available: set[str]) -> Non
     else:
         runner.rows.append(Row("report site", size, None, None, target,
                                note="n/a" if "report" not in available else "not run"))
-    note = "n/a" if "import" not in available else "not run (needs results data)"
-    runner.rows.append(Row("import fr-results", size, None, None, None, note=note))
+
+
+def campaign_rows(runner: Runner, cache: Path, bureaux: int) -> None:
+    """The campaign at scale: importing 70,000 bureaux (one commit), and the site with a
+    bilan page for every commune of France."""
+    cache.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="tracker-campaign-", dir=cache))
+    saved = runner.repeat
+    try:
+        results = work / "resultats.csv"
+        generate.results_file(results, bureaux)
+        repo = work / "import"
+
+        def fresh() -> None:
+            shutil.rmtree(repo, ignore_errors=True)
+            subprocess.run([TRACKER, "init", str(repo), "--template", "campaign"], check=True,
+                           capture_output=True, env=generate.git_env())
+        runner.repeat = 1
+        bench = Bench(work, Meta("campaign", bureaux, 1, [], {}), label(bureaux))
+        importing = Cmd([TRACKER, "import", "fr-results", str(results)], repo, generate.git_env(),
+                        prepare=fresh)
+        runner.measure("import fr-results (one commit)", bench, importing, None,
+                       Target("≤ 60 s, one commit", lambda ours, floor: ours <= 60000),
+                       warm=False)
+        _bilans(runner, work)
+    finally:
+        runner.repeat = saved
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bilans(runner: Runner, work: Path) -> None:
+    table = Path(generate.__file__).resolve().parents[1] / "tracker" / "data" / "communes.csv"
+    repo, site = work / "bilans", work / "site"
+    subprocess.run([TRACKER, "init", str(repo), "--template", "campaign"], check=True,
+                   capture_output=True, env=generate.git_env())
+    bench = Bench(work, Meta("bilans", 0, 1, [], {}), "34,875 communes")
+    runner.measure("import communes", bench,
+                   Cmd([TRACKER, "import", "communes", str(table)], repo, generate.git_env()),
+                   None, warm=False)
+    runner.measure("report site (bilan and item pages)", bench,
+                   Cmd([TRACKER, "report", "site", "--out", str(site)], repo,
+                       generate.git_env(),
+                       prepare=lambda: shutil.rmtree(site, ignore_errors=True)),
+                   None, Target("≤ 60 s for the bilan pages", lambda ours, floor: ours <= 60000),
+                   warm=False)
 
 
 # ---------------------------------------------------------------- backlog.md
@@ -361,7 +404,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--output", type=Path, help="Also write the document to FILE.")
     parser.add_argument("--progress", action="store_true", help="Progress even if not a tty.")
+    parser.add_argument("--no-campaign", dest="campaign", action="store_false",
+                        help="Skip the campaign rows (70,000 bureaux, 34,875 bilans).")
     args = parser.parse_args(argv)
+    args.campaign = args.campaign and not args.quick
     args.sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     args.repeat = min(args.repeat, 3) if args.quick else args.repeat
     return args
@@ -380,6 +426,8 @@ def main(argv: list[str]) -> None:
     if args.history:
         history_rows(runner, history_bench(args.cache, args.history))
     future_rows(runner, benches.get(10000), commands())
+    if args.campaign:
+        campaign_rows(runner, args.cache, 70000)
     backlog_rows(runner.rows, args.cache, args.sizes, args.repeat)
     text = document(runner.rows, argv, header, time.perf_counter() - start)
     print(text)

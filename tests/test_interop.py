@@ -134,3 +134,28 @@ def test_json_round_trip_into_a_fresh_tracker(invoke, repo, tmp_path):
     assert again("import", "json", str(out)).exit_code == 0  # idempotent
     assert len(as_json(again("list", "--format", "json"))) == 2
     assert git(fresh, "status", "--porcelain") == ""
+
+
+def test_import_git_issue_layout(invoke, repo, tmp_path):
+    sha = "e6a95c91b31ded8fc229a41cc4bd7d281ce6e0f1"
+    other = "7dfa5b7f4591ecaa8323716f229b84ad40f5275b"
+    write_tree(tmp_path / "gi", {
+        f".issues/issues/{sha[:2]}/{sha[2:]}/description":
+            "New issue entered from the command line\n\nLonger text.\n",
+        f".issues/issues/{sha[:2]}/{sha[2:]}/tags": "open\nurgent\ngui\n",
+        f".issues/issues/{sha[:2]}/{sha[2:]}/assignee": "joe-handle\n",
+        f".issues/issues/{sha[:2]}/{sha[2:]}/comments/8c0d5b3": "First comment.\n",
+        f".issues/issues/{other[:2]}/{other[2:]}/description": "Done already\n",
+        f".issues/issues/{other[:2]}/{other[2:]}/tags": "closed\n",
+    })
+    result = invoke("import", "git-issue", str(tmp_path / "gi"))
+    assert result.exit_code == 0, result.stderr
+    items = {r["git_issue_id"]: r for r in as_json(invoke("list", "--format", "json"))}
+    assert items[sha]["title"] == "New issue entered from the command line"
+    assert items[sha]["status"] == "open" and items[sha]["tags"] == ["urgent", "gui"]
+    assert items[sha]["assignee"] == "joe-handle"
+    assert items[other]["status"] == "closed"
+    body = as_json(invoke("show", items[sha]["id"], "--format", "json"))["body"]
+    assert body == "Longer text.\n\n## Comments\n\nFirst comment.\n"
+    assert invoke("import", "git-issue", str(tmp_path / "gi")).exit_code == 0
+    assert len(as_json(invoke("list", "--format", "json"))) == 2

@@ -169,6 +169,23 @@ def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     report(fmt, outcome, f"Backlog.md tasks from {folder}")
 
 
+@import_.command("git-issue")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
+@format_option("text", "json")
+@click.pass_context
+def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
+    """Import a git-issue repository (FOLDER holds .issues/issues/xx/<sha>/description).
+
+    The summary line is the title, the tags `open`/`closed` the status; comments go
+    under a heading; the issue's sha is kept in `git_issue_id`, so importing again updates.
+    """
+    from ..importers.trackers import run_git_issue  # noqa: PLC0415
+
+    outcome = run_git_issue(tracker(ctx), Path(folder), kind, progress("Importing issues"))
+    report(fmt, outcome, f"git-issue issues from {folder}")
+
+
 @import_.command("json")
 @click.argument("file", type=FILE)
 @format_option("text", "json")

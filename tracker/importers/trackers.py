@@ -173,6 +173,58 @@ def _backlog_date(value: Any) -> datetime | None:
     return datetime.fromisoformat(f"{match.group(1)}T{match.group(2) or '00:00'}").astimezone()
 
 
+# ---------------------------------------------------------------- git-issue
+
+GIT_ISSUE_KEY = "git_issue_id"
+
+
+def parse_git_issue(folder: Path, statuses: tuple[str, ...]) -> list[Row]:
+    """git-issue's `.issues/issues/xx/<sha>/`: `description` (summary line, then text),
+    `tags` (one a line; `open`/`closed` give the status), `assignee`, `comments/`."""
+    root = folder / ".issues" if (folder / ".issues").is_dir() else folder
+    issues = root / "issues"
+    if not issues.is_dir():
+        raise MalformedInput(str(folder), None, "no .issues/issues folder: not a git-issue "
+                             "repository")
+    rows = []
+    for path in sorted(p for p in issues.glob("*/*") if (p / "description").is_file()):
+        rows.append(Row(len(rows) + 1, _git_issue_record(path, statuses)))
+    return rows
+
+
+def _git_issue_record(path: Path, statuses: tuple[str, ...]) -> dict[str, Any]:
+    text = _read(path / "description")
+    title, _, rest = text.partition("\n")
+    tags = [t.strip() for t in _read(path / "tags").splitlines() if t.strip()]
+    comments = [_read(c).strip() for c in sorted((path / "comments").glob("*"))
+                if c.is_file()] if (path / "comments").is_dir() else []
+    body = rest.strip()
+    if comments:
+        body = "\n\n".join(([body] if body else []) + ["## Comments"] + comments)
+    record: dict[str, Any] = {
+        "title": title.strip() or path.name[:7], GIT_ISSUE_KEY: path.parent.name + path.name,
+        "status": status_for(statuses, "closed" in tags and "open" not in tags),
+        "tags": [t for t in tags if t not in ("open", "closed")],
+        "assignee": _read(path / "assignee").strip() or None,
+        "body": body + "\n" if body else "",
+    }
+    return {k: v for k, v in record.items() if v not in (None, [])}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+    except OSError:
+        return ""
+
+
+def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = None) -> Any:
+    """Import a git-issue repository's issues into items of `kind`, in one commit."""
+    rows = parse_git_issue(folder, _statuses(t, kind))
+    return apply_with_body(t, kind, rows, str(folder), key=GIT_ISSUE_KEY,
+                           message=f"import git-issue: {len(rows)} issues", progress=progress)
+
+
 # ---------------------------------------------------------------- tracker's own JSON
 
 
