@@ -15,8 +15,15 @@ from typing import Any, Iterable
 from . import frontmatter, gitrepo, ids, privacy, schema
 from .clock import now
 from .derive import Derived
-from .errors import GitError, InvalidItem, InvalidValue, ItemNotFound, TrackerError, \
-    UsageError, WorkflowError
+from .errors import (
+    GitError,
+    InvalidItem,
+    InvalidValue,
+    ItemNotFound,
+    TrackerError,
+    UsageError,
+    WorkflowError,
+)
 from .schema import Kind
 from .workspace import Item, ItemFile, Workspace, write_atomic
 
@@ -206,7 +213,7 @@ class Tracker:
                             + [f"-{k}" for k in removals])
         return self._rewrite(item, doc.text, commit, message or f"set {item.id}: {summary}")
 
-    def _load_resolving(self, ref: str, names: set[str]) -> tuple[Item, bool]:
+    def _load_resolving(self, ref: str, names: Iterable[str]) -> tuple[Item, bool]:
         """The item to edit; a merge conflict confined to the fields being set is resolved
         (those fields get their new values), others still refuse the edit."""
         file = self.resolve(ref)

@@ -150,7 +150,7 @@ def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
         return False
     doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, _quoted(kind)) \
         if updates else item.doc
-    if new_body:
+    if new_body and body is not None:
         doc = dataclasses.replace(doc, body=body)
     write_atomic(item.path, doc.text, sync=False)
     return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from typing import Sequence
+from typing import Mapping, Sequence
 
 PALETTE = ["#3b6ea5", "#e07b39", "#4f9d69", "#c4454d", "#8d6cab", "#8c8c8c", "#d4a72c"]
 
@@ -32,7 +32,7 @@ def bar_chart(data: Sequence[tuple[str, float]], title: str, width: int = 480) -
     return "".join(parts)
 
 
-def line_chart(days: Sequence[date], series: dict[str, Sequence[float]], title: str,
+def line_chart(days: Sequence[date], series: Mapping[str, Sequence[float]], title: str,
                width: int = 640, height: int = 260) -> str:
     """Lines over days (a burn-up: scope and done), with a legend and axis labels."""
     left, right, top_pad, bottom = 48, 16, 34, 40

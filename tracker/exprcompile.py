@@ -13,8 +13,8 @@ Jinja form raises them, and the caller treats both alike.
 from __future__ import annotations
 
 import operator
-from numbers import Number
 from datetime import date, datetime, timedelta
+from numbers import Number
 from typing import Any, Callable
 
 Fn = Callable[[dict[str, Any]], Any]
@@ -41,7 +41,7 @@ _TESTS: dict[str, Callable[..., bool]] = {
     "true": lambda v: v is True, "false": lambda v: v is False,
     "in": lambda v, seq: v in seq, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
 }
-_FILTERS: dict[str, Callable[..., Any]] = {
+_FILTERS: dict[str, Callable[..., Any] | None] = {
     "length": len, "count": len, "lower": lambda v: str(v).lower(),
     "upper": lambda v: str(v).upper(), "abs": abs, "int": lambda v, d=0: _int(v, d),
     "float": lambda v, d=0.0: _float(v, d), "string": str, "first": lambda v: v[0],
@@ -217,6 +217,7 @@ def _filter(node: Any, functions: dict[str, Any]) -> Fn:
     if node.name in ("default", "d"):
         return _default(node, functions)
     apply = _FILTERS[node.name]
+    assert apply is not None
     value = compile_node(node.node, functions)
     args = [compile_node(a, functions) for a in node.args]
     kwargs = {kw.key: compile_node(kw.value, functions) for kw in node.kwargs}

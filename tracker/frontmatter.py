@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from .errors import InvalidItem
 from . import yamlfmt
+from .errors import InvalidItem
 
 try:
     _BaseLoader: type = yaml.CSafeLoader

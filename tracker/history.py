@@ -22,7 +22,8 @@ from .schema import Kind
 from .workspace import Item
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?\Z")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?\Z")
 _MISSING = object()
 
 

@@ -18,8 +18,7 @@ from urllib.parse import quote
 
 from . import ids, sandbox
 from .api import Tracker
-from .render import HistoryHelper, build_context, builtin_reports_dir, environment, \
-    script_context
+from .render import HistoryHelper, build_context, builtin_reports_dir, environment, script_context
 
 T = TypeVar("T")
 Progress = Callable[[list[T], str], Iterable[T]]

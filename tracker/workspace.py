@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
 from . import cache, frontmatter, gitrepo, ids
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from .schema import Kind, SchemaError

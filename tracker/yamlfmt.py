@@ -9,8 +9,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml

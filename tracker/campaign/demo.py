@@ -305,16 +305,16 @@ def clock(when: datetime) -> Iterator[None]:
     dates = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "TRACKER_NOW")
     people = {"GIT_AUTHOR_NAME": "Équipe campagne", "GIT_AUTHOR_EMAIL": "demo@example.org",
               "GIT_COMMITTER_NAME": "Équipe campagne", "GIT_COMMITTER_EMAIL": "demo@example.org"}
-    saved = {n: os.environ.get(n) for n in (*dates, *people)}
+    saved: dict[str, str | None] = {n: os.environ.get(n) for n in (*dates, *people)}
     os.environ.update({n: when.isoformat() for n in dates})
     for name, value in people.items():
         os.environ.setdefault(name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
+        for name, before in saved.items():
+            if before is None:
                 os.environ.pop(name, None)
             else:
-                os.environ[name] = value
+                os.environ[name] = before
 

@@ -42,8 +42,8 @@ class CampaignHelper:
         return self._once("mailings", lambda: stats.mailings(self.of("email")))
 
     def fundraising(self) -> dict[str, Any]:
-        limits = self._config.get("limits") if isinstance(self._config.get("limits"), dict) \
-            else {}
+        found = self._config.get("limits")
+        limits: dict[str, Any] = found if isinstance(found, dict) else {}
         return self._once("fundraising", lambda: stats.fundraising(self.of("donations"), limits))
 
     def operations(self) -> list[dict[str, Any]]:

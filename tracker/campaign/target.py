@@ -35,7 +35,7 @@ def rank(t: Tracker, where: str | None = None, score: str | None = None,
 
     scoring = Expression(score or DEFAULT_SCORE, "--score")
     keep = Expression(where, "--where") if where else None
-    ranked = []
+    ranked: list[dict[str, Any]] = []
     for item in t.items(["bureau"]).items:
         context = t.context(item)
         if context.get("status") in SKIPPED or context.get("experiment_arm") == "control":
@@ -50,7 +50,7 @@ def rank(t: Tracker, where: str | None = None, score: str | None = None,
                            "abstention_rate": context.get("abstention_rate"),
                            "status": context.get("status"), "team": context.get("team"),
                            "experiment_arm": context.get("experiment_arm")})
-    ranked.sort(key=lambda r: (-r["score"], r["id"]))
+    ranked.sort(key=lambda r: (-float(r["score"]), str(r["id"])))
     return ranked[:top] if top else ranked
 
 

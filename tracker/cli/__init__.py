@@ -14,7 +14,6 @@ import click
 from .. import __version__
 from ..errors import TrackerError
 
-
 # Each command's module, imported only when that command runs: `tracker --version` and
 # the merge driver start without loading every command (and what they import).
 COMMAND_MODULES = {

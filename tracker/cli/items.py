@@ -117,7 +117,8 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
 
 def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
             sort: str | None) -> list[Item]:
-    from ..query import grep as make_grep, parse_sort, sort_by  # noqa: PLC0415
+    from ..query import grep as make_grep  # noqa: PLC0415
+    from ..query import parse_sort, sort_by
 
     if text:
         match = make_grep(text)

@@ -106,7 +106,7 @@ def parse_backlog(folder: Path, statuses: tuple[str, ...]) -> list[Row]:
     if not (root / "tasks").is_dir():
         raise MalformedInput(str(folder), None, "no backlog/tasks folder: not a Backlog.md project")
     names = _backlog_statuses(root)
-    rows = []
+    rows: list[Row] = []
     for sub, done in (("tasks", False), ("completed", True)):
         for path in sorted((root / sub).glob("*.md")) if (root / sub).is_dir() else []:
             rows.append(Row(len(rows) + 1, _backlog_record(path, names, statuses, done)))
@@ -186,7 +186,7 @@ def parse_git_issue(folder: Path, statuses: tuple[str, ...]) -> list[Row]:
     if not issues.is_dir():
         raise MalformedInput(str(folder), None, "no .issues/issues folder: not a git-issue "
                              "repository")
-    rows = []
+    rows: list[Row] = []
     for path in sorted(p for p in issues.glob("*/*") if (p / "description").is_file()):
         rows.append(Row(len(rows) + 1, _git_issue_record(path, statuses)))
     return rows
@@ -268,7 +268,7 @@ def _statuses(t: Any, kind_name: str) -> tuple[str, ...]:
 def run_github(t: Any, path: Path, source: str, kind: str = "issue",
                progress: Any = None) -> Any:
     """Import `gh issue list --json …` output into items of `kind`, in one commit."""
-    from . import apply, decode, read_bytes  # noqa: PLC0415
+    from . import decode, read_bytes  # noqa: PLC0415
 
     rows = parse_github(decode(read_bytes(path)), source, _statuses(t, kind))
     return apply_with_body(t, kind, rows, source, key=GITHUB_KEY,
