@@ -56,8 +56,13 @@ Guides: [getting started](getting-started.md), [file format](file-format.md),
 def walk(command: click.Command, names: list[str],
          parent: click.Context | None = None) -> Iterator[tuple[list[str], click.Context]]:
     """Each command with its context, depth first, subcommands in name order."""
-    ctx = click.Context(command, info_name=names[-1], parent=parent,
-                        terminal_width=WIDTH, max_content_width=WIDTH)
+    # The context settings a real invocation gets (-h as well as --help): click caches each
+    # command's help option, so help must look the same whether or not a command ran first.
+    settings = {**(command.context_settings or {}), "terminal_width": WIDTH,
+                "max_content_width": WIDTH}
+    if parent is not None:
+        settings.setdefault("help_option_names", parent.help_option_names)
+    ctx = click.Context(command, info_name=names[-1], parent=parent, **settings)
     yield names, ctx
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):
