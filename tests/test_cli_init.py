@@ -117,3 +117,17 @@ def test_version():
     r = make_invoke(Path("."))("--version")
     assert r.exit_code == 0
     assert re.fullmatch(r"tracker, version \d+\.\d+\.\d+\S*\n", r.stdout)
+
+
+def test_init_in_a_folder_the_outer_repository_ignores_makes_its_own(git_repo, tmp_path):
+    from tests.helpers import git, make_invoke
+
+    (git_repo / ".gitignore").write_text("scratch/\n")
+    git(git_repo, "add", ".gitignore")
+    git(git_repo, "commit", "-q", "-m", "ignore scratch")
+    result = make_invoke(git_repo)("init", "scratch/notes")
+    assert result.exit_code == 0, result.stderr
+    inner = git_repo / "scratch" / "notes"
+    assert (inner / ".git").is_dir()
+    assert git(inner, "log", "--format=%s").strip() == "tracker init (default template)"
+    assert git(git_repo, "status", "--porcelain") == ""

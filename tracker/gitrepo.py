@@ -64,6 +64,14 @@ def inside_git_dir(folder: Path) -> bool:
     return "true" in out
 
 
+def ignored(top: Path, folder: Path) -> bool:
+    """True when the repository at `top` ignores `folder` (its items could never be added)."""
+    rel = folder.relative_to(top).as_posix()
+    done = subprocess.run(["git", "check-ignore", "-q", "--", rel + "/"], cwd=top,
+                          capture_output=True)
+    return done.returncode == 0
+
+
 def init(folder: Path) -> None:
     run(folder, "init", "-q")
 

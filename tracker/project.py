@@ -38,7 +38,8 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
         raise TrackerError(f"{folder} is a bare git repository (or inside .git): it has no "
                            "work tree; clone it and run 'tracker init' in the clone")
     top = gitrepo.find_top(folder)
-    if top is None:
+    if top is None or (top != folder and gitrepo.ignored(top, folder)):
+        # no repository here, or one whose .gitignore excludes this folder: its own
         gitrepo.init(folder)
         top, result.git_initialised = folder, True
     config = folder / CONFIG_DIR / CONFIG_FILE
