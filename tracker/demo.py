@@ -4,16 +4,15 @@ library exactly as a user's commands would build it. Deterministic for a seed.
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from . import project
 from .api import Tracker
+from .clock import dated
 from .errors import TrackerError
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -39,7 +38,7 @@ def build_demo(out: Path, seed: int = 7, progress: Callable[[str], None] = print
     if out.exists() and any(out.iterdir()):
         raise TrackerError(f"{out} is not empty: choose another --out folder")
     rng = random.Random(seed)
-    with _clock(START):
+    with dated(START):
         project.init(out, "default")
     t = Tracker(out)
     events: list[tuple[datetime, int, str]] = []
@@ -50,7 +49,7 @@ def build_demo(out: Path, seed: int = 7, progress: Callable[[str], None] = print
         events += [(when + timedelta(days=n * 3), index, s) for n, s in enumerate(statuses)]
     ids: dict[int, str] = {}
     for when, index, status in sorted(events):
-        with _clock(when):
+        with dated(when):
             if status:
                 t.move(ids[index], status)
                 continue
@@ -62,24 +61,3 @@ def build_demo(out: Path, seed: int = 7, progress: Callable[[str], None] = print
     progress(f"Demo tracker: {len(ids)} issues, "
              + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return out.resolve()
-
-
-@contextmanager
-def _clock(when: datetime) -> Iterator[None]:
-    """Date the next commits and `created` fields, as a person working then would."""
-    dates = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "TRACKER_NOW")
-    people = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
-    saved = {n: os.environ.get(n) for n in dates + people}
-    os.environ.update({n: when.isoformat() for n in dates})
-    os.environ.setdefault("GIT_AUTHOR_NAME", "Demo")
-    os.environ.setdefault("GIT_AUTHOR_EMAIL", "demo@example.org")
-    os.environ.setdefault("GIT_COMMITTER_NAME", "Demo")
-    os.environ.setdefault("GIT_COMMITTER_EMAIL", "demo@example.org")
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from .api import Tracker
+from .values import to_jsonable
 from .workspace import Item
 
 
@@ -49,20 +50,14 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def to_json(rows: list[dict[str, Any]]) -> str:
-    from .cli.output import to_jsonable  # noqa: PLC0415 - one JSON conversion for all
-
     return json.dumps(to_jsonable(rows), ensure_ascii=False, indent=2) + "\n"
 
 
 def to_jsonl(rows: list[dict[str, Any]]) -> str:
-    from .cli.output import to_jsonable  # noqa: PLC0415
-
     return "".join(json.dumps(to_jsonable(r), ensure_ascii=False) + "\n" for r in rows)
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    from .cli.output import to_jsonable  # noqa: PLC0415
-
     names = columns(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import charts, sandbox
+from . import charts, sandbox, values
 from .api import Tracker
 from .clock import now
 from .diffmd import md_escape
@@ -293,17 +293,8 @@ def format_number(value: Any, digits: int = 0) -> str:
 
 
 def format_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value)
-    return str(value)
+    """The `fmt` filter: a value as text (see values.text)."""
+    return values.text(value)
 
 
 def days_ago(days: int) -> date:

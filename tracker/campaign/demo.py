@@ -10,15 +10,14 @@ library calls as the commands; the same seed gives the same repository.
 
 from __future__ import annotations
 
-import os
 import random
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from .. import ids, project
 from ..api import Tracker
+from ..clock import dated
 from ..errors import TrackerError
 
 PARIS = timezone(timedelta(hours=1))
@@ -47,25 +46,25 @@ def build_campaign_demo(out: Path, seed: int = 7,
 
 def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Path:
     repo = out / "campagne"
-    with clock(START):
+    with dated(START, "Équipe campagne"):
         project.init(repo, "campaign")
     t = Tracker(repo)
     communes = _communes()
     progress(f"Communes: {len(communes)} in {', '.join(DEPARTEMENTS)}")
-    with clock(START + timedelta(hours=1)):
+    with dated(START + timedelta(hours=1), "Équipe campagne"):
         _import_communes(t, out, communes)
-    with clock(START + timedelta(hours=2)):
+    with dated(START + timedelta(hours=2), "Équipe campagne"):
         _import_results(t, out, communes, rng)
     teams = _teams(t)
-    with clock(START + timedelta(days=2)):
+    with dated(START + timedelta(days=2), "Équipe campagne"):
         _operation(t)
-    with clock(START + timedelta(days=3)):
+    with dated(START + timedelta(days=3), "Équipe campagne"):
         assigned = _target(t, teams)
     progress(f"Targeting: {sum(len(v) for v in assigned.values())} bureaux assigned to "
              f"{len(teams)} teams")
     events = _field_events(assigned, rng) + _other_events(rng)
     for when, action in sorted(events, key=lambda e: e[0]):
-        with clock(when):
+        with dated(when, "Équipe campagne"):
             action(t)
     progress(f"History: {len(events)} dated events")
     return _site(repo, out)
@@ -135,7 +134,7 @@ def _pct(part: int, whole: int) -> str:
 def _teams(t: Tracker) -> list[str]:
     made = []
     for n, (name, commune, leader) in enumerate(TEAMS):
-        with clock(START + timedelta(days=1, hours=n)):
+        with dated(START + timedelta(days=1, hours=n), "Équipe campagne"):
             item = t.new("team", f"Équipe {name}", {
                 "commune_insee": commune, "leader": leader, "recruited": str(18 + 7 * n),
                 "trained": str(9 + 3 * n), "active_7d": str(6 + 2 * n)})
@@ -295,26 +294,5 @@ def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], A
 def _site(repo: Path, out: Path) -> Path:
     from ..site import build_site  # noqa: PLC0415
 
-    with clock(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS)):
+    with dated(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS), "Équipe campagne"):
         return build_site(Tracker(repo), out / "site")
-
-
-@contextmanager
-def clock(when: datetime) -> Iterator[None]:
-    """Date commits and `created` fields as if the work happened at `when`."""
-    dates = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "TRACKER_NOW")
-    people = {"GIT_AUTHOR_NAME": "Équipe campagne", "GIT_AUTHOR_EMAIL": "demo@example.org",
-              "GIT_COMMITTER_NAME": "Équipe campagne", "GIT_COMMITTER_EMAIL": "demo@example.org"}
-    saved: dict[str, str | None] = {n: os.environ.get(n) for n in (*dates, *people)}
-    os.environ.update({n: when.isoformat() for n in dates})
-    for name, value in people.items():
-        os.environ.setdefault(name, value)
-    try:
-        yield
-    finally:
-        for name, before in saved.items():
-            if before is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = before
-

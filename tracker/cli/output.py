@@ -5,23 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import shutil
-from datetime import date, datetime
 from typing import Any, Iterable
 
-
-def to_jsonable(value: Any) -> Any:
-    """Dates as ISO text, non-finite floats as null, containers recursively."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    return value
+from ..values import text, to_jsonable
 
 
 def dumps(value: Any) -> str:
@@ -29,20 +16,8 @@ def dumps(value: Any) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value as table or CSV text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.4g}" if math.isfinite(value) else ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(to_jsonable(value), ensure_ascii=False)
-    return " ".join(str(value).split())
+    """A value as table or CSV text, on one line."""
+    return text(value, one_line=True)
 
 
 def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
