@@ -59,3 +59,12 @@ def repo(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def invoke(repo: Path) -> Invoke:
     """Run the CLI in the tracker through click's CliRunner."""
     return make_invoke(repo)
+
+
+@pytest.fixture
+def camp(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """A campaign tracker (election.id pr27), the cwd inside it: the CLI runner for it."""
+    monkeypatch.chdir(git_repo)
+    invoke = make_invoke(git_repo)
+    assert invoke("init", "--template", "campaign").exit_code == 0
+    return invoke

@@ -22,12 +22,6 @@ from tracker.communes import DATA, Commune, load_communes, table_bytes
 SOURCE = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def camp(git_repo: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(git_repo)
-    invoke = make_invoke(git_repo)
-    assert invoke("init", "--template", "campaign").exit_code == 0
-    return invoke
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:

@@ -11,12 +11,6 @@ from tests.helpers import (as_json, assert_one_line_error, git, head, log_subjec
                            run_tracker, status_porcelain)
 
 
-@pytest.fixture
-def camp(git_repo: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(git_repo)
-    invoke = make_invoke(git_repo)
-    assert invoke("init", "--template", "campaign").exit_code == 0
-    return invoke
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

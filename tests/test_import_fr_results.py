@@ -22,13 +22,6 @@ from tracker.importers.fr_results import bureau_code, normalise_place, parse_res
 FORMATS: dict[int, Callable[..., bytes]] = {1: long_format, 2: wide_format, 3: recent_format}
 
 
-@pytest.fixture
-def camp(git_repo: Path, monkeypatch: pytest.MonkeyPatch):
-    """A campaign tracker (election.id pr27), the cwd inside it."""
-    monkeypatch.chdir(git_repo)
-    invoke = make_invoke(git_repo)
-    assert invoke("init", "--template", "campaign").exit_code == 0
-    return invoke
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:
