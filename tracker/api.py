@@ -146,7 +146,7 @@ class Tracker:
             except FileExistsError:
                 raise TrackerError(f"{self.ws.display(path)} exists already: change it with "
                                    f"'tracker set {item_id} FIELD=VALUE'") from None
-            self._commit(commit, [path], f"new {item_id}: {title}")
+            self._commit(commit, [path], f"new {item_id}: {title}", new=True)
         return self.ws.load(ItemFile(kind, item_id, path))
 
     def _initial_fields(self, kind: Kind, title: str, values: dict[str, str]) -> dict[str, Any]:
@@ -302,7 +302,7 @@ class Tracker:
             self._commit(commit, [item.path], message)
         return self.ws.load(ItemFile(item.kind, item.id, item.path))
 
-    def _commit(self, wanted: bool, paths: list[Path], message: str) -> None:
+    def _commit(self, wanted: bool, paths: list[Path], message: str, new: bool = False) -> None:
         if wanted and self.auto_commit and self.ws.top is not None:
             rel = [str(p.relative_to(self.ws.top)) for p in paths]
             try:
@@ -311,7 +311,7 @@ class Tracker:
                     self.notices.append(f"{', '.join(rel)}: staged for the commit that "
                                         "concludes the merge in progress (git commit)")
                 else:
-                    gitrepo.commit(self.ws.top, rel, message)
+                    gitrepo.commit(self.ws.top, rel, message, new=new)
             except GitError as e:
                 raise GitError(f"{', '.join(rel)} written but not committed: {e}") from None
 

@@ -15,8 +15,6 @@ write it; the last complete write wins).
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,8 @@ class ParseCache:
         self.dirty = False
 
     def _load(self) -> dict[str, tuple[Key, dict[str, Any]]]:
+        import pickle  # noqa: PLC0415 - only listings read the cache
+
         try:
             with open(self.file, "rb") as handle:
                 data = pickle.load(handle)  # noqa: S301 - our own file, inside .git/
@@ -70,6 +70,9 @@ class ParseCache:
     def save(self) -> None:
         if not self.dirty:
             return
+        import pickle  # noqa: PLC0415
+        import tempfile  # noqa: PLC0415
+
         horizon = time.time_ns() - RACY_NS
         safe = {rel: entry for rel, entry in self.entries.items() if entry[0][1] < horizon}
         tmp = None

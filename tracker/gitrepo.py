@@ -76,7 +76,7 @@ def init(folder: Path) -> None:
     run(folder, "init", "-q")
 
 
-def commit(top: Path, paths: Iterable[str], message: str) -> bool:
+def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> bool:
     """Commit exactly these paths (repo-relative); other staged work stays staged.
 
     Returns False when the paths held no change to commit.
@@ -86,7 +86,24 @@ def commit(top: Path, paths: Iterable[str], message: str) -> bool:
         return False
     if len(paths) > 100:
         return commit_many(top, paths, message)
-    run(top, "add", "-A", "--", *paths)
+    # `commit -- PATHS` takes tracked files as they are in the work tree: one git process.
+    # A path git does not know yet (a new item) needs `git add` first.
+    if new:
+        run(top, "add", "-A", "--", *paths)
+        return _commit_added(top, paths, message)
+    try:
+        run(top, "commit", "-q", "-m", message, "--", *paths)
+    except GitError as e:
+        if "did not match any file" in str(e) or "unknown to git" in str(e):
+            run(top, "add", "-A", "--", *paths)
+            return _commit_added(top, paths, message)
+        if "nothing to commit" in str(e) or "no changes added" in str(e):
+            return False
+        raise
+    return True
+
+
+def _commit_added(top: Path, paths: list[str], message: str) -> bool:
     try:
         run(top, "commit", "-q", "-m", message, "--", *paths)
     except GitError as e:

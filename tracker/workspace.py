@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -271,6 +270,8 @@ def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = Tr
     With `create`, refuse to replace a file that exists (FileExistsError). Bulk
     writers pass `sync=False` and call `os.sync()` once when they are done.
     """
+    import tempfile  # noqa: PLC0415 - 10 ms of start-up (it imports random, shutil)
+
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
