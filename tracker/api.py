@@ -136,7 +136,7 @@ class Tracker:
         """Create an item; never overwrites a file that exists."""
         kind = self.ws.kind(kind_name)
         fields = self._initial_fields(kind, title, values or {})
-        text = frontmatter.render(fields, body, quoted=_quoted(kind))
+        text = frontmatter.render(fields, body, quoted=kind.quoted)
         with self.ws.lock():
             self.preflight(commit)
             item_id, path = self._new_path(kind, fields)
@@ -160,7 +160,7 @@ class Tracker:
             spec = kind.fields[name]
             value = given.pop(name, None)
             if value is None:
-                value = self._default(spec)
+                value = self.default_value(spec)
             if value is None and spec.required:
                 raise InvalidValue(name, f"is required; give it with --set {name}=VALUE")
             if value is not None:
@@ -168,7 +168,8 @@ class Tracker:
         fields.update(given)
         return fields
 
-    def _default(self, spec: schema.Field) -> Any:
+    def default_value(self, spec: schema.Field) -> Any:
+        """A field's value for a new item: its auto time, or its default typed."""
         if spec.auto == "now":
             return now()
         if spec.auto == "today":
@@ -207,7 +208,7 @@ class Tracker:
                 raise InvalidValue(name, "is required and cannot be removed")
         if not resolving and not _changes(item.fields, updates, removals):
             return item
-        doc = frontmatter.edit(item.rel, item.doc, updates, removals, kind.order, _quoted(kind))
+        doc = frontmatter.edit(item.rel, item.doc, updates, removals, kind.order, kind.quoted)
         self._refuse_problems(item, self._candidate(kind, item.id, item.path, doc.text))
         summary = ", ".join([f"{k}={_short(v)}" for k, v in updates.items()]
                             + [f"-{k}" for k in removals])
@@ -471,10 +472,6 @@ def _check(spec: schema.Field, value: Any) -> None:
     problem = schema.check_value(spec, value)
     if problem:
         raise InvalidValue(spec.name, problem)
-
-
-def _quoted(kind: Kind) -> set[str]:
-    return {name for name, spec in kind.fields.items() if spec.quote}
 
 
 def _changes(fields: dict[str, Any], updates: dict[str, Any], removals: list[str]) -> bool:

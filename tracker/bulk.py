@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import frontmatter, ids, schema
-from .api import Tracker, _quoted
+from .api import Tracker
 from .errors import InvalidValue, TrackerError
 from .schema import Kind
 from .workspace import Item, write_atomic
@@ -129,11 +129,11 @@ def _create(t: Tracker, kind: Kind, path: Path, record: dict[str, Any],
     for name in kind.order:
         value = record.get(name)
         if value is None:
-            value = t._default(kind.fields[name])  # noqa: SLF001 - shared default logic
+            value = t.default_value(kind.fields[name])
         if value is not None:
             fields[name] = value
     fields.update((k, v) for k, v in record.items() if k not in fields and v is not None)
-    text = frontmatter.render(fields, body, quoted=_quoted(kind))
+    text = frontmatter.render(fields, body, quoted=kind.quoted)
     write_atomic(path, text, create=True, sync=False)
     return fields
 
@@ -148,7 +148,7 @@ def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
     new_body = body is not None and body != item.body
     if not updates and not new_body:
         return False
-    doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, _quoted(kind)) \
+    doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, kind.quoted) \
         if updates else item.doc
     if new_body and body is not None:
         doc = dataclasses.replace(doc, body=body)

@@ -90,23 +90,11 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> 
     # A path git does not know yet (a new item) needs `git add` first.
     if new:
         run(top, "add", "-A", "--", *paths)
-        return _commit_added(top, paths, message)
     try:
         run(top, "commit", "-q", "-m", message, "--", *paths)
     except GitError as e:
-        if "did not match any file" in str(e) or "unknown to git" in str(e):
-            run(top, "add", "-A", "--", *paths)
-            return _commit_added(top, paths, message)
-        if "nothing to commit" in str(e) or "no changes added" in str(e):
-            return False
-        raise
-    return True
-
-
-def _commit_added(top: Path, paths: list[str], message: str) -> bool:
-    try:
-        run(top, "commit", "-q", "-m", message, "--", *paths)
-    except GitError as e:
+        if not new and ("did not match any file" in str(e) or "unknown to git" in str(e)):
+            return commit(top, paths, message, new=True)
         if "nothing to commit" in str(e) or "no changes added" in str(e):
             return False
         raise

@@ -116,6 +116,11 @@ class Kind:
     checks: tuple[Rule, ...] = ()
 
     @property
+    def quoted(self) -> set[str]:
+        """Fields always written quoted (codes, times)."""
+        return {name for name, spec in self.fields.items() if spec.quote}
+
+    @property
     def order(self) -> list[str]:
         """Canonical key order: title, status, then the schema's fields."""
         names = [n for n in ("title", "status") if n in self.fields]
