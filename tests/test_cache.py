@@ -1,4 +1,5 @@
-"""The parse cache never serves stale data: after hand edits, and after pulls, checkouts,
+"""The snapshot (parsed front matter under .git/) never serves stale data: after hand
+edits, `git add`, files marked assume-unchanged, links, and after pulls, checkouts,
 rebases and merges done with plain git. Corrupt or missing, it is rebuilt silently."""
 
 from __future__ import annotations
@@ -6,13 +7,14 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import commit_all, git, make_invoke, run_tracker, write_tree
 
-CACHE = Path(".git/tracker-cache/items-v2.pickle")
+CACHE = Path(".git/tracker-cache/snapshot-v4.bin")
 
 
 def titles(invoke) -> dict[str, str]:
@@ -44,8 +46,10 @@ def cached(repo: Path, invoke, monkeypatch):
 
 
 def cached_paths(repo: Path) -> set[str]:
-    with open(repo / CACHE, "rb") as handle:
-        return set(pickle.load(handle))
+    from tracker.snapshot import read_file
+
+    snap = read_file(repo / CACHE)
+    return {t.rel(row) for t in snap.tables.values() for row in range(len(t))}
 
 
 def test_cache_is_used_and_holds_the_items(cached):
@@ -53,6 +57,9 @@ def test_cache_is_used_and_holds_the_items(cached):
 
 
 def test_hand_edit_of_the_same_size_is_seen(cached, invoke):
+    """Same size, same mtime (forged back): git sees the new ctime, and so do we. Git
+    compares whole seconds of ctime, so the edit comes a second after the commit."""
+    time.sleep(1.1)
     path = cached / "issues/issue-c1.md"
     before = path.stat()
     path.write_text(item("Uno"))  # same length as "One"
@@ -60,12 +67,70 @@ def test_hand_edit_of_the_same_size_is_seen(cached, invoke):
     assert titles(invoke)["issue-c1"] == "Uno"
 
 
+def test_same_size_edit_of_a_file_git_does_not_track_is_seen_at_once(cached, invoke):
+    path = cached / "issues/issue-u1.md"
+    path.write_text(item("Ein"))
+    age(path)
+    assert titles(invoke)["issue-u1"] == "Ein"
+    before = path.stat()
+    path.write_text(item("Uno"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert titles(invoke)["issue-u1"] == "Uno"
+
+
+def test_the_snapshot_answers_without_parsing(cached, invoke):
+    """Proof that a warm listing reads the snapshot: a value planted in it is served
+    while git vouches for the file, and dropped as soon as the file changes."""
+    from tracker import snapshot
+
+    snap = snapshot.read_file(cached / CACHE)
+    table = snap.tables["issue"]
+    row = table.names.index("issue-c1.md")
+    assert table.flags[row] == 1  # git's index holds the very blob that was parsed
+    table.column("title")[row] = "Planted"
+    snapshot.write_file(cached / CACHE, snap)
+    assert titles(invoke)["issue-c1"] == "Planted"
+    path = cached / "issues/issue-c1.md"
+    path.write_text(item("One") + "\nA body now.\n")
+    assert titles(invoke)["issue-c1"] == "One"
+
+
+def test_git_add_assume_unchanged_and_links_are_seen(cached, invoke):
+    path = cached / "issues/issue-c2.md"
+    path.write_text(item("Two staged"))
+    git(cached, "add", "issues/issue-c2.md")
+    assert titles(invoke)["issue-c2"] == "Two staged"
+    git(cached, "update-index", "--assume-unchanged", "issues/issue-c2.md")
+    path.write_text(item("Two hidden from git"))
+    assert titles(invoke)["issue-c2"] == "Two hidden from git"
+    path.unlink()
+    (cached / "notes.md").write_text(item("Linked"))
+    path.symlink_to("../notes.md")
+    assert titles(invoke)["issue-c2"] == "Linked"
+    (cached / "notes.md").write_text(item("Linked, edited"))
+    assert titles(invoke)["issue-c2"] == "Linked, edited"
+
+
+def test_new_and_removed_files_in_an_old_folder_are_seen(cached, invoke):
+    folder = cached / "issues"
+    stamp = folder.stat()
+    (folder / "issue-c3.md").write_text(item("Three"))
+    (folder / "issue-c1.md").unlink()
+    os.utime(folder, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # a forged folder time
+    listed = titles(invoke)
+    assert "issue-c1" not in listed  # git says it is gone
+    assert titles(invoke)["issue-c2"] == "Two"
+
+
 def test_racy_entries_are_not_stored(repo, invoke, monkeypatch):
     monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
     write_tree(repo, {"issues/issue-new.md": item("Fresh")})
     assert titles(invoke) == {"issue-new": "Fresh"}
-    cache = repo / CACHE
-    assert not cache.exists() or "issues/issue-new.md" not in cached_paths(repo)
+    from tracker import snapshot
+
+    table = snapshot.read_file(repo / CACHE).tables["issue"]
+    row = table.names.index("issue-new.md")
+    assert table.stats[row] is None and table.flags[row] == 0  # read again next time
 
 
 def test_checkout_pull_rebase_and_merge_are_seen(cached, invoke, tmp_path):

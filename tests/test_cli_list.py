@@ -204,3 +204,49 @@ def test_invalid_input(invoke, repo, items, args, code, fragments):
 
 def test_unknown_kind_error_is_one_line(invoke, items):
     assert_one_line_error(invoke("list", "nope"), 1, "issue", "report")
+
+
+ODD_ITEMS = {
+    "issues/issue-odd1.md": "---\ntitle: Sans priorité\nstatus: open\nextra: 7\n---\nCorps.\n",
+    "issues/issue-odd2.md": "---\ntitle: Clés inversées\npriority: high\nstatus: done\n"
+                            "extra: abc\n---\n",
+    "issues/issue-bad1.md": "---\ntitle: [unclosed\n---\n",
+    "issues/issue-bad2.md": "no front matter at all\n",
+    "reports/report-odd.md": "---\ntitle: Sans knocked\nurgent: false\n---\n",
+}
+QUERIES = [
+    (), ("issue",), ("report",), ("--where", "priority == 'high'"),
+    ("--where", "extra > 5"), ("--where", "extra is none"), ("--where", "knocked > 100"),
+    ("--where", "big"), ("--where", "not big and kind == 'report'"),
+    ("--where", "due < today or status == 'done'"), ("--where", "'terrain' in tags"),
+    ("--where", "title | lower is string and id.startswith('issue')"),
+    ("--where", "path.endswith('odd1.md')"), ("--where", "missing > 1"),
+    ("--where", "extra is defined"), ("--where", "extra | default(0) == 0"),
+    ("--sort", "-priority"), ("--sort", "due"), ("--sort", "big"), ("--sort", "extra"),
+    ("--sort", "title", "--limit", "2"), ("--fields", "title,extra,big"),
+    ("--fields", "kind,path,tags"), ("issue", "--where", "status != 'done'", "--limit", "1"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "ids"])
+def test_the_snapshot_path_lists_exactly_what_parsing_every_file_lists(invoke, repo, items,
+                                                                       monkeypatch, fmt):
+    """Columns (snapshot, generated filters, remembered expressions) against the plain
+    item-by-item path: same output, warnings and exit code, cold, warm and after edits."""
+    monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
+    write_tree(repo, ODD_ITEMS)
+
+    def both(*args: str) -> None:
+        cached = invoke("list", *args, "--format", fmt)
+        plain = invoke("list", *args, "--format", fmt, env={"TRACKER_NO_CACHE": "1"})
+        assert (cached.exit_code, cached.stdout, cached.stderr) == \
+            (plain.exit_code, plain.stdout, plain.stderr), args
+
+    for _ in range(2):  # the first run writes the snapshot, the second reads it
+        for query in QUERIES:
+            both(*query)
+    (repo / "issues/issue-odd1.md").write_text(
+        "---\ntitle: Sans priorité\nstatus: open\nextra: 1\n---\nCorps.\n")
+    (repo / "issues/issue-bad2.md").unlink()
+    both("--where", "extra > 5")
+    both()

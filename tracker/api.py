@@ -99,8 +99,7 @@ class Tracker:
 
     def items(self, kinds: Iterable[str] | None = None) -> Listing:
         selected = [self.ws.kind(k) for k in kinds] if kinds else None
-        files = list(self.ws.item_files(selected))
-        items, errors = self.ws.load_many(files, complete=selected is None)
+        items, errors = self.ws.load_all(selected)
         return Listing(items, [Problem.of(e) for e in errors])
 
     @property
@@ -347,11 +346,13 @@ class Tracker:
         def selected(rel: str) -> bool:
             return not wanted or any(rel == w or rel.startswith(w + "/") for w in wanted)
 
-        all_files = list(self.ws.item_files())
-        chosen = [f for f in all_files if selected(self.ws.display(f.path))]
-        items, errors = self.ws.load_many(chosen, complete=len(chosen) == len(all_files))
-        problems = [Problem.of(e) for e in errors]
-        all_ids = [(f.kind, f.id) for f in all_files]
+        every, errors = self.ws.load_all()
+        items = [i for i in every if selected(i.rel)]
+        problems = [Problem.of(e) for e in errors if selected(e.path)]
+        by_folder = {self.ws.display(self.ws.folder(k)): k for k in self.kinds.values()}
+        all_ids = [(i.kind, i.id) for i in every] + [
+            (by_folder[folder], name[:-3]) for folder, _, name in
+            (e.path.rpartition("/") for e in errors) if folder in by_folder]
         conflicted = self._conflict_problems([p.path for p in problems])
         if conflicted:  # a conflicted file is reported by its conflicts, not as bad YAML
             paths = {p.path for p in conflicted}

@@ -1,16 +1,58 @@
-"""The console scripts' entry point: `tracker --version` answers before click loads."""
+"""The console scripts' entry point: `tracker --version` answers before click loads,
+and a listing starts git's stat of the work tree before anything else (see
+snapshot.py: `git diff-files` runs on the other core while Python starts up).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+
+READERS = {"list"}
+PREFETCHED: dict[str, object] = {}  # work tree top: the running `git diff-files`
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
+    args = sys.argv[1:]
+    if args == ["--version"]:
         from . import __version__
 
         print(f"tracker, version {__version__}")
         return
+    _prefetch(args)
     from .cli import main as run
 
     run()
+
+
+def _prefetch(args: list[str]) -> None:
+    """Start `git diff-files` now when the command is one that reads every item."""
+    directory = None
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        option = rest.pop(0)
+        if option == "-C" and rest:
+            directory = rest.pop(0)
+        elif option.startswith("-C") and len(option) > 2:
+            directory = option[2:]
+        else:
+            return  # an option we do not know here: let click decide, no head start
+    if not rest or rest[0] not in READERS or "--at" in rest:
+        return
+    if os.environ.get("TRACKER_NO_CACHE", "") not in ("", "0"):
+        return
+    folder = os.path.realpath(directory or ".")
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
+    import subprocess  # noqa: PLC0415
+
+    try:
+        PREFETCHED[folder] = subprocess.Popen(
+            ["git", "--literal-pathspecs", "-c", "core.preloadIndex=false", "diff-files",
+             "--name-only", "-z", "--", "."],
+            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        pass

@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from numbers import Number
 from typing import Any, Callable
 
+from . import clock
+
 Fn = Callable[[dict[str, Any]], Any]
 
 
@@ -28,9 +30,16 @@ class _Missing(Exception):
     """A name that is not in the context (Jinja's strict undefined raises too)."""
 
 
+def power(base: Any, exponent: Any) -> Any:
+    """`**`, refusing the exponents that would hang the machine."""
+    if isinstance(exponent, (int, float)) and abs(exponent) > 100:
+        raise OverflowError("exponent too large")
+    return base ** exponent
+
+
 _BINARY = {"Add": operator.add, "Sub": operator.sub, "Mul": operator.mul,
            "Div": operator.truediv, "FloorDiv": operator.floordiv, "Mod": operator.mod,
-           "Pow": operator.pow}
+           "Pow": power}
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge,
             "lt": operator.lt, "lteq": operator.le, "in": lambda a, b: a in b,
             "notin": lambda a, b: a not in b}
@@ -50,6 +59,7 @@ _FILTERS: dict[str, Callable[..., Any] | None] = {
     "join": lambda v, sep="": sep.join(map(str, v)), "round": lambda v, n=0: round(v, n),
 }
 _STR_METHODS = {"startswith", "endswith", "lower", "upper", "strip"}
+TESTS, FILTERS = _TESTS, _FILTERS
 
 
 def _int(value: Any, default: int) -> int:
@@ -142,19 +152,16 @@ def _neg(node: Any, functions: dict[str, Any]) -> Fn:
 def _binary(node: Any, functions: dict[str, Any]) -> Fn:
     op = _BINARY[type(node).__name__]
     left, right = compile_node(node.left, functions), compile_node(node.right, functions)
-    if op is operator.pow:
-        def power(ctx: dict[str, Any]) -> Any:
-            base, exponent = left(ctx), right(ctx)
-            if isinstance(exponent, (int, float)) and abs(exponent) > 100:
-                raise OverflowError("exponent too large")
-            return base ** exponent
-        return power
     return lambda ctx: op(left(ctx), right(ctx))
+
+
+def concat(*parts: Any) -> str:
+    return "".join(str(p) for p in parts)
 
 
 def _concat(node: Any, functions: dict[str, Any]) -> Fn:
     parts = [compile_node(n, functions) for n in node.nodes]
-    return lambda ctx: "".join(str(p(ctx)) for p in parts)
+    return lambda ctx: concat(*(p(ctx) for p in parts))
 
 
 def _cond(node: Any, functions: dict[str, Any]) -> Fn:
@@ -166,30 +173,32 @@ def _cond(node: Any, functions: dict[str, Any]) -> Fn:
     return lambda ctx: yes(ctx) if test(ctx) else no(ctx)
 
 
+def get_attr(value: Any, attr: str) -> Any:
+    """`x.attr`: a mapping's key or a date's part; anything else is undefined."""
+    if isinstance(value, dict):
+        if attr not in value:
+            raise _Missing(attr)
+        return value[attr]
+    if isinstance(value, (date, datetime, timedelta)) and attr in _DATE_ATTRS:
+        return getattr(value, attr)
+    raise _Missing(attr)
+
+
+def get_item(value: Any, index: Any) -> Any:
+    """`x[i]` on mappings, lists and text only."""
+    if isinstance(value, (dict, list, tuple, str)):
+        return value[index]
+    raise TypeError("not subscriptable")
+
+
 def _getattr(node: Any, functions: dict[str, Any]) -> Fn:
     target, attr = compile_node(node.node, functions), node.attr
-
-    def get(ctx: dict[str, Any]) -> Any:
-        value = target(ctx)
-        if isinstance(value, dict):
-            if attr not in value:
-                raise _Missing(attr)
-            return value[attr]
-        if isinstance(value, (date, datetime, timedelta)) and attr in _DATE_ATTRS:
-            return getattr(value, attr)
-        raise _Missing(attr)
-    return get
+    return lambda ctx: get_attr(target(ctx), attr)
 
 
 def _getitem(node: Any, functions: dict[str, Any]) -> Fn:
     target, key = compile_node(node.node, functions), compile_node(node.arg, functions)
-
-    def get(ctx: dict[str, Any]) -> Any:
-        value, index = target(ctx), key(ctx)
-        if isinstance(value, (dict, list, tuple, str)):
-            return value[index]
-        raise TypeError("not subscriptable")
-    return get
+    return lambda ctx: get_item(target(ctx), key(ctx))
 
 
 def _test(node: Any, functions: dict[str, Any]) -> Fn:
@@ -251,18 +260,22 @@ def _call(node: Any, functions: dict[str, Any]) -> Fn:
     if type(callee).__name__ == "Name" and (callee.name in functions or callee.name == "lookup"):
         fn = compile_node(callee, functions)
         return lambda ctx: fn(ctx)(*(a(ctx) for a in args))
-    if type(callee).__name__ == "Getattr" and callee.attr in _STR_METHODS | {"total_seconds"}:
+    if type(callee).__name__ == "Getattr" and callee.attr in METHODS:
         target, method = compile_node(callee.node, functions), callee.attr
-
-        def call_method(ctx: dict[str, Any]) -> Any:
-            obj = target(ctx)
-            if isinstance(obj, str) and method in _STR_METHODS:
-                return getattr(obj, method)(*(a(ctx) for a in args))
-            if isinstance(obj, timedelta) and method == "total_seconds":
-                return obj.total_seconds()
-            raise TypeError(f"no method {method}")
-        return call_method
+        return lambda ctx: call_method(target(ctx), method, *(a(ctx) for a in args))
     raise Unsupported("call")
+
+
+METHODS = _STR_METHODS | {"total_seconds"}
+
+
+def call_method(obj: Any, method: str, *args: Any) -> Any:
+    """The few methods expressions may call: on text, and a duration's total_seconds."""
+    if isinstance(obj, str) and method in _STR_METHODS:
+        return getattr(obj, method)(*args)
+    if isinstance(obj, timedelta) and method == "total_seconds":
+        return obj.total_seconds()
+    raise TypeError(f"no method {method}")
 
 
 _HANDLERS: dict[str, Callable[[Any, dict[str, Any]], Fn]] = {
@@ -273,3 +286,47 @@ _HANDLERS: dict[str, Callable[[Any, dict[str, Any]], Fn]] = {
     **{name: _binary for name in _BINARY},
 }
 MISSING = _Missing
+
+
+# ---------------------------------------------------------------- the names every expression sees
+
+
+def helpers() -> dict[str, Any]:
+    """Names every expression can use besides the item's fields."""
+    return {"today": clock.today(), "now": clock.now(),
+            "date": _to_date, "min": min, "max": max, "abs": abs, "round": round,
+            "within": within}
+
+
+def _to_date(text: str) -> date:
+    return date.fromisoformat(str(text))
+
+
+def within(value: Any, periods: Any) -> bool:
+    """True if a date or time falls in one of the periods ({start, end} mappings).
+
+    A bare date is within a period when it is one of the period's days.
+    """
+    if value is None or not periods:
+        return False
+    for period in periods:
+        start, end = period.get("start"), period.get("end")
+        if start is None or end is None:
+            continue
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.astimezone()
+            if _aware(start) <= moment <= _aware(end):
+                return True
+        elif isinstance(value, date) and _day(start) <= value <= _day(end):
+            return True
+    return False
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.astimezone()
+    return datetime.combine(value, datetime.min.time()).astimezone()
+
+
+def _day(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -15,7 +15,6 @@ that could leave the kind's folder, hide, or be read as a command-line option.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any, Iterable
 
 from .errors import AmbiguousId, InvalidId, ItemNotFound
@@ -26,16 +25,21 @@ _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?\Z", re.IGNOR
 _KEY_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-_SOURCE: Any = secrets.SystemRandom()
+_SOURCE: Any = None  # the OS's randomness, made when first needed (`secrets` is slow to load)
 
 
 def use_random(source: Any | None) -> None:
     """Draw ids from a seeded `random.Random` (the demo is deterministic); None: the OS's."""
     global _SOURCE
-    _SOURCE = source or secrets.SystemRandom()
+    _SOURCE = source
 
 
 def random_id(prefix: str, length: int) -> str:
+    global _SOURCE
+    if _SOURCE is None:
+        import secrets  # noqa: PLC0415
+
+        _SOURCE = secrets.SystemRandom()
     suffix = "".join(_SOURCE.choice(ALPHABET) for _ in range(length))
     return f"{prefix}-{suffix}" if prefix else suffix
 

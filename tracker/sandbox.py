@@ -23,7 +23,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
-from . import clock, exprcompile
+from . import exprcompile
+from .exprcompile import helpers, within
 from .errors import TrackerError, UsageError
 
 _ENV: ImmutableSandboxedEnvironment | None = None
@@ -40,47 +41,6 @@ def environment() -> ImmutableSandboxedEnvironment:
     return _ENV
 
 
-def helpers() -> dict[str, Any]:
-    """Names every expression can use besides the item's fields."""
-    return {"today": clock.today(), "now": clock.now(),
-            "date": _to_date, "min": min, "max": max, "abs": abs, "round": round,
-            "within": within}
-
-
-def _to_date(text: str) -> date:
-    return date.fromisoformat(str(text))
-
-
-def within(value: Any, periods: Any) -> bool:
-    """True if a date or time falls in one of the periods ({start, end} mappings).
-
-    A bare date is within a period when it is one of the period's days.
-    """
-    if value is None or not periods:
-        return False
-    for period in periods:
-        start, end = period.get("start"), period.get("end")
-        if start is None or end is None:
-            continue
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.astimezone()
-            if _aware(start) <= moment <= _aware(end):
-                return True
-        elif isinstance(value, date) and _day(start) <= value <= _day(end):
-            return True
-    return False
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.astimezone()
-    return datetime.combine(value, datetime.min.time()).astimezone()
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 class Expression:
     """A compiled expression; `evaluate` returns its value or `default` on any error."""
 
@@ -94,6 +54,15 @@ class Expression:
         except TemplateSyntaxError as e:
             raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
         self._fast = _fast_path(ast, env.globals)
+        self.generated = _generated(ast, env.globals)
+
+    @property
+    def fast(self) -> Callable[[dict[str, Any]], Any] | None:
+        """The expression as Python closures, if in the fast subset: they raise one of
+        `errors` where `evaluate` returns its default, and never return undefined."""
+        return self._fast
+
+    errors = (*_EVAL_ERRORS, exprcompile.MISSING)
 
     @property
     def names(self) -> set[str]:
@@ -115,6 +84,19 @@ def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | Non
         return None
     try:
         return exprcompile.compile_node(body[0].nodes[0], dict(globals_))
+    except exprcompile.Unsupported:
+        return None
+
+
+def _generated(ast: Any, globals_: Any) -> Any:
+    """The expression as Python source (exprgen.py), when in that subset (else None)."""
+    from . import exprgen  # noqa: PLC0415
+
+    body = ast.body
+    if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
+        return None
+    try:
+        return exprgen.generate(body[0].nodes[0], set(globals_))
     except exprcompile.Unsupported:
         return None
 

@@ -23,6 +23,11 @@ def to_jsonable(value: Any) -> Any:
 
 def text(value: Any, one_line: bool = False) -> str:
     """A value as text: empty for none, ISO dates, 4 significant digits, lists joined."""
+    kind = type(value)
+    if kind is str:  # the common cases first: a table of 100,000 rows calls this a lot
+        return " ".join(value.split()) if one_line else value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):

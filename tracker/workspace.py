@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import cache, frontmatter, gitrepo, ids
+from . import frontmatter, gitrepo, ids, snapshot
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from .schema import Kind, SchemaError
 
@@ -160,6 +160,10 @@ class Workspace:
 
     def read_text(self, path: Path) -> str:
         """A file's text, refusing links that lead outside the tracker."""
+        return frontmatter.decode(self.display(path), self.read_bytes(path))
+
+    def read_bytes(self, path: Path) -> bytes:
+        """A file's bytes, refusing links that lead outside the tracker."""
         shown = self.display(path)
         if path.is_symlink():
             target = path.resolve()
@@ -176,56 +180,61 @@ class Workspace:
         if not stat.S_ISREG(mode):  # a pipe would block the read forever
             raise InvalidItem(shown, None, None, "not a regular file (a pipe or a device)")
         try:
-            data = path.read_bytes()
+            return path.read_bytes()
         except OSError as e:
             raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
-        return frontmatter.decode(shown, data)
 
     def load(self, file: ItemFile) -> Item:
         shown = self.display(file.path)
         fields, doc = frontmatter.parse(shown, self.read_text(file.path))
         return Item(file.kind, file.id, file.path, shown, fields, doc)
 
-    def load_many(self, files: list[ItemFile], complete: bool = False
-                  ) -> tuple[list[Item], list[InvalidItem]]:
-        """Items, parsed or from the cache, and the files that could not be read.
-
-        `complete` says the files are every item file, so the cache may forget others.
-        """
-        store = self._cache()
+    def load_all(self, kinds: list[Kind] | None = None
+                 ) -> tuple[list[Item], list[InvalidItem]]:
+        """Every item of these kinds (all kinds by default), in kind then file name
+        order, and the files that could not be read."""
+        chosen = kinds or list(self.kinds.values())
+        tables = self.tables(chosen)
+        if tables is None:
+            return self.load_many(list(self.item_files(chosen)))
         items, problems = [], []
-        shown_all = []
-        for file in files:
-            shown = self.display(file.path)
-            shown_all.append(shown)
-            key = None
-            if store is not None and not file.path.is_symlink():
-                try:
-                    key = cache.key_of(os.stat(file.path))
-                except OSError:
-                    key = None
-                fields = store.get(shown, key) if key else None
-                if fields is not None:
-                    items.append(Item(file.kind, file.id, file.path, shown, fields))
-                    continue
-            try:
-                item = self.load(file)
-            except InvalidItem as e:
-                problems.append(e)
+        for kind in chosen:
+            table = tables.get(kind.name)
+            if table is None:
                 continue
-            items.append(item)
-            if store is not None and key is not None:
-                store.put(shown, key, item.fields)
-        if store is not None:
-            if complete:
-                store.prune(set(shown_all))
-            store.save()
+            folder = self.folder(kind)
+            columns = table.load_all()
+            shapes = table.shapes
+            for row, (name, shape) in enumerate(zip(table.names, table.shape_of)):
+                rel = f"{table.folder}/{name}"
+                if shape < 0:
+                    line, field, reason = table.problems[row]
+                    problems.append(InvalidItem(rel, line, field, reason))
+                    continue
+                fields = {k: columns[k][row] for k in shapes[shape]}
+                items.append(Item(kind, name[:-3], folder / name, rel, fields))
         return items, problems
 
-    def _cache(self) -> "cache.ParseCache | None":
-        if cache.disabled() or self.top is None:
+    def tables(self, kinds: list[Kind]) -> "dict[str, snapshot.Table] | None":
+        """The kinds' snapshot tables (see snapshot.py), or None without git or cache."""
+        refresh = self.refresh(kinds)
+        return refresh.finish()[0] if refresh is not None else None
+
+    def refresh(self, kinds: list[Kind]) -> "snapshot.Refresh | None":
+        """A refresh of the kinds' tables under way, or None without git or cache."""
+        if snapshot.disabled() or self.top is None:
             return None
-        return cache.ParseCache(gitrepo.git_dir(self.top) / "tracker-cache")
+        return snapshot.Refresh(self, kinds)
+
+    def load_many(self, files: list[ItemFile]) -> tuple[list[Item], list[InvalidItem]]:
+        """Items parsed from these files, and the files that could not be read."""
+        items, problems = [], []
+        for file in files:
+            try:
+                items.append(self.load(file))
+            except InvalidItem as e:
+                problems.append(e)
+        return items, problems
 
     # ------------------------------------------------------------ writing
 

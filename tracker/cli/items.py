@@ -14,6 +14,7 @@ from .history import open_history
 
 if TYPE_CHECKING:
     from ..api import Tracker
+    from ..schema import Kind
     from ..workspace import Item
 
 
@@ -99,20 +100,117 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
           fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
     t = tracker(ctx)
+    columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
+    if not at and not text:
+        out = _from_columns(t, kind, where, sort, limit, columns, fmt)
+        if out is not None:
+            for problem in out[1]:
+                warn(problem)
+            click.echo(out[0], nl=False)
+            if out[1]:
+                ctx.exit(1)
+            return
     if at:
         with open_history(ctx) as history:
             listing = history.items_at(history.at(at), [kind] if kind else None)
     else:
         listing = t.items([kind] if kind else None)
+    if where:  # a mistyped field is an error, before any warning about the files
+        from ..sandbox import Expression  # noqa: PLC0415 - Jinja only when filtering
+
+        _check_names(t, listing.items, Expression(where, "--where").names)
     for problem in listing.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
     items = _select(t, listing.items, where, text, sort)
     if limit is not None:
         items = items[:limit]
-    columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
     click.echo(_format_list(t, items, columns, fmt, several=kind is None), nl=False)
     if listing.problems:
         ctx.exit(1)
+
+
+def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | None,
+                  limit: int | None, columns: list[str] | None, fmt: str
+                  ) -> tuple[str, list[str]] | None:
+    """The listing read from the snapshot's columns (see columns.py), and the warnings
+    for files that could not be read; None without a snapshot.
+
+    It is worked out on the tables as remembered while git checks them, and again
+    if git finds that some rows moved since."""
+    kinds = [t.ws.kind(kind)] if kind else list(t.kinds.values())
+    refresh = t.ws.refresh(kinds)
+    if refresh is None:
+        return None
+    expression = _expression(t, where) if where else None
+    early = None
+    if len(refresh.remembered) == len(refresh.wanted):
+        early = _listing(t, kind, kinds, refresh.remembered, expression, sort, limit,
+                         columns, fmt)
+    tables, moved = refresh.finish()
+    if early is None or moved:
+        return _listing(t, kind, kinds, tables, expression, sort, limit, columns, fmt)
+    return early
+
+
+def _expression(t: Tracker, where: str) -> Any:
+    from .. import exprgen, snapshot  # noqa: PLC0415
+    from ..gitrepo import git_dir  # noqa: PLC0415
+
+    top = t.ws.top
+    folder = git_dir(top) / "tracker-cache" if top and not snapshot.disabled() else None
+    return exprgen.expression(where, "--where", folder)
+
+
+def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, Any],
+             expression: Any, sort: str | None, limit: int | None,
+             columns: list[str] | None, fmt: str) -> tuple[str, list[str]]:
+    from ..columns import Rows  # noqa: PLC0415
+    from ..query import parse_sort  # noqa: PLC0415
+
+    rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
+    problems = []
+    for _, table in rows.tables:
+        for row, (line, _, reason) in sorted(table.problems.items()):
+            problems.append(f"warning: {table.rel(row)}:{line or 1}: {reason}")
+    items: list[Item] | None = None
+    if expression is not None:
+        known = {"id", "kind", "path"}
+        for k in t.kinds.values():
+            known.update(k.fields, k.computed)
+        for _, table in rows.tables:
+            known.update(table.column_names())
+        unknown = sorted(expression.names - known - {"config", "lookup"})
+        if unknown:
+            raise UsageError(f"--where: unknown field '{unknown[0]}'")
+        if rows.stored(expression.names):
+            rows.filter(expression)
+        else:
+            items = [i for i in rows.items() if expression.evaluate(t.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        if items is None and rows.stored([name]):
+            rows.sort(name, descending)
+        else:
+            from ..query import sort_by  # noqa: PLC0415
+
+            items = sort_by(items if items is not None else rows.items(),
+                            lambda i: t.context(i).get(name), descending)
+    if items is None and limit is not None:
+        rows.rows = rows.rows[:limit]
+    if items is None and fmt in ("table", "csv", "ids"):
+        if fmt == "ids":
+            return "".join(f"{rows.value(n, r, 'id')}\n" for n, r in rows.rows), problems
+        shown = _columns_for(t, rows.kinds(), columns, kind is None)
+        if rows.stored(shown):
+            if fmt == "csv":
+                return output.csv_text(shown, rows.records(shown)), problems
+            cells = rows.cells(shown)
+            return output.aligned(shown, cells, fit=sys.stdout.isatty()), problems
+    if items is None:
+        items = rows.items()
+    if limit is not None:
+        items = items[:limit]
+    return _format_list(t, items, columns, fmt, several=kind is None), problems
 
 
 def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
@@ -141,7 +239,7 @@ def _check_names(t: Tracker, items: list[Item], names: set[str]) -> None:
         known.update(kind.fields, kind.computed)
     for item in items:
         known.update(item.fields)
-    unknown = sorted(names - known)
+    unknown = sorted(names - known - {"config", "lookup"})
     if unknown:
         raise UsageError(f"--where: unknown field '{unknown[0]}'")
 
@@ -156,19 +254,20 @@ def _format_list(t: Tracker, items: list[Item], columns: list[str] | None, fmt: 
             records = [{k: r.get(k) for k in dict.fromkeys(["id", *columns])}
                        for r in records]
         return output.dumps(records) + "\n"
-    if columns is None:
-        columns = _default_columns(t, items, several)
-    elif "id" not in columns:
-        columns = ["id", *columns]
+    columns = _columns_for(t, list({i.kind.name: i.kind for i in items}.values()), columns,
+                           several)
     if fmt == "csv":
         return output.csv_text(columns, records)
     return output.table(columns, records, fit=sys.stdout.isatty())
 
 
-def _default_columns(t: Tracker, items: list[Item], several: bool) -> list[str]:
-    kinds = {i.kind.name: i.kind for i in items}
+def _columns_for(t: Tracker, kinds: list[Kind], columns: list[str] | None,
+                 several: bool) -> list[str]:
+    """The columns asked for (id first), or the kind's own when the rows are of one."""
+    if columns is not None:
+        return columns if "id" in columns else ["id", *columns]
     if len(kinds) == 1:
-        return ["id", *next(iter(kinds.values())).columns]
+        return ["id", *kinds[0].columns]
     return ["id", "kind", "status", "title"] if several else ["id", "status", "title"]
 
 

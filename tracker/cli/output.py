@@ -31,14 +31,19 @@ def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
 
 def table(columns: list[str], rows: list[dict[str, Any]], fit: bool = False) -> str:
     """Columns aligned with two spaces; with `fit`, the last column is cut to the terminal."""
-    texts = [[cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in texts]) for i, c in enumerate(columns)]
+    return aligned(columns, [[cell(row.get(c)) for row in rows] for c in columns], fit)
+
+
+def aligned(columns: list[str], cells: list[list[str]], fit: bool = False) -> str:
+    """A table from each column's cell texts (all of one length)."""
+    if not columns:
+        return "\n"
+    widths = [max([len(c), *map(len, texts)]) for c, texts in zip(columns, cells)]
     limit = shutil.get_terminal_size((120, 20)).columns if fit else None
-    lines = []
-    for values in [[c.upper() for c in columns]] + texts:
-        parts = [v.ljust(widths[i]) for i, v in enumerate(values[:-1])] + [values[-1]]
-        line = "  ".join(parts).rstrip()
-        if limit and len(line) > limit:
-            line = line[:limit - 1] + "…"
-        lines.append(line)
+    padded = [[t.ljust(width) for t in texts] for width, texts in zip(widths, cells[:-1])]
+    head = [c.upper().ljust(w) for c, w in zip(columns[:-1], widths)] + [columns[-1].upper()]
+    lines = ["  ".join(head).rstrip()]
+    lines.extend("  ".join(parts).rstrip() for parts in zip(*padded, cells[-1]))
+    if limit:
+        lines = [line[:limit - 1] + "…" if len(line) > limit else line for line in lines]
     return "\n".join(lines) + "\n"
