@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from . import yamlfmt
+from . import simpleyaml, yamlfmt
 from .errors import InvalidItem
 
 try:
@@ -125,6 +125,9 @@ def _split_lines(text: str) -> list[str]:
 
 def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
     """Parse YAML text in our dialect; errors name the file's line (first_line is line 1's)."""
+    simple = simpleyaml.load(text)
+    if simple is not simpleyaml.FALLBACK:
+        return simple
     if "&" in text or "*" in text:
         _refuse_aliases(path, text, first_line)
     try:
