@@ -4,7 +4,6 @@ fields and report templates. The only module that imports Jinja.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,8 +23,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
 from . import exprcompile
-from .exprcompile import helpers, within
 from .errors import TrackerError, UsageError
+from .exprcompile import helpers
 
 _ENV: ImmutableSandboxedEnvironment | None = None
 _EVAL_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError,
