@@ -209,3 +209,38 @@ def _exe() -> list[str]:
     from tests.helpers import tracker_exe
 
     return tracker_exe()
+
+
+def test_kind_and_config_edits_are_seen_at_once(cached, invoke):
+    """Parsed config and kind files are remembered by stat: a hand edit, even of the
+    same size with the old mtime, is read again."""
+    kind = cached / ".tracker/kinds/issue.yaml"
+    age(kind)
+    assert invoke("list").exit_code == 0  # remembered now
+    text = kind.read_text()
+    before = kind.stat()
+    kind.write_text(text.replace("default: normal", "default: urgent"))
+    os.utime(kind, ns=(before.st_atime_ns, before.st_mtime_ns))
+    made = invoke("new", "issue", "After the edit", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    shown = invoke("show", json.loads(made.stdout)["id"], "--format", "json")
+    assert json.loads(shown.stdout)["priority"] == "urgent"
+
+
+def test_reading_one_simple_item_imports_no_yaml_parser(cached):
+    """`show` and `set` on plain front matter need neither PyYAML nor Jinja."""
+    import subprocess
+    import sys
+
+    env = {**os.environ}
+    env.pop("TRACKER_NO_CACHE", None)
+    for path in (cached / ".tracker").rglob("*.yaml"):
+        age(path)
+    run_tracker(cached, "list", env=env)  # the config and kinds are remembered
+    run_tracker(cached, "show", "issue-c1", env=env)  # and the computed field's expression
+    for args in (["show", "issue-c1"], ["set", "issue-c1", "status=done"]):
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tracker", *args],
+                              cwd=cached, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+        assert "yaml" not in imported and "jinja2" not in imported, args

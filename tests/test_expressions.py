@@ -105,3 +105,19 @@ def test_generated_source_holds_no_text_from_the_expression_but_constants():
     assert generated is not None
     assert generated.source.startswith("lambda a0: (a0 == ")
     assert generated.function("x'); import os; ('") is True
+
+
+@pytest.mark.parametrize("source", EXPRESSIONS)
+@settings(max_examples=40, deadline=None)
+@given(context=contexts)
+def test_a_remembered_expression_evaluates_as_the_sandbox_does(source, context, tmp_path_factory):
+    """exprgen.expression: a second meeting (no Jinja) answers as the first."""
+    from tracker import exprgen
+
+    folder = tmp_path_factory.mktemp("cache")
+    first = exprgen.expression(source, "t", folder)
+    exprgen._OPEN.clear()  # noqa: SLF001 - as a new process would
+    second = exprgen.expression(source, "t", folder)
+    assert isinstance(second, exprgen.Known) == (first.generated is not None)
+    a, b = first.evaluate(context, "<e>"), second.evaluate(context, "<e>")
+    assert a == b or (a != a and b != b)

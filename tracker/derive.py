@@ -29,11 +29,11 @@ class Derived:
         self._lookups: dict[str, dict[str, Any] | None] = {}
 
     def expression(self, source: str, what: str) -> Any:
-        from .sandbox import Expression  # noqa: PLC0415 - Jinja only when needed
+        from .exprgen import expression  # noqa: PLC0415 - Jinja only when needed
 
         key = (source, what)
         if key not in self._expressions:
-            self._expressions[key] = Expression(source, what)
+            self._expressions[key] = expression(source, what, self.t.ws.cache_folder)
         return self._expressions[key]
 
     # ------------------------------------------------------------ contexts

@@ -187,6 +187,12 @@ class Known:
         self._full: Any = None
 
     def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
+        generated = self.generated
+        if not generated.shadowed(context) and all(a in context for a in generated.args):
+            try:
+                return generated.function(*(context[a] for a in generated.args))
+            except ERRORS:
+                return default
         if self._full is None:
             from .sandbox import Expression  # noqa: PLC0415
 
@@ -196,7 +202,7 @@ class Known:
 
 def expression(text: str, what: str, cache_folder: Path | None) -> Any:
     """A sandbox Expression for the text, or a Known one if it was met before."""
-    remembered = Remembered(cache_folder) if cache_folder is not None else None
+    remembered = _remembered(cache_folder) if cache_folder is not None else None
     hit = remembered.get(text) if remembered is not None else None
     if hit is not None:
         return Known(text, what, *hit)
@@ -222,6 +228,15 @@ def _literal(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- remembered sources
+
+
+_OPEN: dict[Path, "Remembered"] = {}
+
+
+def _remembered(folder: Path) -> "Remembered":
+    if folder not in _OPEN:
+        _OPEN[folder] = Remembered(folder)
+    return _OPEN[folder]
 
 
 class Remembered:
@@ -253,6 +268,7 @@ class Remembered:
         entries[text] = (generated.source, generated.args, generated.helpers, sorted(names))
         while len(entries) > self.LIMIT:
             del entries[next(iter(entries))]
+        self.entries = entries
         tmp = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)

@@ -12,15 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-import yaml
-
 from . import simpleyaml, yamlfmt
 from .errors import InvalidItem
-
-try:
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
 
 BOM = "\ufeff"
 _OPEN = re.compile(r"---[ \t]*\r?\n")
@@ -38,26 +31,46 @@ class _Refused(Exception):
         self.tag, self.line = tag, line
 
 
-class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that refuses duplicate keys instead of keeping the last one, and the
-    tags whose values no item needs (binary data, sets, ordered pairs)."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-            if key in seen:
-                raise _Duplicate(str(key), key_node.start_mark.line)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+_LOADER: Any = None
 
 
-def _refuse_tag(loader: Loader, node: Any) -> None:
+def _loader() -> Any:
+    """Our PyYAML loader class, made on first use: PyYAML is imported only for the
+    front matter simpleyaml leaves to it (nesting, block text, comments…)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml  # noqa: PLC0415
+
+        base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class Loader(base):  # type: ignore[misc, valid-type]
+            """Safe loader that refuses duplicate keys instead of keeping the last one,
+            and the tags whose values no item needs (binary data, sets, ordered pairs)."""
+
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) \
+                        else id(key_node)
+                    if key in seen:
+                        raise _Duplicate(str(key), key_node.start_mark.line)
+                    seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        for tag in ("binary", "set", "omap", "pairs"):
+            Loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refuse_tag)
+        _LOADER = Loader
+    return _LOADER
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Loader":  # frontmatter.Loader, as before, without importing PyYAML early
+        return _loader()
+    raise AttributeError(name)
+
+
+def _refuse_tag(loader: Any, node: Any) -> None:
     raise _Refused(node.tag.rsplit(":", 1)[-1], node.start_mark.line)
-
-
-for _tag in ("binary", "set", "omap", "pairs"):
-    Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 
 
 @dataclass(frozen=True)
@@ -128,10 +141,12 @@ def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
     simple = simpleyaml.load(text)
     if simple is not simpleyaml.FALLBACK:
         return simple
+    import yaml  # noqa: PLC0415 - see _loader
+
     if "&" in text or "*" in text:
         _refuse_aliases(path, text, first_line)
     try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a safe loader
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
     except _Duplicate as e:
         raise InvalidItem(path, first_line + e.line, e.key,
                           "duplicate key: the field is given twice") from None
@@ -162,7 +177,7 @@ def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
 
 def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
     """The line and key of the top-level value that cannot be built (an impossible date)."""
-    loader = Loader(text)
+    loader = _loader()(text)
     try:
         root = loader.get_single_node()
         for key_node, value_node in getattr(root, "value", []) or []:
@@ -177,14 +192,16 @@ def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
         loader.dispose()
 
 
-def _yaml_reason(e: yaml.MarkedYAMLError) -> str:
+def _yaml_reason(e: Any) -> str:
     parts = [p for p in (e.context, e.problem) if p]
     return "; ".join(parts).replace("\n", " ") or "cannot parse"
 
 
 def _refuse_aliases(path: str, text: str, first_line: int) -> None:
+    import yaml  # noqa: PLC0415
+
     try:
-        for event in yaml.parse(text, Loader=_BaseLoader):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise InvalidItem(path, first_line + event.start_mark.line, None,
                                   "YAML anchors and aliases are not allowed in items")
@@ -247,7 +264,10 @@ class _Span:
 
 
 def _spans(doc: Document) -> dict[str, _Span]:
-    loader = Loader(doc.yaml_text)
+    simple = _simple_spans(doc)
+    if simple is not None:
+        return simple
+    loader = _loader()(doc.yaml_text)
     try:
         root = loader.get_single_node()
     finally:
@@ -260,10 +280,29 @@ def _spans(doc: Document) -> dict[str, _Span]:
         end = end_mark.line if end_mark.column == 0 and end_mark.line > key_node.start_mark.line \
             else end_mark.line + 1
         start, end = key_node.start_mark.line, min(end, len(doc.lines))
-        if not (isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")):
+        if not (type(value_node).__name__ == "ScalarNode" and value_node.style in ("|", ">")):
             while end > start + 1 and _is_filler(doc.lines[end - 1]):
                 end -= 1  # blank lines and comments after a value are not part of it
         spans[key_node.value] = _Span(start, end, value_node)
+    return spans
+
+
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):")
+
+
+def _simple_spans(doc: Document) -> dict[str, _Span] | None:
+    """Spans of front matter simpleyaml reads: one line per field (None otherwise)."""
+    if simpleyaml.load(doc.yaml_text) is simpleyaml.FALLBACK:
+        return None
+    spans: dict[str, _Span] = {}
+    for number, line in enumerate(doc.lines):
+        match = _SIMPLE_KEY.match(line)
+        if match is None:
+            continue  # a blank or comment line
+        text = line.rstrip("\r\n")
+        value = text[match.end():].lstrip(" ")
+        quote = value[0] if value[:1] in ("'", '"') else None
+        spans[match.group(1)] = _Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
     return spans
 
 
@@ -310,7 +349,9 @@ def _replace_op(doc: Document, key: str, value: Any, span: _Span,
     style = yamlfmt.Style.of(span.node, old)
     new = yamlfmt.field_lines(key, value, quote=quote, style=style, raw_key=_raw_key(old[0]))
     if len(old) == 1 and len(new) == 1:
-        comment = yamlfmt.trailing_comment(old[0], span.node.end_mark.column)
+        end = span.node.end_column if isinstance(span.node, yamlfmt.Plain) \
+            else span.node.end_mark.column
+        comment = yamlfmt.trailing_comment(old[0], end)
         new = [new[0] + comment]
     return span.start, span.end, [line + ending for line in new]
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import yaml
 
 from . import clock
 from .errors import InvalidValue, TrackerError
@@ -266,10 +265,10 @@ def parse_input(spec: Field, text: str) -> Any:
 def _list_items(text: str) -> list[str]:
     text = text.strip()
     if text.startswith("[") and text.endswith("]"):
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError:
-            loaded = None
+        from .yamlfmt import _loads  # noqa: PLC0415
+
+        loaded = _loads(f"k: {text}")
+        loaded = loaded.get("k") if isinstance(loaded, dict) else None
         if isinstance(loaded, list):
             return [str(v) for v in loaded]
         text = text[1:-1]

@@ -67,11 +67,20 @@ class Workspace:
         self._inside: dict[str, bool] = {}
         self.top = gitrepo.find_top(root)
         self._prefix = str(self.top or self.root).rstrip(os.sep) + os.sep
-        self.config = _load_yaml_file(root / CONFIG_DIR / CONFIG_FILE) or {}
+        self._settings = _Settings(self.top)
+        self.config = self._settings.load(root / CONFIG_DIR / CONFIG_FILE) or {}
         if not isinstance(self.config, dict):
             raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
                               "the config must be a mapping")
         self.kinds = self._load_kinds()
+        self._settings.save()
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """Where parsed things are remembered (`.git/tracker-cache/`), or None."""
+        if self.top is None or snapshot.disabled():
+            return None
+        return gitrepo.git_dir(self.top) / "tracker-cache"
 
     @classmethod
     def find(cls, start: Path) -> "Workspace":
@@ -89,7 +98,7 @@ class Workspace:
             name = path.stem
             if wanted and name not in wanted:
                 continue
-            kind = Kind.from_dict(name, _load_yaml_file(path), self.display(path))
+            kind = Kind.from_dict(name, self._settings.load(path), self.display(path))
             _check_folder(kind, self.display(path))
             kinds[name] = kind
         return kinds
@@ -310,6 +319,63 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+class _Settings:
+    """The parsed config and kind files, remembered under `.git/tracker-cache/` by each
+    file's (size, mtime_ns, ctime_ns, inode), so that a command that reads one item
+    needs no YAML parser at all. Entries younger than two seconds are not stored (the
+    racy-clock rule of snapshot.py); no git, or TRACKER_NO_CACHE=1: no memory."""
+
+    def __init__(self, top: Path | None) -> None:
+        self.file = None if top is None or snapshot.disabled() else \
+            gitrepo.git_dir(top) / "tracker-cache" / "settings-v1.pickle"
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        if self.file is not None:
+            import pickle  # noqa: PLC0415
+
+            try:
+                with open(self.file, "rb") as handle:
+                    loaded = pickle.load(handle)  # noqa: S301 - our own file in .git/
+                self.entries = loaded if isinstance(loaded, dict) else {}
+            except Exception:  # noqa: BLE001 - unreadable: parse the files again
+                self.entries = {}
+
+    def load(self, path: Path) -> Any:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return _load_yaml_file(path)
+        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        entry = self.entries.get(str(path))
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+            return entry[1]
+        data = _load_yaml_file(path)
+        if self.file is not None and st.st_mtime_ns < time.time_ns() - snapshot.RACY_NS:
+            self.entries[str(path)] = (key, data)
+            self.dirty = True
+        return data
+
+    def save(self) -> None:
+        if not self.dirty or self.file is None:
+            return
+        import pickle  # noqa: PLC0415
+        import tempfile  # noqa: PLC0415
+
+        tmp = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".settings-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+            tmp = None
+        except OSError:
+            pass
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _load_yaml_file(path: Path) -> Any:

@@ -13,12 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+from . import simpleyaml
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 # YAML reads U+0085, U+2028 and U+2029 as line breaks: escape them like control characters.
@@ -36,28 +31,47 @@ class Style:
 
     @classmethod
     def of(cls, node: Any, lines: list[str] | tuple[str, ...]) -> "Style":
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, Plain):
+            return cls(quote=node.quote)
+        kind = type(node).__name__  # PyYAML's nodes, without importing PyYAML here
+        if kind == "SequenceNode":
             if not node.flow_style and len(lines) > 1:
                 match = re.match(r"([ \t]*)-", lines[1])
                 return cls(block_list=True, indent=match.group(1) if match else "  ")
             return cls()
-        if isinstance(node, yaml.ScalarNode) and node.style in ('"', "'"):
+        if kind == "ScalarNode" and node.style in ('"', "'"):
             return cls(quote=node.style)
         return cls()
 
 
+@dataclass(frozen=True)
+class Plain:
+    """What a line of simple front matter (simpleyaml.py) says about its value."""
+
+    quote: str | None  # the quote character, if the value is quoted
+    end_column: int  # where the value ends on its line
+
+
+INVALID: Any = object()  # what _loads returns for text PyYAML refuses
+
+
 def _loads(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    """The text read as the tracker reads items: simpleyaml, else PyYAML's safe loader."""
+    simple = simpleyaml.load(text)
+    if simple is not simpleyaml.FALLBACK:
+        return simple
+    import yaml  # noqa: PLC0415 - only for what simpleyaml leaves
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError:
+        return INVALID
 
 
 @lru_cache(maxsize=4096)
 def format_key(key: str) -> str:
-    if _PLAIN_KEY.match(key):
-        try:
-            if _loads(f"{key}: 0") == {key: 0}:
-                return key
-        except yaml.YAMLError:
-            pass
+    if _PLAIN_KEY.match(key) and _loads(f"{key}: 0") == {key: 0}:
+        return key
     return double_quoted(key)
 
 
@@ -84,12 +98,9 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return True  # the common case, decided without a YAML parse
     if not text or text != text.strip() or _CONTROL.search(text) or "\n" in text:
         return False
-    try:
-        if flow:
-            return bool(_loads(f"[{text}]") == [text])
-        return bool(_loads(f"k: {text}") == {"k": text})
-    except yaml.YAMLError:
-        return False
+    if flow:
+        return bool(_loads(f"[{text}]") == [text])
+    return bool(_loads(f"k: {text}") == {"k": text})
 
 
 def scalar(value: Any, quote: bool = False, flow: bool = False,
@@ -133,10 +144,7 @@ def field_lines(key: str, value: Any, *, quote: bool = False, style: Style | Non
     lines = _field_lines(key, name, value, quote, style)
     if _trusted(value, style):
         return lines  # one scalar (or a flow list of them): scalar() is exact
-    try:
-        ok = _loads("\n".join(lines) + "\n") == {key: value}
-    except yaml.YAMLError:
-        ok = False
+    ok = _loads("\n".join(lines) + "\n") == {key: value}
     return lines if ok else _dump_block(key, value)
 
 
@@ -179,6 +187,8 @@ def _literal(name: str, text: str) -> list[str] | None:
 
 
 def _dump_block(key: str, value: Any) -> list[str]:
+    import yaml  # noqa: PLC0415 - nested values only
+
     dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
                             default_flow_style=False, width=1_000_000)
     return dumped.rstrip("\n").split("\n")

@@ -153,12 +153,9 @@ def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | N
 
 
 def _expression(t: Tracker, where: str) -> Any:
-    from .. import exprgen, snapshot  # noqa: PLC0415
-    from ..gitrepo import git_dir  # noqa: PLC0415
+    from .. import exprgen  # noqa: PLC0415
 
-    top = t.ws.top
-    folder = git_dir(top) / "tracker-cache" if top and not snapshot.disabled() else None
-    return exprgen.expression(where, "--where", folder)
+    return exprgen.expression(where, "--where", t.ws.cache_folder)
 
 
 def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, Any],
