@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-
 from . import clock
 from .errors import InvalidValue, TrackerError
 
