@@ -244,3 +244,21 @@ def test_reading_one_simple_item_imports_no_yaml_parser(cached):
         assert done.returncode == 0, done.stderr
         imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
         assert "yaml" not in imported and "jinja2" not in imported, args
+
+
+def test_a_tracker_in_a_subfolder_through_the_installed_cli(git_repo, monkeypatch):
+    """The launch-time `git diff-files` asks about the tracker's folder only, from the
+    repository top; edits git sees and edits only the stat sees are both listed."""
+    monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_NO_CACHE"}
+    sub = git_repo / "ops" / "tracker"
+    sub.mkdir(parents=True)
+    assert run_tracker(sub, "init", env=env).returncode == 0
+    write_tree(sub, {"issues/issue-s1.md": item("Sub one"), "other/x.md": "not an item\n"})
+    age(sub / "issues/issue-s1.md")
+    commit_all(git_repo, "sub tracker")
+    listed = run_tracker(git_repo / "ops", "-C", "tracker", "list", "--format", "ids", env=env)
+    assert listed.stdout.split() == ["issue-s1"], listed.stderr
+    (sub / "issues/issue-s1.md").write_text(item("Sub one, edited"))
+    shown = run_tracker(sub / "issues", "list", "--format", "json", env=env)
+    assert json.loads(shown.stdout)[0]["title"] == "Sub one, edited", shown.stderr

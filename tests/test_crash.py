@@ -58,17 +58,22 @@ def item_texts(folder: Path) -> dict[str, bytes]:
 
 
 def recover_index_lock(folder: Path, item_id: str, seen: list[str]) -> None:
-    """If a killed git left its index.lock, the next command must say so; then remove it."""
-    lock = folder / ".git" / "index.lock"
-    if not lock.exists():
-        return
-    done = run_tracker(folder, "set", item_id, "probe=1")
-    assert done.returncode == 1, done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
-    seen.append(errors[0])
-    assert "index.lock" in errors[0], errors[0]  # the wording: see the test below
-    lock.unlink()
+    """If a killed git left a lock (the index's, HEAD's or the branch's), the next command
+    must say which, before writing anything; then remove it."""
+    git_folder = folder / ".git"
+    for lock in [git_folder / "index.lock", git_folder / "HEAD.lock",
+                 *git_folder.glob("refs/heads/*.lock")]:
+        if not lock.exists():
+            continue
+        before = item_texts(folder)
+        done = run_tracker(folder, "set", item_id, "probe=1")
+        assert done.returncode == 1, done.stderr
+        errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
+        seen.append(errors[0])
+        assert lock.name in errors[0], errors[0]  # the wording: see the test below
+        assert item_texts(folder) == before  # refused before writing
+        lock.unlink()
 
 
 @pytest.mark.slow
@@ -151,3 +156,19 @@ def test_temporary_files_left_by_a_kill_are_ignored(project):
     (project / "issues" / f".{item_id}.md.abc123.tmp").write_text("---\ntitle: half")
     assert ok(project, "list", "--format", "ids").split() == [item_id]
     assert run_tracker(project, "check").returncode == 0
+
+
+@pytest.mark.parametrize("lock", ["HEAD.lock", "refs/heads/main.lock"])
+def test_a_ref_lock_left_by_a_crashed_git_is_named_before_anything_is_written(project, lock):
+    item_id = ok(project, "new", "issue", "Ref lock")
+    git(project, "branch", "-M", "main")
+    before = item_texts(project)
+    path = project / ".git" / lock
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    done = run_tracker(project, "set", item_id, "priority=high")
+    assert done.returncode == 1
+    assert f".git/{lock} exists" in done.stderr and "Traceback" not in done.stderr
+    assert item_texts(project) == before
+    path.unlink()
+    ok(project, "set", item_id, "priority=high")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-READERS = {"list"}
+READERS = {"list", "check", "report", "export"}  # commands that read every item
 PREFETCHED: dict[str, object] = {}  # work tree top: the running `git diff-files`
 
 
@@ -42,17 +42,24 @@ def _prefetch(args: list[str]) -> None:
     if os.environ.get("TRACKER_NO_CACHE", "") not in ("", "0"):
         return
     folder = os.path.realpath(directory or ".")
-    while not os.path.exists(os.path.join(folder, ".git")):
+    root = None  # the tracker root: git is asked about its files only
+    while True:
+        if root is None and os.path.isfile(os.path.join(folder, ".tracker", "config.yaml")):
+            root = folder
+        if os.path.exists(os.path.join(folder, ".git")):
+            break
         parent = os.path.dirname(folder)
         if parent == folder:
             return
         folder = parent
+    if root is None:
+        return
     import subprocess  # noqa: PLC0415
 
     try:
         PREFETCHED[folder] = subprocess.Popen(
             ["git", "--literal-pathspecs", "-c", "core.preloadIndex=false", "diff-files",
-             "--name-only", "-z", "--", "."],
+             "--name-only", "-z", "--", os.path.relpath(root, folder)],
             cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         pass

@@ -187,11 +187,37 @@ def commit_many(top: Path, paths: list[str], message: str) -> bool:
 
 
 def commit_blocker(top: Path) -> str | None:
-    """Why git could not take a change now (a crashed git's lock), or None."""
-    if (git_dir(top) / "index.lock").exists():
+    """Why git could not take a change now (a lock a crashed git left), or None."""
+    folder = git_dir(top)
+    if (folder / "index.lock").exists():
         return ("git is busy: .git/index.lock exists. If no other git command is running, "
                 "a crashed one left it: remove .git/index.lock and retry")
+    for lock in _ref_locks(folder):
+        if lock.exists():
+            shown = lock.relative_to(folder).as_posix()
+            return (f"git is busy: .git/{shown} exists. If no other git command is "
+                    f"running, a crashed one left it: remove .git/{shown} and retry")
     return None
+
+
+def _ref_locks(folder: Path) -> list[Path]:
+    """The lock files a commit takes besides the index's: HEAD's and its branch's."""
+    locks = [folder / "HEAD.lock"]
+    try:
+        head = (folder / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return locks
+    if head.startswith("ref: refs/"):
+        ref = head[len("ref: "):]
+        common = folder
+        try:  # a linked worktree keeps its branches in the main repository
+            pointer = (folder / "commondir").read_text(encoding="utf-8").strip()
+            common = (folder / pointer).resolve()
+        except OSError:
+            pass
+        if ".." not in ref.split("/"):
+            locks.append(common / f"{ref}.lock")
+    return locks
 
 
 def operation_in_progress(top: Path) -> str | None:
