@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from typing import Any
@@ -39,5 +38,7 @@ def text(value: Any, one_line: bool = False) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(text(v, one_line) for v in value)
     if isinstance(value, dict):
+        import json  # noqa: PLC0415
+
         return json.dumps(to_jsonable(value), ensure_ascii=False)
     return " ".join(str(value).split()) if one_line else str(value)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import shutil
 from typing import Any, Iterable
 
 from ..values import text, to_jsonable
 
 
 def dumps(value: Any) -> str:
+    import json  # noqa: PLC0415 - imports here cost every command's start-up
+
     return json.dumps(to_jsonable(value), ensure_ascii=False, indent=2)
 
 
@@ -21,6 +19,9 @@ def cell(value: Any) -> str:
 
 
 def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -39,6 +40,8 @@ def aligned(columns: list[str], cells: list[list[str]], fit: bool = False) -> st
     if not columns:
         return "\n"
     widths = [max([len(c), *map(len, texts)]) for c, texts in zip(columns, cells)]
+    import shutil  # noqa: PLC0415
+
     limit = shutil.get_terminal_size((120, 20)).columns if fit else None
     padded = [[t.ljust(width) for t in texts] for width, texts in zip(widths, cells[:-1])]
     head = [c.upper().ljust(w) for c, w in zip(columns[:-1], widths)] + [columns[-1].upper()]
