@@ -47,8 +47,8 @@ from .errors import InvalidItem
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-MAGIC = b"tracker-snapshot 4\n"
-FILE = "snapshot-v4.bin"
+MAGIC = b"tracker-snapshot 5\n"
+FILE = "snapshot-v5.bin"
 RACY_NS = 2_000_000_000
 NO_SHA = bytes(20)
 Key = tuple[int, int, int, int]
@@ -86,7 +86,7 @@ class Table:
     shape_of: array  # index into shapes: the row's field names in file order; -1: a problem
     shapes: list[tuple[str, ...]]
     problems: dict[int, tuple[int | None, str | None, str]]  # row: (line, field, reason)
-    folder_stamp: tuple[int, int, int] | None = None
+    folder_stamp: tuple[int, ...] | None = None  # mtime, ctime, inode, device
     _stats: list[Key | None] | None = None
     _columns: dict[str, list[Any]] = field(default_factory=dict)
     _sections: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -379,8 +379,8 @@ class Refresh:
 
 
 def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
-                   index: dict[str, bytes] | None, dirty: set[str] | None
-                   ) -> tuple[Table, bool]:
+                   index: dict[str, bytes] | None, dirty: set[str] | None,
+                   listed: bool = False) -> tuple[Table, bool]:
     """The folder's table, and whether it differs from the remembered one."""
     try:
         fst = os.stat(folder)
@@ -388,8 +388,8 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
         return empty_table(rel), old is not None
     if not stat.S_ISDIR(fst.st_mode):
         return empty_table(rel), old is not None
-    fstamp = (fst.st_mtime_ns, fst.st_ino, fst.st_dev)
-    if old is not None and old.folder_stamp == fstamp:
+    fstamp = (fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino, fst.st_dev)
+    if old is not None and old.folder_stamp == fstamp and not listed:
         names = old.names
     else:
         names = sorted(n for n in os.listdir(folder)
@@ -431,6 +431,10 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
         path = folder / names[i]
         try:
             lst = os.lstat(path)
+        except FileNotFoundError:
+            if names is old.names and not listed:  # gone, though the folder looks the same
+                return _refresh_table(ws, folder, rel, old, index, dirty, listed=True)
+            lst = None
         except OSError:
             lst = None
         key = key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
@@ -471,7 +475,7 @@ def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None
 
 def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
              flags: bytearray, reread: dict[int, tuple[bytes, Key | None, Any]], rel: str,
-             fstamp: tuple[int, int, int], same: bool) -> Table:
+             fstamp: tuple[int, ...], same: bool) -> Table:
     n = len(names)
     columns = old.load_all()
     old_stats = old.stats
