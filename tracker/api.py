@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,13 +23,14 @@ from .errors import (
     UsageError,
     WorkflowError,
 )
+from .record import record
 from .schema import Kind
 from .workspace import Item, ItemFile, Workspace, write_atomic
 
 SYSTEM_FIELDS = ("id", "kind", "path")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One thing `check` found wrong, located as precisely as known."""
 
@@ -48,7 +48,7 @@ class Problem:
                 "message": self.message}
 
 
-@dataclass
+@record
 class Listing:
     """Items read from disk, and the files that could not be read."""
 

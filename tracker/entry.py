@@ -19,6 +19,13 @@ def main() -> None:
 
         print(f"tracker, version {__version__}")
         return
+    if args and args[0] in ("set", "new", "-C"):
+        from . import quick
+
+        code = quick.run(args)
+        if code is not None:
+            sys.stdout.flush()
+            sys.exit(code)
     _prefetch(args)
     from .cli import main as run
 

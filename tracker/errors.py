@@ -97,3 +97,8 @@ def format_location(path: str, line: int | None, field: str | None, reason: str)
     """`path:line: field: reason`, leaving out what is unknown."""
     where = path if line is None else f"{path}:{line}"
     return f"{where}: {field}: {reason}" if field else f"{where}: {reason}"
+
+
+def one_line(message: str) -> str:
+    """Control characters (a newline in a typed id) escaped: an error is always one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)

@@ -9,11 +9,11 @@ lines, CRLF line endings and a BOM all survive.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from . import simpleyaml, yamlfmt
 from .errors import InvalidItem
+from .record import record, replace
 
 BOM = "\ufeff"
 _OPEN = re.compile(r"---[ \t]*\r?\n")
@@ -73,7 +73,7 @@ def _refuse_tag(loader: Any, node: Any) -> None:
     raise _Refused(node.tag.rsplit(":", 1)[-1], node.start_mark.line)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Document:
     """A file split into its parts; joining them gives back the exact text."""
 
@@ -256,7 +256,7 @@ def render(fields: dict[str, Any], body: str, quoted: Iterable[str] = (),
     return text.replace("\n", newline) if newline != "\n" else text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Span:
     start: int  # index into Document.lines
     end: int  # exclusive

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from . import clock
 from .errors import InvalidValue, TrackerError
+from .record import field, record
 
 TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
@@ -24,7 +24,7 @@ class SchemaError(TrackerError):
     """A kind file that does not describe a valid kind."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     name: str
     type: str = "string"
@@ -52,7 +52,7 @@ class Field:
                     self.type, "text")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Workflow:
     statuses: tuple[str, ...]
     initial: str
@@ -65,7 +65,7 @@ class Workflow:
         return [s for s in dict.fromkeys(targets) if s != current]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IdScheme:
     scheme: str = "random"  # or "key"
     prefix: str = ""
@@ -74,7 +74,7 @@ class IdScheme:
     pattern: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rollup:
     """A value gathered from items of another kind: a count or a sum.
 
@@ -90,7 +90,7 @@ class Rollup:
     where: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """A check over one item: `rule` must be true, or `check` reports `message`."""
 
@@ -99,7 +99,7 @@ class Rule:
     field: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     name: str
     folder: str

@@ -37,12 +37,12 @@ import sys
 import time
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import frontmatter, gitrepo
 from .errors import InvalidItem
+from .record import field, record
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -75,7 +75,7 @@ def key_of(st: os.stat_result) -> Key:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-@dataclass
+@record
 class Table:
     """The rows of one kind folder, in file name order."""
 
@@ -151,7 +151,7 @@ def empty_table(folder: str) -> Table:
 # ---------------------------------------------------------------- the file
 
 
-@dataclass
+@record
 class Snapshot:
     index_stamp: tuple[Any, ...] | None = None
     tables: dict[str, Table] = field(default_factory=dict)
@@ -256,8 +256,8 @@ def index_blobs(top: Path, folders: list[str]) -> dict[str, bytes]:
     blobs: dict[str, bytes] = {}
     if out is None:
         return blobs
-    for record in out.split(b"\0"):
-        meta, _, path = record.partition(b"\t")
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
         parts = meta.split(b" ")
         if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" and \
                 parts[1] in (b"100644", b"100755") and len(parts[2]) == 40:

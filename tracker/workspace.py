@@ -9,12 +9,12 @@ import os
 import stat
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from . import frontmatter, gitrepo, ids, snapshot
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
+from .record import record
 from .schema import Kind, SchemaError
 
 CONFIG_DIR = ".tracker"
@@ -22,7 +22,7 @@ CONFIG_FILE = "config.yaml"
 LOCK_SECONDS = 60.0
 
 
-@dataclass
+@record
 class ItemFile:
     """An item file found on disk, not read yet."""
 
@@ -31,7 +31,7 @@ class ItemFile:
     path: Path
 
 
-@dataclass
+@record
 class Item:
     """One parsed item. Read from the cache, its text is loaded only when asked for."""
 

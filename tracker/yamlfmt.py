@@ -5,15 +5,14 @@ blocks for multi-line text. Every choice is checked by reading it back with PyYA
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from . import simpleyaml
+from .record import record
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 # YAML reads U+0085, U+2028 and U+2029 as line breaks: escape them like control characters.
@@ -21,7 +20,7 @@ _NON_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Style:
     """How a field was written before an edit, so the edit can keep it."""
 
@@ -44,7 +43,7 @@ class Style:
         return cls()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Plain:
     """What a line of simple front matter (simpleyaml.py) says about its value."""
 
@@ -77,6 +76,8 @@ def format_key(key: str) -> str:
 
 def double_quoted(text: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is a subset of YAML's)."""
+    import json  # noqa: PLC0415 - rarely needed, and every command loads this module
+
     dumped = json.dumps(text, ensure_ascii=False)
     return _NON_PRINTABLE.sub(lambda m: "\\u%04x" % ord(m.group(0)), dumped)
 

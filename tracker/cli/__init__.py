@@ -12,7 +12,7 @@ import importlib
 import click
 
 from .. import __version__
-from ..errors import TrackerError
+from ..errors import TrackerError, one_line
 
 # Each command's module, imported only when that command runs: `tracker --version` and
 # the merge driver start without loading every command (and what they import).
@@ -51,11 +51,6 @@ class TrackerGroup(click.Group):
             click.echo(f"Error: {e.strerror}{where}", err=True)
             ctx.exit(1)
         return None
-
-
-def one_line(message: str) -> str:
-    """Control characters (a newline in a typed id) escaped: an error is always one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
