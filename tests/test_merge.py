@@ -5,7 +5,6 @@ The body merge is git's own (`gitrepo.merge_text`): real git, no stand-in.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from datetime import date
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker import frontmatter
+from tracker import frontmatter, record
 from tracker.gitrepo import merge_bytes, merge_text
 from tracker.merge import (
     BODY,
@@ -266,7 +265,7 @@ def apply(text: str, found: dict[str, Any], body: list[str] | None) -> str:
     doc = frontmatter.edit("x.md", doc, updates, removals)
     if body is not None:
         newline = doc.newline
-        doc = dataclasses.replace(doc, body="\n\n".join(body).replace("\n", newline)
+        doc = record.replace(doc, body="\n\n".join(body).replace("\n", newline)
                                   + (newline if body else ""))
     return doc.text
 

@@ -8,7 +8,6 @@ team, the body) survives a re-import. Existing files change by minimal edits.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Callable, Iterable
 from . import frontmatter, ids, schema
 from .api import Tracker
 from .errors import InvalidValue, TrackerError
+from .record import replace as with_fields
 from .schema import Kind
 from .workspace import Item, write_atomic
 
@@ -151,6 +151,6 @@ def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
     doc = frontmatter.edit(item.rel, item.doc, updates, (), kind.order, kind.quoted) \
         if updates else item.doc
     if new_body and body is not None:
-        doc = dataclasses.replace(doc, body=body)
+        doc = with_fields(doc, body=body)
     write_atomic(item.path, doc.text, sync=False)
     return True
