@@ -14,6 +14,7 @@ that could leave the kind's folder, hide, or be read as a command-line option.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Iterable
 
@@ -25,7 +26,7 @@ _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?\Z", re.IGNOR
 _KEY_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-_SOURCE: Any = None  # the OS's randomness, made when first needed (`secrets` is slow to load)
+_SOURCE: Any = None  # a seeded random.Random for demos; None: os.urandom
 
 
 def use_random(source: Any | None) -> None:
@@ -35,12 +36,10 @@ def use_random(source: Any | None) -> None:
 
 
 def random_id(prefix: str, length: int) -> str:
-    global _SOURCE
-    if _SOURCE is None:
-        import secrets  # noqa: PLC0415
-
-        _SOURCE = secrets.SystemRandom()
-    suffix = "".join(_SOURCE.choice(ALPHABET) for _ in range(length))
+    if _SOURCE is None:  # the OS's randomness; 256 is a multiple of 32: no bias
+        suffix = "".join(ALPHABET[b % 32] for b in os.urandom(length))
+    else:
+        suffix = "".join(_SOURCE.choice(ALPHABET) for _ in range(length))
     return f"{prefix}-{suffix}" if prefix else suffix
 
 
