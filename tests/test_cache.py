@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import commit_all, git, make_invoke, run_tracker, write_tree
 
-CACHE = Path(".git/tracker-cache/snapshot-v5.bin")
+CACHE = Path(".git/tracker-cache/snapshot-v6.bin")
 
 
 def titles(invoke) -> dict[str, str]:
@@ -262,3 +262,17 @@ def test_a_tracker_in_a_subfolder_through_the_installed_cli(git_repo, monkeypatc
     (sub / "issues/issue-s1.md").write_text(item("Sub one, edited"))
     shown = run_tracker(sub / "issues", "list", "--format", "json", env=env)
     assert json.loads(shown.stdout)[0]["title"] == "Sub one, edited", shown.stderr
+
+
+def test_conflict_markers_are_remembered_with_the_row(cached, invoke):
+    """`check` reads a file's text only when the snapshot says it holds conflict markers;
+    markers written after the snapshot are still found."""
+    assert invoke("check").exit_code == 0
+    path = cached / "issues/issue-c2.md"
+    path.write_text(item("Two") + "<<<<<<< ours\nmine\n=======\ntheirs\n>>>>>>> theirs\n")
+    first = invoke("check", "--format", "json")
+    second = invoke("check", "--format", "json")
+    assert first.exit_code == second.exit_code == 1
+    assert first.stdout == second.stdout and "issues/issue-c2.md" in first.stdout
+    path.write_text(item("Two") + "resolved\n")
+    assert invoke("check").exit_code == 0

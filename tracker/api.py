@@ -371,8 +371,9 @@ class Tracker:
                 line = frontmatter.key_line(item.doc, field)
             found.append(Problem(item.rel, line or 1, field, message))
 
-        for line, field in _conflicts(item.doc.text):
-            add(field, CONFLICT_MESSAGE, line)
+        if item.conflicted is not False:  # the snapshot knows; else the text tells
+            for line, field in _conflicts(item.doc.text):
+                add(field, CONFLICT_MESSAGE, line)
         id_problem = ids.problem(item.id)
         if id_problem:
             add(None, f"invalid id '{item.id}': {id_problem}")
@@ -389,8 +390,9 @@ class Tracker:
         if not found:  # rules assume well-typed fields
             for field, message in self.derived.rule_problems(item):
                 add(field, message)
-        for line, field, message in privacy.scan(item.doc, self.ws.config):
-            add(field, message, line)
+        if privacy.forbidden(self.ws.config):
+            for line, field, message in privacy.scan(item.doc, self.ws.config):
+                add(field, message, line)
         return found
 
     def _duplicate_problems(self, all_ids: list[tuple[Kind, str]]) -> list[Problem]:

@@ -161,7 +161,7 @@ class Rows:
             kind, table = self.tables[n]
             name = table.names[row]
             result.append(Item(kind, name[:-3], self.t.ws.folder(kind) / name, table.rel(row),
-                               table.fields(row)))
+                               table.fields(row), conflicted=row in table.marked))
         return result
 
     def cells(self, columns: list[str]) -> list[list[str]]:

@@ -47,8 +47,8 @@ from .record import field, record
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-MAGIC = b"tracker-snapshot 5\n"
-FILE = "snapshot-v5.bin"
+MAGIC = b"tracker-snapshot 6\n"
+FILE = "snapshot-v6.bin"
 RACY_NS = 2_000_000_000
 NO_SHA = bytes(20)
 Key = tuple[int, int, int, int]
@@ -92,6 +92,7 @@ class Table:
     _sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     _blob: memoryview | None = None
     _names: dict[str, None] | None = None
+    marked: set[int] = field(default_factory=set)  # rows whose file holds conflict markers
 
     def __len__(self) -> int:
         return len(self.names)
@@ -174,7 +175,7 @@ def read_file(path: Path) -> Snapshot:
             names = t["names"].split("/") if t["names"] else []
             tables[name] = Table(t["folder"], names, t["shas"], bytearray(t["flags"]),
                                  shape_of, t["shapes"], t["problems"], t["folder_stamp"],
-                                 _sections=t["sections"], _blob=blob)
+                                 _sections=t["sections"], _blob=blob, marked=set(t["marked"]))
             if len(shape_of) != len(names) or len(t["shas"]) != 20 * len(names):
                 return Snapshot()
         return Snapshot(header["index_stamp"], tables)
@@ -213,7 +214,8 @@ def write_file(path: Path, snap: Snapshot) -> None:
         header["tables"][name] = {
             "folder": t.folder, "names": "/".join(t.names), "shas": bytes(t.shas),
             "flags": bytes(t.flags), "shape_of": t.shape_of.tobytes(), "shapes": t.shapes,
-            "problems": t.problems, "folder_stamp": stamp, "sections": spans}
+            "problems": t.problems, "folder_stamp": stamp, "sections": spans,
+            "marked": sorted(t.marked)}
     head = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = None
     try:
@@ -424,7 +426,7 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
                 i = bisect_left(names, changed[len(prefix):])
                 if i < len(names) and names[i] == changed[len(prefix):]:
                     suspects.add(i)
-    reread: dict[int, tuple[bytes, Key | None, Any]] = {}
+    reread: dict[int, Row] = {}
     old_stats = old.stats if suspects else []
     for i in sorted(suspects):
         j = positions[i]
@@ -458,23 +460,27 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
     return _rebuild(old, names, positions, flags, reread, rel, fstamp, same), True
 
 
-def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None
-              ) -> tuple[bytes, Key | None, Any]:
-    """(blob id, stat key, fields or an InvalidItem) for one file read now."""
+Row = tuple[bytes, "Key | None", Any, bool]
+
+
+def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None) -> Row:
+    """(blob id, stat key, fields or an InvalidItem, conflict markers?) for one file."""
     try:
         data = ws.read_bytes(path)
     except InvalidItem as e:
-        return NO_SHA, None, e
+        return NO_SHA, None, e, False
     sha = blob_id(data)
     try:
-        fields, _ = frontmatter.parse(rel, frontmatter.decode(rel, data))
+        text = frontmatter.decode(rel, data)
+        fields, _ = frontmatter.parse(rel, text)
     except InvalidItem as e:
-        return sha, key, e
-    return sha, key, fields
+        return sha, key, e, False
+    marked = (b"<<<<<<<" in data or b">>>>>>>" in data) and bool(frontmatter.conflict_lines(text))
+    return sha, key, fields, marked
 
 
 def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
-             flags: bytearray, reread: dict[int, tuple[bytes, Key | None, Any]], rel: str,
+             flags: bytearray, reread: dict[int, Row], rel: str,
              fstamp: tuple[int, ...], same: bool) -> Table:
     n = len(names)
     columns = old.load_all()
@@ -485,6 +491,7 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
         stats = list(old_stats)
         shape_of = array("i", old.shape_of)
         problems = dict(old.problems)
+        marked = set(old.marked)
     else:
         new_columns = {name: [values[j] if j is not None else ABSENT for j in positions]
                        for name, values in columns.items()}
@@ -494,11 +501,16 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
         shape_of = array("i", (old.shape_of[j] if j is not None else -1 for j in positions))
         problems = {i: old.problems[j] for i, j in enumerate(positions)
                     if j is not None and j in old.problems}
+        marked = {i for i, j in enumerate(positions) if j is not None and j in old.marked}
     shapes = list(old.shapes)
     shape_index = {s: k for k, s in enumerate(shapes)}
-    for i, (sha, key, fields) in reread.items():
+    for i, (sha, key, fields, conflicted) in reread.items():
         shas[20 * i:20 * i + 20] = sha
         stats[i] = key
+        if conflicted:
+            marked.add(i)
+        else:
+            marked.discard(i)
         for values in new_columns.values():
             values[i] = ABSENT
         if isinstance(fields, InvalidItem):
@@ -518,6 +530,6 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
                 value = sys.intern(value)  # pickled once, unpickled once
             new_columns[name][i] = value
     table = Table(rel, names, bytes(shas), flags, shape_of, shapes, problems, fstamp,
-                  _stats=stats)
+                  _stats=stats, marked=marked)
     table._columns = new_columns
     return table

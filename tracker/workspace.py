@@ -41,6 +41,7 @@ class Item:
     rel: str  # path relative to the repository top, with '/' separators
     fields: dict[str, Any]
     loaded_doc: frontmatter.Document | None = None
+    conflicted: bool | None = None  # conflict markers in the file? None: not known yet
 
     @property
     def doc(self) -> frontmatter.Document:
@@ -221,7 +222,8 @@ class Workspace:
                     problems.append(InvalidItem(rel, line, field, reason))
                     continue
                 fields = {k: columns[k][row] for k in shapes[shape]}
-                items.append(Item(kind, name[:-3], folder / name, rel, fields))
+                items.append(Item(kind, name[:-3], folder / name, rel, fields,
+                                  conflicted=row in table.marked))
         return items, problems
 
     def tables(self, kinds: list[Kind]) -> "dict[str, snapshot.Table] | None":
