@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -157,6 +157,7 @@ class Runner:
 
     repeat: int
     rows: list[Row]
+    profiles: list[str] = field(default_factory=list)
 
     def measure(self, operation: str, bench: Bench, ours: Cmd, floor: Cmd | None,
                 target: Target | None = None,
@@ -169,7 +170,44 @@ class Runner:
         if problem:
             row.problems.append(f"`{shlex.join(ours.args(1))}`: {problem}")
         self.rows.append(row)
+        if target is not None and not target.met(row.ours or 0, row.floor) and \
+                ours.args(1)[0] == TRACKER:
+            self.profiles.append(profile(f"{operation} at {bench.size}", ours))
         return row
+
+
+def profile(title: str, cmd: Cmd) -> str:
+    """Where one more run of a command spends its time: interpreter start-up, imports
+    (`python -X importtime`), each git process (TRACKER_TRACE=1), and the rest."""
+    argv = [PYTHON, "-X", "importtime", "-m", "tracker", *cmd.args(999)[1:]]
+    env = {**cmd.env, "TRACKER_TRACE": "1"}
+    if cmd.prepare is not None:
+        cmd.prepare()
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cmd.cwd, env=env, capture_output=True, text=True)
+    wall = (time.perf_counter() - started) * 1000
+    base = time.perf_counter()
+    subprocess.run([PYTHON, "-c", "pass"], capture_output=True)
+    start_up = (time.perf_counter() - base) * 1000
+    imports: dict[str, float] = {}
+    steps: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|", 2)
+            if name.startswith(" ") and not name.startswith("  ") and cumulative.strip().isdigit():
+                imports[name.strip()] = int(cumulative) / 1000
+        elif line.startswith("trace: "):
+            what, _, ms = line[len("trace: "):].rpartition(" ")[0].rpartition(" ")
+            steps.append((what, float(ms)))
+    in_imports = sum(imports.values())
+    in_git = sum(ms for _, ms in steps)
+    top = sorted(imports.items(), key=lambda kv: -kv[1])[:4]
+    rest = wall - start_up - in_imports - in_git
+    return (f"- **{title}**: {wall:,.0f} ms in this run (with `-X importtime`): interpreter "
+            f"start-up {start_up:.0f} ms; imports {in_imports:.0f} ms ("
+            + ", ".join(f"{name} {ms:.0f}" for name, ms in top) + "); git "
+            f"{in_git:.0f} ms (" + ", ".join(f"{w} {ms:.0f}" for w, ms in steps) + "); "
+            f"the rest {rest:.0f} ms.")
 
 
 def parse_floor(bench: Bench) -> Cmd:
@@ -376,7 +414,8 @@ def machine() -> list[str]:
             f"start: {Path('/proc/loadavg').read_text().split()[0]}"]
 
 
-def document(rows: list[Row], argv: list[str], header: list[str], seconds: float) -> str:
+def document(rows: list[Row], argv: list[str], header: list[str], seconds: float,
+             profiles: list[str] | None = None) -> str:
     with_other = any(r.other is not None for r in rows)
     lines = ["# Benchmark results", "", *header,
              f"- Load average at end: {Path('/proc/loadavg').read_text().split()[0]}; "
@@ -389,6 +428,8 @@ def document(rows: list[Row], argv: list[str], header: list[str], seconds: float
     problems = [p for r in rows for p in r.problems]
     lines += ["Wrong output or crashes:", ""] + [f"- {p}" for p in problems] + [""] \
         if problems else ["No wrong output or crash seen.", ""]
+    if profiles:
+        lines += ["## Profiles of the targets not met", "", *profiles, ""]
     return "\n".join(lines)
 
 
@@ -432,7 +473,7 @@ def main(argv: list[str]) -> None:
     if args.campaign:
         campaign_rows(runner, args.cache, 70000)
     backlog_rows(runner.rows, args.cache, args.sizes, args.repeat)
-    text = document(runner.rows, argv, header, time.perf_counter() - start)
+    text = document(runner.rows, argv, header, time.perf_counter() - start, runner.profiles)
     print(text)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -38,15 +40,25 @@ def git_dir(top: Path) -> Path:
     return entry
 
 
+def trace(what: str, started: float) -> None:
+    """With TRACKER_TRACE=1, say on stderr how long a step took (the benchmarks' profiles)."""
+    if os.environ.get("TRACKER_TRACE"):
+        import time  # noqa: PLC0415
+
+        print(f"trace: {what} {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
+
+
 def run(top: Path, *args: str, input: str | None = None, check: bool = True,
         env: dict[str, str] | None = None) -> str:
     """Run `git args…` in `top` and return its stdout; a failure raises GitError."""
+    started = time.perf_counter()
     try:
         done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input,
                               capture_output=True, text=True, encoding="utf-8",
                               errors="replace", env=env)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    trace(f"git {args[0]}", started)
     if check and done.returncode != 0:
         if "index.lock" in done.stderr:
             raise GitError("git is busy: .git/index.lock exists. If no other git command is "
@@ -465,11 +477,14 @@ def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
 
 def attempt(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `git args…` and return its outcome (returncode, stdout, stderr), never raising."""
+    started = time.perf_counter()
     try:
-        return subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,
                               encoding="utf-8", errors="replace", check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    trace(f"git {args[0]}", started)
+    return done
 
 
 def current_branch(top: Path) -> str | None:

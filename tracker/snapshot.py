@@ -268,11 +268,13 @@ def index_blobs(top: Path, folders: list[str]) -> dict[str, bytes]:
 
 
 def _git(top: Path, *args: str) -> bytes | None:
+    started = time.perf_counter()
     try:
         done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
+    gitrepo.trace(f"git {args[0]}", started)
     return done.stdout if done.returncode == 0 else None
 
 
@@ -289,7 +291,9 @@ class DirtyFiles:
     def result(self) -> set[str] | None:
         if self.process is None:
             return None
+        started = time.perf_counter()
         out, _ = self.process.communicate()
+        gitrepo.trace("waiting for git diff-files", started)
         if self.process.returncode != 0:
             return None
         prefixes = tuple(f"{folder}/" for folder in self.folders)

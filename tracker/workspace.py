@@ -290,12 +290,10 @@ def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = Tr
     With `create`, refuse to replace a file that exists (FileExistsError). Bulk
     writers pass `sync=False` and call `os.sync()` once when they are done.
     """
-    import tempfile  # noqa: PLC0415 - 10 ms of start-up (it imports random, shutil)
-
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temporary_file(path.parent, f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -312,6 +310,19 @@ def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = Tr
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def temporary_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new file `<prefix><random>.tmp` in the folder, open for writing, mode 0600: what
+    tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _mode_for(path: Path) -> int:
@@ -363,12 +374,11 @@ class _Settings:
         if not self.dirty or self.file is None:
             return
         import pickle  # noqa: PLC0415
-        import tempfile  # noqa: PLC0415
 
         tmp = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".settings-", suffix=".tmp")
+            fd, tmp = temporary_file(self.file.parent, ".settings-")
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
