@@ -17,7 +17,6 @@ helpers: callers check the latter with `shadowed`.
 from __future__ import annotations
 
 import math
-import os
 import pickle
 from pathlib import Path
 from typing import Any, Callable
@@ -262,23 +261,11 @@ class Remembered:
             return None
 
     def put(self, text: str, generated: Generated, names: set[str]) -> None:
-        import tempfile  # noqa: PLC0415
+        from .workspace import save_disposable  # noqa: PLC0415
 
         entries = {k: v for k, v in self.entries.items() if k != text}
         entries[text] = (generated.source, generated.args, generated.helpers, sorted(names))
         while len(entries) > self.LIMIT:
             del entries[next(iter(entries))]
         self.entries = entries
-        tmp = None
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".expr-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        save_disposable(self.file, [pickle.dumps(entries, pickle.HIGHEST_PROTOCOL)])

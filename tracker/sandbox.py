@@ -76,13 +76,19 @@ class Expression:
         return default if isinstance(value, Undefined) else value
 
 
-def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | None:
-    """The expression as Python closures, when it is in the fast subset (else None)."""
+def _the_expression(ast: Any) -> Any:
+    """The one expression node of `{{ source }}`, or None if the source held more."""
     body = ast.body
     if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
         return None
+    return body[0].nodes[0]
+
+
+def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | None:
+    """The expression as Python closures, when it is in the fast subset (else None)."""
+    node = _the_expression(ast)
     try:
-        return exprcompile.compile_node(body[0].nodes[0], dict(globals_))
+        return exprcompile.compile_node(node, dict(globals_)) if node is not None else None
     except exprcompile.Unsupported:
         return None
 
@@ -91,11 +97,9 @@ def _generated(ast: Any, globals_: Any) -> Any:
     """The expression as Python source (exprgen.py), when in that subset (else None)."""
     from . import exprgen  # noqa: PLC0415
 
-    body = ast.body
-    if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
-        return None
+    node = _the_expression(ast)
     try:
-        return exprgen.generate(body[0].nodes[0], set(globals_))
+        return exprgen.generate(node, set(globals_)) if node is not None else None
     except exprcompile.Unsupported:
         return None
 

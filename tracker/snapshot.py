@@ -184,7 +184,7 @@ def read_file(path: Path) -> Snapshot:
 
 
 def write_file(path: Path, snap: Snapshot) -> None:
-    import tempfile  # noqa: PLC0415
+    from .workspace import save_disposable  # noqa: PLC0415 - workspace imports this module
 
     horizon = time.time_ns() - RACY_NS
     sections: list[bytes] = []
@@ -217,21 +217,7 @@ def write_file(path: Path, snap: Snapshot) -> None:
             "problems": t.problems, "folder_stamp": stamp, "sections": spans,
             "marked": sorted(t.marked)}
     head = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + len(head).to_bytes(8, "little") + head)
-            for data in sections:
-                handle.write(data)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
-        pass  # a read-only .git/ only costs speed
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    save_disposable(path, [MAGIC + len(head).to_bytes(8, "little") + head, *sections])
 
 
 # ---------------------------------------------------------------- git's word
@@ -332,11 +318,6 @@ def blob_id(data: bytes) -> bytes:
 
 
 Reader = Callable[[Path, str], bytes]
-
-
-def refresh(ws: "Workspace", kinds: Iterable[Any]) -> dict[str, Table]:
-    """The tables of these kinds, up to date with the files; saved when anything moved."""
-    return Refresh(ws, kinds).finish()[0]
 
 
 class Refresh:

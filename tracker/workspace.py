@@ -10,7 +10,7 @@ import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from . import frontmatter, gitrepo, ids, snapshot
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
@@ -312,6 +312,26 @@ def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = Tr
         raise
 
 
+def save_disposable(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write a cache file under `.git/tracker-cache/` atomically, without fsync (it can
+    be rebuilt); of concurrent writers the last complete write wins, and a folder that
+    cannot be written only costs speed."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temporary_file(path.parent, f".{path.name}.")
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def temporary_file(folder: Path, prefix: str) -> tuple[int, str]:
     """A new file `<prefix><random>.tmp` in the folder, open for writing, mode 0600: what
     tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up."""
@@ -360,7 +380,7 @@ class _Settings:
             st = os.stat(path)
         except OSError:
             return _load_yaml_file(path)
-        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        key = snapshot.key_of(st)
         entry = self.entries.get(str(path))
         if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
             return entry[1]
@@ -375,19 +395,7 @@ class _Settings:
             return
         import pickle  # noqa: PLC0415
 
-        tmp = None
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = temporary_file(self.file.parent, ".settings-")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        save_disposable(self.file, [pickle.dumps(self.entries, pickle.HIGHEST_PROTOCOL)])
 
 
 def _load_yaml_file(path: Path) -> Any:

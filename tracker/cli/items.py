@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 import click
 
@@ -115,13 +115,15 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
             listing = history.items_at(history.at(at), [kind] if kind else None)
     else:
         listing = t.items([kind] if kind else None)
+    expression = None
     if where:  # a mistyped field is an error, before any warning about the files
         from ..sandbox import Expression  # noqa: PLC0415 - Jinja only when filtering
 
-        _check_names(t, listing.items, Expression(where, "--where").names)
+        expression = Expression(where, "--where")
+        _check_names(t, [i.fields for i in listing.items], expression.names)
     for problem in listing.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
-    items = _select(t, listing.items, where, text, sort)
+    items = _select(t, listing.items, expression, text, sort)
     if limit is not None:
         items = items[:limit]
     click.echo(_format_list(t, items, columns, fmt, several=kind is None), nl=False)
@@ -171,14 +173,7 @@ def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, 
             problems.append(f"warning: {table.rel(row)}:{line or 1}: {reason}")
     items: list[Item] | None = None
     if expression is not None:
-        known = {"id", "kind", "path"}
-        for k in t.kinds.values():
-            known.update(k.fields, k.computed)
-        for _, table in rows.tables:
-            known.update(table.column_names())
-        unknown = sorted(expression.names - known - {"config", "lookup"})
-        if unknown:
-            raise UsageError(f"--where: unknown field '{unknown[0]}'")
+        _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)
         if rows.stored(expression.names):
             rows.filter(expression)
         else:
@@ -210,7 +205,7 @@ def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, 
     return _format_list(t, items, columns, fmt, several=kind is None), problems
 
 
-def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
+def _select(t: Tracker, items: list[Item], expression: Any, text: str | None,
             sort: str | None) -> list[Item]:
     from ..query import grep as make_grep  # noqa: PLC0415
     from ..query import parse_sort, sort_by
@@ -218,11 +213,7 @@ def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
     if text:
         match = make_grep(text)
         items = [i for i in items if match(i.title, i.body)]
-    if where:
-        from ..sandbox import Expression  # noqa: PLC0415 - Jinja only when filtering
-
-        expression = Expression(where, "--where")
-        _check_names(t, items, expression.names)
+    if expression is not None:
         items = [i for i in items if expression.evaluate(t.context(i), default=False)]
     if sort:
         name, descending = parse_sort(sort)
@@ -230,12 +221,13 @@ def _select(t: Tracker, items: list[Item], where: str | None, text: str | None,
     return items
 
 
-def _check_names(t: Tracker, items: list[Item], names: set[str]) -> None:
+def _check_names(t: Tracker, field_names: Iterable[Iterable[str]], names: set[str]) -> None:
+    """A usage error for a name no kind declares and no item holds."""
     known = {"id", "kind", "path"}
     for kind in t.kinds.values():
         known.update(kind.fields, kind.computed)
-    for item in items:
-        known.update(item.fields)
+    for fields in field_names:
+        known.update(fields)
     unknown = sorted(names - known - {"config", "lookup"})
     if unknown:
         raise UsageError(f"--where: unknown field '{unknown[0]}'")
