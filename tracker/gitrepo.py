@@ -98,10 +98,12 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> 
         return False
     if len(paths) > 100:
         return commit_many(top, paths, message)
-    if _index_size(top) > BIG_INDEX:
-        done = commit_direct(top, paths, message)
-        if done is not None:
-            return done
+    from .gitobjects import commit_paths  # noqa: PLC0415
+
+    text = _clean_message(message)
+    done = commit_paths(top, paths, text, f"commit: {text.splitlines()[0]}")
+    if done is not None:
+        return done
     # `commit -- PATHS` takes tracked files as they are in the work tree: one git process.
     # A path git does not know yet (a new item) needs `git add` first.
     if new:
@@ -117,53 +119,14 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> 
     return True
 
 
-BIG_INDEX = 3_000_000  # bytes of .git/index, ~30,000 entries
-COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
-
-
-def _index_size(top: Path) -> int:
-    try:
-        return (git_dir(top) / "index").stat().st_size
-    except OSError:
-        return 0
-
-
-def commit_direct(top: Path, paths: list[str], message: str) -> bool | None:
-    """Commit these paths with plumbing, when that makes the very commit `git commit --
-    PATHS` would: no commit hook to run, no signature asked for, nothing else staged.
-    None when one of those does not hold (the caller then runs `git commit`).
-
-    In a big repository `git commit -- PATHS` refreshes every index entry (a stat of
-    each file) and rewrites the index twice; this updates the paths' entries, writes
-    the tree from the index's cached trees, and moves HEAD with a compare-and-swap.
-    """
-    found = run(top, "rev-parse", "--git-path", "hooks", "HEAD", "HEAD^{tree}",
-                check=False).splitlines()
-    if len(found) != 3 or not all(len(x) in (40, 64) for x in found[1:]):
-        return None  # no commit yet, or git could not say
-    hooks, head, head_tree = found
-    hooks_dir = top / hooks
-    if any(os.access(hooks_dir / name, os.X_OK) for name in COMMIT_HOOKS):
-        return None
-    signing = run(top, "config", "--type=bool", "commit.gpgSign", check=False).strip()
-    if signing == "true":
-        return None
-    if attempt(top, "diff-index", "--cached", "--quiet", head, "--").returncode != 0:
-        return None  # something else is staged: `git commit -- PATHS` leaves it staged
-    listing = "".join(p + "\0" for p in paths)
-    run(top, "update-index", "--add", "--remove", "-z", "--stdin", input=listing)
-    tree = run(top, "write-tree").strip()
-    if tree == head_tree:
-        return False
-    text = _clean_message(message)
-    new = run(top, "commit-tree", tree, "-p", head, input=text).strip()
-    run(top, "update-ref", "-m", f"commit: {text.splitlines()[0]}", "HEAD", new, head)
-    return True
-
-
 def _clean_message(message: str) -> str:
-    """The message as `git commit -m` stores it: trailing spaces and blank lines gone."""
-    lines = [line.rstrip() for line in message.strip("\n").split("\n")]
+    """The message as `git commit -m` stores it (cleanup=whitespace): trailing spaces,
+    leading and trailing blank lines gone, runs of blank lines made one."""
+    lines: list[str] = []
+    for line in message.split("\n"):
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines) + "\n"
