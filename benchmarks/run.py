@@ -29,7 +29,7 @@ from typing import Callable
 import backlogmd
 import generate
 from generate import GREP_WORD, WHERE, Meta
-from measure import Cmd, Row, Target, at_most_ms, at_most_ratio, compare, table
+from measure import Cmd, Row, Target, at_most_ms, at_most_ratio, compare, run_once, table
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
@@ -175,6 +175,17 @@ class Runner:
             self.profiles.append(profile(f"{operation} at {bench.size}", ours))
         return row
 
+    def measure_once(self, operation: str, bench: Bench, ours: Cmd) -> Row:
+        """A command that changes the tracker for good (run once, no floor)."""
+        progress(f"{bench.size}: {operation}")
+        ms, done = run_once(ours, 0)
+        row = Row(operation, bench.size, ms, None, None)
+        problem = exits_zero(done)
+        if problem:
+            row.problems.append(f"`{shlex.join(ours.args(0))}`: {problem}")
+        self.rows.append(row)
+        return row
+
 
 def profile(title: str, cmd: Cmd) -> str:
     """Where one more run of a command spends its time: interpreter start-up, imports
@@ -246,20 +257,33 @@ def write_target(n: int) -> Target | None:
 
 
 def write_rows(runner: Runner, bench: Bench, n: int) -> None:
-    """set and new, committing; the tracker is reset to its generated commit afterwards."""
+    """set and new, committing; from 10k items also in the layout advised for big kinds
+    (`tracker shard issue 2`, measured once). The tracker is reset to its generated
+    commit afterwards."""
     item = bench.meta.ids[1]
+    sharded = n >= 10000
     try:
-        runner.measure("set ID field=value", bench,
-                       bench.cmd(lambda i: [TRACKER, "set", item, f"assignee=bench-{i}"]),
-                       bench.cmd([PYTHON, FLOORS, "commit", f"issues/{item}.md"]),
-                       write_target(n))
-        runner.measure("new issue TITLE", bench,
-                       bench.cmd(lambda i: [TRACKER, "new", "issue", f"Bench item {i}"]),
-                       bench.cmd(lambda i: [PYTHON, FLOORS, "commit",
-                                            f"issues/floor-new-{i}.md"]),
-                       write_target(n))
+        _set_and_new(runner, bench, item, "", None if sharded else write_target(n))
+        if sharded:
+            runner.measure_once("shard issue 2 (every item moved, one commit)", bench,
+                                bench.cmd([TRACKER, "shard", "issue", "2"]))
+            _set_and_new(runner, bench, item, f"{item[6:8]}/", write_target(n),
+                         " (sharded kind)")
     finally:
         bench.restore()
+
+
+def _set_and_new(runner: Runner, bench: Bench, item: str, shard: str,
+                 target: Target | None, label: str = "") -> None:
+    runner.measure(f"set ID field=value{label}", bench,
+                   bench.cmd(lambda i: [TRACKER, "set", item, f"assignee=bench-{i}"]),
+                   bench.cmd([PYTHON, FLOORS, "commit", f"issues/{shard}{item}.md"]),
+                   target)
+    runner.measure(f"new issue TITLE{label}", bench,
+                   bench.cmd(lambda i: [TRACKER, "new", "issue", f"Bench item {i}"]),
+                   bench.cmd(lambda i: [PYTHON, FLOORS, "commit",
+                                        f"issues/{shard}floor-new-{i}.md"]),
+                   target)
 
 
 def history_rows(runner: Runner, bench: Bench) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import frontmatter, gitrepo, ids, privacy, schema
+from . import frontmatter, gitrepo, ids, privacy, schema, snapshot
 from .clock import now
 from .derive import Derived
 from .errors import (
@@ -54,6 +54,15 @@ class Listing:
 
     items: list[Item]
     problems: list[Problem]
+
+
+def _kind_folders(path: str, by_folder: dict[str, Any]) -> list[str]:
+    """The kind folder holding a file: its folder, or its folder's (a shard)."""
+    folder = path.rpartition("/")[0]
+    if folder in by_folder:
+        return [folder]
+    parent = folder.rpartition("/")[0]
+    return [parent] if parent in by_folder and by_folder[parent].shard else []
 
 
 class Tracker:
@@ -347,12 +356,13 @@ class Tracker:
             return not wanted or any(rel == w or rel.startswith(w + "/") for w in wanted)
 
         every, errors = self.ws.load_all()
+        self._advise_sharding(every)
         items = [i for i in every if selected(i.rel)]
         problems = [Problem.of(e) for e in errors if selected(e.path)]
         by_folder = {self.ws.display(self.ws.folder(k)): k for k in self.kinds.values()}
         all_ids = [(i.kind, i.id) for i in every] + [
-            (by_folder[folder], name[:-3]) for folder, _, name in
-            (e.path.rpartition("/") for e in errors) if folder in by_folder]
+            (by_folder[folder], snapshot.id_of(e.path)) for e in errors
+            for folder in _kind_folders(e.path, by_folder)]
         conflicted = self._conflict_problems([p.path for p in problems])
         if conflicted:  # a conflicted file is reported by its conflicts, not as bad YAML
             paths = {p.path for p in conflicted}
@@ -362,6 +372,21 @@ class Tracker:
         problems.extend(self._ref_problems(items, all_ids))
         problems.extend(p for p in self._duplicate_problems(all_ids) if selected(p.path))
         return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
+
+    def _advise_sharding(self, items: list[Item]) -> None:
+        """A notice for each flat kind folder past layout.ADVISED_ABOVE items."""
+        from .layout import ADVISED_ABOVE  # noqa: PLC0415
+
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item.kind.name] = counts.get(item.kind.name, 0) + 1
+        for name, count in counts.items():
+            kind = self.kinds[name]
+            if count > ADVISED_ABOVE and not kind.shard:
+                self.notices.append(
+                    f"{kind.folder}/ holds {count:,} items in one folder: every commit "
+                    f"rewrites its whole list; 'tracker shard {name} 2' keeps commits "
+                    "small (see docs/performance.md)")
 
     def item_problems(self, item: Item) -> list[Problem]:
         kind, found = item.kind, []

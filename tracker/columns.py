@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .snapshot import ABSENT, Table
+from .snapshot import ABSENT, Table, id_of
 from .workspace import Item
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Rows:
         """A name's value in one row, as an item's context holds it (ABSENT: not there)."""
         kind, table = self.tables[n]
         if name == "id":
-            return table.names[row][:-3]
+            return id_of(table.names[row])
         if name == "kind":
             return kind.name
         if name == "path":
@@ -134,7 +134,7 @@ class Rows:
         """A name's value in every row of table n, as contexts hold it (ABSENT: none)."""
         kind, table = self.tables[n]
         if name == "id":
-            return [file[:-3] for file in table.names]
+            return [id_of(file) for file in table.names]
         if name == "kind":
             return [kind.name] * len(table)
         if name == "path":
@@ -160,7 +160,7 @@ class Rows:
         for n, row in self.rows:
             kind, table = self.tables[n]
             name = table.names[row]
-            result.append(Item(kind, name[:-3], self.t.ws.folder(kind) / name, table.rel(row),
+            result.append(Item(kind, id_of(name), self.t.ws.folder(kind) / name, table.rel(row),
                                table.fields(row), conflicted=row in table.marked))
         return result
 

@@ -18,7 +18,7 @@ from . import frontmatter, ids
 from .api import Listing, Problem, Tracker
 from .errors import InvalidItem, ItemNotFound, NotARepository, UsageError
 from .gitrepo import NULL_SHA, Reader
-from .schema import Kind
+from .schema import Kind, shard_name
 from .workspace import Item
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -64,6 +64,11 @@ class History:
         """The kind and id of a repository path, if it is an item file."""
         pure = PurePosixPath(path)
         kind = self.folders.get(pure.parent.as_posix())
+        if kind is None and 1 <= len(pure.parent.name) <= 4:  # in a shard, now or then?
+            kind = self.folders.get(pure.parent.parent.as_posix())
+            if kind is not None and pure.parent.name != shard_name(
+                    kind.ids.prefix, pure.stem, len(pure.parent.name)):
+                kind = None
         if kind is None or pure.suffix != ".md" or pure.name.startswith("."):
             return None
         return kind, pure.stem
@@ -123,11 +128,18 @@ class History:
         """The path(s) an id has or had: the current file, or the id's file in each kind."""
         try:
             file = self.t.resolve(ref)
-            return [self.t.ws.display(file.path)]
+            return sorted({self.t.ws.display(file.path), *self._paths_of(file.kind, file.id)})
         except ItemNotFound:
             if ids.problem(ref) is None:
-                return [f"{folder}/{ref}.md" for folder in self.folders]
+                return [p for kind in self.folders.values() for p in self._paths_of(kind, ref)]
             raise
+
+    def _paths_of(self, kind: Kind, item_id: str) -> list[str]:
+        """Where an id's file is or was: in its kind's folder, or a shard of it (the
+        kind may have been sharded, or unsharded, since)."""
+        folder = self._rel_folder(kind)
+        shards = {shard_name(kind.ids.prefix, item_id, n) for n in range(1, 5)}
+        return [f"{folder}/{item_id}.md", *(f"{folder}/{s}/{item_id}.md" for s in sorted(shards))]
 
     def log(self, ref: str | None = None, since: str | None = None,
             until: str | None = None) -> list[dict[str, Any]]:
@@ -138,9 +150,7 @@ class History:
         self.prefetch([(sha, path) for c in commits for path, old_sha, new_sha, _ in c["files"]
                        if self.locate(path) for sha in (old_sha, new_sha)])
         for commit in commits:
-            changed = [self._change(path, old, new, status)
-                       for path, old, new, status in commit.pop("files")
-                       if self.locate(path)]
+            changed = self._changes([f for f in commit.pop("files") if self.locate(f[0])])
             if not changed:
                 continue
             if ref:
@@ -152,6 +162,27 @@ class History:
         if ref and not entries:
             raise ItemNotFound(f"no history for '{ref}'")
         return entries
+
+    def _changes(self, files: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+        """One change per item file a commit touched; an id whose file was removed in
+        one place and added in another (`tracker shard`, a hand `git mv`) moved: one
+        change from the old version to the new, with `moved_from`."""
+        def key(path: str) -> tuple[str, str]:
+            kind, item_id = self.locate(path)  # type: ignore[misc]
+            return kind.name, item_id
+        gone = {key(f[0]): f for f in files if f[3] == "D"}
+        changes = []
+        for path, old, new, status in files:
+            before = gone.get(key(path)) if old == NULL_SHA and status != "D" else None
+            if before is not None:
+                del gone[key(path)]
+                change = self._change(path, before[1], new, "M")
+                change["moved_from"] = before[0]
+                changes.append(change)
+            elif status != "D":
+                changes.append(self._change(path, old, new, status))
+        changes += [self._change(*f) for f in gone.values()]
+        return sorted(changes, key=lambda c: c["path"])
 
     def _change(self, path: str, old_sha: str, new_sha: str, status: str) -> dict[str, Any]:
         kind, item_id = self.locate(path) or (None, "")

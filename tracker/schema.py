@@ -112,6 +112,13 @@ class Kind:
     label: str | None = None
     rollups: dict[str, Rollup] = field(default_factory=dict)
     checks: tuple[Rule, ...] = ()
+    shard: int = 0  # files in subfolders named by this many characters of the id
+
+    def shard_of(self, item_id: str) -> str:
+        """The subfolder of an id's file in a sharded kind: the first `shard` characters
+        after the id's prefix (`issue-k3x9q2ab` → `k3`), lowercased, anything but a
+        letter or digit made `_` (never a hidden or odd folder name)."""
+        return shard_name(self.ids.prefix, item_id, self.shard)
 
     @property
     def quoted(self) -> set[str]:
@@ -145,7 +152,24 @@ class Kind:
             label=data.get("label"),
             rollups=_rollups(data.get("rollups") or {}, source),
             checks=_rules(data.get("checks") or [], source),
+            shard=_shard(data.get("shard", 0), source),
         )
+
+
+def shard_name(prefix: str, item_id: str, chars: int) -> str:
+    """The first `chars` characters of an id after `prefix-`, as a folder name."""
+    start = len(prefix) + 1 if prefix and item_id.startswith(prefix + "-") else 0
+    return "".join(c if c.isascii() and c.isalnum() else "_"
+                   for c in item_id[start:start + chars].lower()) or "_"
+
+
+def _shard(raw: Any, source: str) -> int:
+    if raw in (None, False):
+        return 0
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 4:
+        raise SchemaError(f"{source}: 'shard' is the number of id characters (1 to 4) "
+                          "naming each item's subfolder, or 0 for none")
+    return raw
 
 
 def _rollups(raw: Any, source: str) -> dict[str, Rollup]:

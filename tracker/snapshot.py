@@ -38,7 +38,7 @@ import time
 from array import array
 from bisect import bisect_left
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import frontmatter, gitrepo
 from .errors import InvalidItem
@@ -47,8 +47,8 @@ from .record import field, record
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-MAGIC = b"tracker-snapshot 6\n"
-FILE = "snapshot-v6.bin"
+MAGIC = b"tracker-snapshot 7\n"
+FILE = "snapshot-v7.bin"
 RACY_NS = 2_000_000_000
 NO_SHA = bytes(20)
 Key = tuple[int, int, int, int]
@@ -80,7 +80,7 @@ class Table:
     """The rows of one kind folder, in file name order."""
 
     folder: str  # relative to the repository top, '/' separators
-    names: list[str]  # file names, sorted
+    names: list[str]  # file names (`k3/issue-k3x9q2ab.md` in sharded kinds), sorted
     shas: bytes  # 20 bytes per row: the blob id of the bytes parsed
     flags: bytearray  # 1: the index holds this blob for the path (a regular file)
     shape_of: array  # index into shapes: the row's field names in file order; -1: a problem
@@ -172,7 +172,7 @@ def read_file(path: Path) -> Snapshot:
         for name, t in header["tables"].items():
             shape_of = array("i")
             shape_of.frombytes(t["shape_of"])
-            names = t["names"].split("/") if t["names"] else []
+            names = t["names"].split("\0") if t["names"] else []
             tables[name] = Table(t["folder"], names, t["shas"], bytearray(t["flags"]),
                                  shape_of, t["shapes"], t["problems"], t["folder_stamp"],
                                  _sections=t["sections"], _blob=blob, marked=set(t["marked"]))
@@ -212,7 +212,7 @@ def write_file(path: Path, snap: Snapshot) -> None:
             spans[column] = add_raw(raw) if raw is not None else add(t.column(column))
         stamp = t.folder_stamp if t.folder_stamp and t.folder_stamp[0] < horizon else None
         header["tables"][name] = {
-            "folder": t.folder, "names": "/".join(t.names), "shas": bytes(t.shas),
+            "folder": t.folder, "names": "\0".join(t.names), "shas": bytes(t.shas),
             "flags": bytes(t.flags), "shape_of": t.shape_of.tobytes(), "shapes": t.shapes,
             "problems": t.problems, "folder_stamp": stamp, "sections": spans,
             "marked": sorted(t.marked)}
@@ -353,7 +353,7 @@ class Refresh:
         for kind, folder in self.wanted:
             before = self.remembered.get(kind.name)
             table, differs = _refresh_table(self.ws, self.ws.folder(kind), folder, before,
-                                            index, dirty)
+                                            index, dirty, sharded=kind.shard > 0)
             tables[kind.name] = table
             changed = changed or differs
             if table is not before:
@@ -367,7 +367,7 @@ class Refresh:
 
 def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
                    index: dict[str, bytes] | None, dirty: set[str] | None,
-                   listed: bool = False) -> tuple[Table, bool]:
+                   listed: bool = False, sharded: bool = False) -> tuple[Table, bool]:
     """The folder's table, and whether it differs from the remembered one."""
     try:
         fst = os.stat(folder)
@@ -375,12 +375,14 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
         return empty_table(rel), old is not None
     if not stat.S_ISDIR(fst.st_mode):
         return empty_table(rel), old is not None
-    fstamp = (fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino, fst.st_dev)
-    if old is not None and old.folder_stamp == fstamp and not listed:
+    fstamp: tuple[Any, ...] = (fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino, fst.st_dev)
+    names: list[str] | None = None
+    if sharded:
+        fstamp, names = _shard_stamp(folder, fstamp, old, listed)
+    elif old is not None and old.folder_stamp == fstamp and not listed:
         names = old.names
-    else:
-        names = sorted(n for n in os.listdir(folder)
-                       if n.endswith(".md") and not n.startswith("."))
+    if names is None:
+        names = sorted(item_names(folder, sharded))
     if old is None:
         old = empty_table(rel)
     prefix = rel + "/"
@@ -420,7 +422,8 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
             lst = os.lstat(path)
         except FileNotFoundError:
             if names is old.names and not listed:  # gone, though the folder looks the same
-                return _refresh_table(ws, folder, rel, old, index, dirty, listed=True)
+                return _refresh_table(ws, folder, rel, old, index, dirty, listed=True,
+                                      sharded=sharded)
             lst = None
         except OSError:
             lst = None
@@ -443,6 +446,62 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
         old.flags, old.folder_stamp = flags, fstamp
         return old, True
     return _rebuild(old, names, positions, flags, reread, rel, fstamp, same), True
+
+
+def id_of(name: str) -> str:
+    """The id of an item file named relative to its kind folder (`k3/issue-k3x.md`)."""
+    return name[name.rfind("/") + 1:-3]
+
+
+def item_names(folder: Path, sharded: bool) -> Iterator[str]:
+    """The item files of a kind folder, relative to it: `*.md` not hidden, and in a
+    sharded kind those of its subfolders too (`k3/issue-k3x9q2ab.md`; real folders
+    only, never a link, one level)."""
+    with os.scandir(folder) as entries:
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if name.endswith(".md"):
+                yield name
+            elif sharded and entry.is_dir(follow_symlinks=False):
+                subfolders.append(name)
+    for sub in subfolders:
+        try:
+            inside = os.listdir(folder / sub)
+        except OSError:
+            continue
+        yield from (f"{sub}/{n}" for n in inside if n.endswith(".md") and n[0] != ".")
+
+
+def _shard_stamp(folder: Path, top: tuple[Any, ...], old: "Table | None", listed: bool
+                 ) -> tuple[tuple[Any, ...], list[str] | None]:
+    """A sharded folder's stamp: its own and each subfolder's (mtime, ctime, inode),
+    the latest time first (the racy check reads it); and the remembered names when
+    nothing moved. The subfolders are the remembered ones while the top's stamp is."""
+    remembered = old.folder_stamp if old is not None else None
+    subs: Any
+    if remembered is not None and remembered[1:5] == top and not listed:
+        subs = remembered[5::4]
+    else:
+        with os.scandir(folder) as entries:
+            subs = sorted(e.name for e in entries if not e.name.startswith(".")
+                          and e.is_dir(follow_symlinks=False))
+    parts: list[Any] = [*top]
+    latest = max(top[0], top[1])
+    for sub in subs:
+        try:
+            st = os.lstat(folder / sub)
+        except OSError:
+            st = None
+        times = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if st else (0, 0, 0)
+        parts += (sub, *times)
+        latest = max(latest, times[0], times[1])
+    stamp = (latest, *parts)
+    if remembered == stamp and not listed:
+        return stamp, old.names  # type: ignore[union-attr]
+    return stamp, None
 
 
 Row = tuple[bytes, "Key | None", Any, bool]

@@ -127,7 +127,9 @@ class Workspace:
         return self.root / kind.folder
 
     def path_for(self, kind: Kind, item_id: str) -> Path:
-        """The file of an id, which can never be outside the kind's folder."""
+        """The file of an id, which can never be outside the kind's folder. In a
+        sharded kind, the id's subfolder (`issues/k3/issue-k3x9q2ab.md`), unless the
+        file is in the folder itself (put there by hand, or before sharding)."""
         ids.validate(item_id)
         folder = self.folder(kind)
         path = folder / f"{item_id}.md"
@@ -136,21 +138,27 @@ class Workspace:
         if not self.folder_inside(kind):
             raise TrackerError(f"{kind.folder}/ leads outside the tracker (a link): "
                                "tracker neither reads nor writes there")
+        if kind.shard and not os.path.lexists(path):
+            sub = folder / kind.shard_of(item_id)
+            if sub.is_symlink():
+                raise TrackerError(f"{self.display(sub)}/ is a link: tracker neither "
+                                   "reads nor writes there")
+            return sub / f"{item_id}.md"
         return path
 
     def item_files(self, kinds: list[Kind] | None = None) -> Iterator[ItemFile]:
-        """Every `*.md` file in the kind folders, in name order; hidden files skipped."""
+        """Every `*.md` file in the kind folders (and their subfolders, in sharded
+        kinds), in path order; hidden files skipped."""
         for kind in kinds or list(self.kinds.values()):
             folder = self.folder(kind)
             if not self.folder_inside(kind):
                 continue  # a kind folder that links outside the tracker is never read
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                names = sorted(snapshot.item_names(folder, kind.shard > 0))
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            for entry in entries:
-                if entry.name.endswith(".md") and not entry.name.startswith("."):
-                    yield ItemFile(kind, entry.name[:-3], Path(entry.path))
+            for name in names:
+                yield ItemFile(kind, snapshot.id_of(name), folder / name)
 
     def folder_inside(self, kind: Kind) -> bool:
         """False when the kind's folder is a link (or under one) leading out of the tracker."""
@@ -222,7 +230,7 @@ class Workspace:
                     problems.append(InvalidItem(rel, line, field, reason))
                     continue
                 fields = {k: columns[k][row] for k in shapes[shape]}
-                items.append(Item(kind, name[:-3], folder / name, rel, fields,
+                items.append(Item(kind, snapshot.id_of(name), folder / name, rel, fields,
                                   conflicted=row in table.marked))
         return items, problems
 
@@ -362,7 +370,7 @@ class _Settings:
 
     def __init__(self, top: Path | None) -> None:
         self.file = None if top is None or snapshot.disabled() else \
-            gitrepo.git_dir(top) / "tracker-cache" / "settings-v1.pickle"
+            gitrepo.git_dir(top) / "tracker-cache" / "settings-v2.pickle"
         self.entries: dict[str, Any] = {}
         self.dirty = False
         if self.file is not None:

@@ -19,6 +19,7 @@ from ..errors import TrackerError, one_line
 COMMAND_MODULES = {
     "new": "items", "show": "items", "list": "items", "set": "items", "move": "items",
     "edit": "items", "init": "project", "check": "project", "demo": "project",
+    "shard": "project",
     "log": "history", "blame": "history", "diff": "history", "merge-driver": "merge",
     "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
     "import": "imports",

@@ -44,6 +44,8 @@ def _change_lines(change: dict[str, Any]) -> list[str]:
     if change.get("deleted"):
         return ["deleted"]
     lines = ["created"] if change.get("created") else []
+    if change.get("moved_from"):
+        lines.append(f"moved from {change['moved_from']}")
     if not change.get("created"):
         lines += [f"{name}: {_value(c['old'])} -> {_value(c['new'])}"
                   for name, c in change["changes"].items()]

@@ -1,4 +1,4 @@
-"""Project commands: init, check, demo."""
+"""Project commands: init, check, demo, shard."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import output
-from .common import format_option, tracker, warn
+from .common import format_option, no_commit_option, tracker, warn
 
 if TYPE_CHECKING:
     from ..api import Problem
@@ -60,6 +60,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: st
         wanted = [p for p in changed if not wanted or any(
             p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)]
     problems = t.check(wanted) if wanted or not since else []
+    for notice in t.notices:
+        warn(notice)
     if fmt == "json":
         click.echo(output.dumps([p.as_dict() for p in problems]))
     elif fmt == "github":
@@ -110,4 +112,25 @@ def demo(ctx: click.Context, out: str, template: str, seed: int) -> None:
     click.echo(str(result))
 
 
-COMMANDS = [init, check, demo]
+@click.command()
+@click.argument("kind")
+@click.argument("chars", type=click.IntRange(0, 4), metavar="N")
+@no_commit_option
+@format_option("text", "json")
+@click.pass_context
+def shard(ctx: click.Context, kind: str, chars: int, no_commit: bool, fmt: str) -> None:
+    """Keep KIND's items in subfolders named by N characters of their id
+    (issues/k3/issue-k3x9q2ab.md), or N=0 in the folder itself. Every file moves in
+    one commit; advised past 10,000 items (git rewrites a folder's whole list on
+    every commit, and GitHub shows only 1,000 files of a folder)."""
+    from ..layout import shard as reshard  # noqa: PLC0415
+
+    t = tracker(ctx)
+    done = reshard(t, kind, chars, commit=not no_commit)
+    if fmt == "json":
+        click.echo(output.dumps(done))
+    else:
+        click.echo(f"{done['kind']}: {done['moved']} files moved, shard {done['shard']}")
+
+
+COMMANDS = [init, check, demo, shard]
