@@ -55,9 +55,9 @@ def test_bureau_rolls_up_its_sessions(camp):
 
 
 def test_codes_are_written_quoted_and_unquoted_codes_refused(camp):
-    text = (camp["repo"] / "bureaux/93066_0012.md").read_text()
+    text = (camp["repo"] / "bureaux/93/93066_0012.md").read_text()
     assert 'bureau_id: "93066_0012"' in text and 'commune_insee: "93066"' in text
-    path = camp["repo"] / "bureaux/93066_0012.md"
+    path = camp["repo"] / "bureaux/93/93066_0012.md"
     path.write_text(text.replace('commune_insee: "93066"', "commune_insee: 01001"))
     result = camp["invoke"]("check", "--format", "json")
     assert result.exit_code == 1
@@ -88,7 +88,7 @@ def test_control_bureau_gets_no_session(camp):
                               "bureau: \"93066_0013\"\n---\n"})
     problems = json.loads(camp["invoke"]("check", "--format", "json").stdout)
     fields = {(p["path"], p["field"]) for p in problems}
-    assert ("bureaux/93066_0013.md", "experiment_arm") in fields
+    assert ("bureaux/93/93066_0013.md", "experiment_arm") in fields
     assert ("sessions/ses-byhand01.md", "bureau") in fields
 
 

@@ -172,3 +172,20 @@ def test_a_ref_lock_left_by_a_crashed_git_is_named_before_anything_is_written(pr
     assert item_texts(project) == before
     path.unlink()
     ok(project, "set", item_id, "priority=high")
+
+
+def test_the_early_index_reader_leaves_nothing_behind_when_the_command_fails(project):
+    """`set` starts `git update-index` at once (it reads the index while Python loads);
+    a refused command gives it no path: no lock left, the index not rewritten."""
+    item_id = ok(project, "new", "issue", "Early")
+    index = project / ".git" / "index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    done = run_tracker(project, "set", item_id, "priority=bogus")
+    assert done.returncode != 0 and "priority" in done.stderr
+    assert not (project / ".git" / "index.lock").exists()
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+    done = run_tracker(project, "set", "no-such-item", "priority=low")
+    assert done.returncode != 0 and not (project / ".git" / "index.lock").exists()
+    ok(project, "set", item_id, "priority=low")
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "log", "-1", "--format=%s") == f"set {item_id}: priority=low\n"

@@ -35,7 +35,7 @@ def bilan(root: Path, code: str) -> dict[str, object]:
 
 
 def bilans(root: Path) -> list[str]:
-    return sorted(p.stem for p in (root / "bilans").glob("*.md"))
+    return sorted(p.stem for p in (root / "bilans").glob("*/*.md"))  # sharded
 
 
 # ---------------------------------------------------------------- the shipped table
@@ -92,7 +92,7 @@ def test_reimport_keeps_what_people_wrote(camp, git_repo, tmp_path):
     camp("import", "communes", str(path))
     assert camp("set", "93066", "status=data-checked", "message=Le bilan local",
                 "claim_risk=moyen").exit_code == 0
-    item = git_repo / "bilans" / "93066.md"
+    item = git_repo / "bilans" / "93" / "93066.md"
     item.write_text(item.read_text(encoding="utf-8") + "Sources vérifiées.\n", encoding="utf-8")
     commit_all(git_repo)
     commits = len(log_subjects(git_repo))

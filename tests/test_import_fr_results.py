@@ -40,7 +40,7 @@ def fields(root: Path, bureau_id: str) -> dict[str, object]:
 
 def bureau_files(root: Path) -> list[str]:
     folder = root / "bureaux"
-    return sorted(p.name for p in folder.glob("*.md")) if folder.is_dir() else []
+    return sorted(p.name for p in folder.glob("*/*.md")) if folder.is_dir() else []  # sharded
 
 
 # ---------------------------------------------------------------- the three formats
@@ -74,7 +74,7 @@ def test_each_format_gives_the_same_bureaux(camp, git_repo, tmp_path, fmt):
 
 def test_codes_are_written_quoted(camp, git_repo, tmp_path):
     camp("import", "fr-results", str(write(tmp_path / "in", "r.txt", wide_format(BUREAUX))))
-    text = (git_repo / "bureaux" / "01004_0002.md").read_text(encoding="utf-8")
+    text = (git_repo / "bureaux" / "01" / "01004_0002.md").read_text(encoding="utf-8")
     assert 'commune_insee: "01004"\n' in text and 'departement: "01"\n' in text
     assert 'bureau_id: "01004_0002"\n' in text
 
@@ -208,7 +208,7 @@ def test_election_comes_from_the_option_or_the_config(camp, git_repo, tmp_path):
 def test_reimport_updates_numbers_and_keeps_hand_edits(camp, git_repo, tmp_path):
     camp("import", "fr-results", str(write(tmp_path / "in", "v1.txt", recent_format(BUREAUX))))
     assert camp("set", "93066_0012", "status=approved", "priority=A").exit_code == 0
-    path = git_repo / "bureaux" / "93066_0012.md"
+    path = git_repo / "bureaux" / "93" / "93066_0012.md"
     path.write_text(path.read_text(encoding="utf-8") + "Porte-à-porte prévu samedi.\n",
                     encoding="utf-8")
     commit_all(git_repo, "notes on 93066_0012")
@@ -224,7 +224,7 @@ def test_reimport_updates_numbers_and_keeps_hand_edits(camp, git_repo, tmp_path)
     assert shown["body"] == "Porte-à-porte prévu samedi.\n"
     assert len(log_subjects(git_repo)) == commits + 1
     assert sorted(git(git_repo, "show", "--name-only", "--format=", "HEAD").split()) == [
-        "bureaux/73065_0007.md", "bureaux/93066_0012.md"]
+        "bureaux/73/73065_0007.md", "bureaux/93/93066_0012.md"]
     assert status_porcelain(git_repo) == ""
 
 

@@ -9,7 +9,6 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
 
 from . import frontmatter, gitrepo, ids, privacy, schema, snapshot
 from .clock import now
@@ -26,6 +25,10 @@ from .errors import (
 from .record import record
 from .schema import Kind
 from .workspace import Item, ItemFile, Workspace, write_atomic
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 SYSTEM_FIELDS = ("id", "kind", "path")
 

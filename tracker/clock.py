@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Iterator
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 def now() -> datetime:

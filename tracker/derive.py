@@ -8,12 +8,13 @@ to use what came before. Rollups read the source kind's fields and computed fiel
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
-
 from .errors import TrackerError
 from .schema import Kind, Rollup
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    from typing import Any, Callable
+
     from .api import Tracker
     from .workspace import Item
 

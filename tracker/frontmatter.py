@@ -9,11 +9,14 @@ lines, CRLF line endings and a BOM all survive.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
 
 from . import simpleyaml, yamlfmt
 from .errors import InvalidItem
 from .record import record, replace
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 BOM = "\ufeff"
 _OPEN = re.compile(r"---[ \t]*\r?\n")

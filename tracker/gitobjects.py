@@ -4,13 +4,14 @@
 writes the 9 MB index twice; `git write-tree` rebuilds the tree of every folder the
 index marks changed and writes the index again. Neither is needed to commit one file:
 its new tree is HEAD's tree with one entry replaced, and so on up to the top, a few
-small objects when kind folders are sharded (see workspace.shard_of).
+small objects when kind folders are sharded (see layout.py).
 
 So `commit_paths` hashes the files with `git hash-object -w` (git applies the
 repository's filters and line-ending rules), splices the entries into HEAD's trees
 (read through one `cat-file --batch`), writes the changed trees as loose objects,
 and makes the commit with `git commit-tree`. `git update-index` records the files in
-the index meanwhile, on the other core; HEAD moves (`update-ref`, compare-and-swap on
+the index meanwhile, on the other core (for plain `set` and `new` it is started at
+launch, see `start_early`); HEAD moves (`update-ref`, compare-and-swap on
 the HEAD read at the start) only once the index holds the files, so no crash can leave
 a commit the index contradicts. Other staged work stays staged and out of the commit,
 exactly as with `git commit -- PATH`.
@@ -22,7 +23,6 @@ repository, a path that is a link, an executable or a folder, no commit yet.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import subprocess
@@ -31,10 +31,90 @@ from pathlib import Path
 
 from .errors import GitError
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 TREE_MODE = b"40000"
 FILE_MODE = b"100644"
-Entry = tuple[bytes, bytes, bytes]  # (name, mode, 20-byte object id)
+_EARLY: dict[str, "subprocess.Popen[bytes]"] = {}  # work tree top: the waiting update-index
+_EARLY_LOCK: dict[str, Any] = {}  # the tracker lock file taken with it: its open handle
+
+
+def start_early(top: str) -> None:
+    """Start `git update-index --stdin` now, for `set` and `new`: it takes the index
+    lock and reads the index (tens of ms in a big repository) while Python loads; the
+    paths follow once the file is written. If the command stops before that, the
+    process gets no path and leaves the index as it was. It is released (nothing
+    given) before any other git command runs (`release_early`) and at exit.
+
+    Only a process that holds the tracker's writer lock (.git/tracker.lock, taken here
+    without waiting; the workspace adopts it) starts one: of concurrent `tracker set`s,
+    the one whose turn it is also holds the index."""
+    if _EARLY:
+        return
+    import fcntl  # noqa: PLC0415
+
+    lock_path = os.path.join(top, ".git", "tracker.lock")
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held until the workspace adopts it
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()  # another writer's turn: wait for it the usual way
+        return
+    _EARLY_LOCK[os.path.realpath(lock_path)] = handle
+    try:
+        _EARLY[os.path.realpath(top)] = subprocess.Popen(
+            ["git", "--literal-pathspecs", "update-index", "--add", "--remove", "-z",
+             "--stdin"], cwd=top, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+    except OSError:
+        pass
+    import atexit  # noqa: PLC0415
+
+    atexit.register(release_early)
+
+
+def adopt_lock(path: Path) -> Any:
+    """The tracker lock's handle if `start_early` took that lock file (else None)."""
+    return _EARLY_LOCK.pop(os.path.realpath(path), None)
+
+
+def holds_index(top: Path) -> bool:
+    """True while this process's early update-index holds `top`'s index lock."""
+    process = _EARLY.get(os.path.realpath(top))
+    return process is not None and process.poll() is None
+
+
+def release_early() -> None:
+    """Let the early update-index end without a path (it changes nothing)."""
+    while _EARLY:
+        _, process = _EARLY.popitem()
+        _finish(process, b"")
+    while _EARLY_LOCK:
+        _EARLY_LOCK.popitem()[1].close()  # closing the file releases its flock
+
+
+def _take_early(top: Path) -> "subprocess.Popen[bytes] | None":
+    process = _EARLY.pop(os.path.realpath(top), None)
+    if process is not None and process.poll() is not None:
+        process.wait()  # it could not take the lock (someone held it): start afresh
+        return None
+    return process
+
+
+def _finish(process: "subprocess.Popen[bytes]", listing: bytes) -> None:
+    try:
+        assert process.stdin is not None
+        process.stdin.write(listing)
+        process.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
+    process.wait()
 
 
 def commit_paths(top: Path, paths: list[str], message: str, log_message: str
@@ -49,13 +129,47 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
     if any("\n" in p or p.startswith("/") or "\\" in p for p in paths):
         return None
     started = time.perf_counter()
+    # the index takes the files first: it is the long step, the rest runs beside it
+    index = _take_early(top) or _start(top, "update-index", "--add", "--remove", "-z",
+                                        "--stdin", stdin=True)
+    try:
+        index.stdin.write("".join(p + "\0" for p in paths).encode("utf-8"))  # type: ignore[union-attr]
+        index.stdin.close()  # type: ignore[union-attr]
+    except BrokenPipeError:
+        pass  # it failed: its exit code and message say why, below
+    try:
+        tree, head, head_tree, objects = _commit_tree(top, paths) or (None, "", "", top)
+    except BaseException:
+        index.wait()
+        raise
+    if index.wait() != 0:
+        error = index.stderr.read().decode("utf-8", "replace")  # type: ignore[union-attr]
+        if "index.lock" in error:
+            raise GitError("git is busy: .git/index.lock exists. If no other git command "
+                           "is running, a crashed one left it: remove .git/index.lock "
+                           "and retry")
+        raise GitError(f"git update-index failed: {' '.join(error.split())[:300]}")
+    trace("git update-index (beside the trees)", started)
+    if tree is None:
+        return None
+    if tree == head_tree:
+        return False
+    new = run(top, "commit-tree", tree, "-p", head, input=message).strip()
+    if attempt(top, "update-ref", "-m", log_message, "HEAD", new, head).returncode != 0:
+        return None  # HEAD moved meanwhile (a commit from elsewhere): git commit, on it
+    _maintenance(top, objects)
+    return True
+
+
+def _commit_tree(top: Path, paths: list[str]) -> tuple[str, str, str, Path] | None:
+    """(the new tree, HEAD, HEAD's tree, the objects folder), or None when git's
+    porcelain must commit."""
     probe = _start(top, "rev-parse", "--show-object-format", "--git-path", "hooks",
                    "--git-path", "objects", "HEAD", "HEAD^{tree}")
     config = _start(top, "config", "-z", "--get-regexp",
                     r"^(commit\.gpgsign|core\.sharedrepository)$")
     found = probe.communicate()[0].decode("utf-8", "replace").splitlines()
     settings = config.communicate()[0]
-    trace("git rev-parse+config", started)
     if len(found) != 5 or found[0] != "sha1" or _asks_more(settings):
         return None  # no commit yet, SHA-256, signing or a shared repository
     _format, hooks, objects, head, head_tree = found
@@ -71,34 +185,9 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
         if not stat.S_ISREG(mode) or mode & 0o111:
             return None  # links and executables: git's modes, not guessed here
         present.append(path)
-
-    started = time.perf_counter()
-    listing = "".join(p + "\0" for p in paths).encode("utf-8")
-    index = _start(top, "update-index", "--add", "--remove", "-z", "--stdin", stdin=True)
-    index.stdin.write(listing)  # type: ignore[union-attr]
-    index.stdin.close()  # type: ignore[union-attr]
-    try:
-        blobs = _hash_objects(top, present)
-        tree = _spliced_tree(top, top / objects, head, head_tree,
-                             {p: blobs.get(p) for p in paths})
-    except BaseException:
-        index.wait()
-        raise
-    if index.wait() != 0:
-        error = index.stderr.read().decode("utf-8", "replace")  # type: ignore[union-attr]
-        if "index.lock" in error:
-            raise GitError("git is busy: .git/index.lock exists. If no other git command "
-                           "is running, a crashed one left it: remove .git/index.lock "
-                           "and retry")
-        raise GitError(f"git update-index failed: {' '.join(error.split())[:300]}")
-    trace("git update-index (beside the trees)", started)
-    if tree == head_tree:
-        return False
-    new = run(top, "commit-tree", tree, "-p", head, input=message).strip()
-    if attempt(top, "update-ref", "-m", log_message, "HEAD", new, head).returncode != 0:
-        return None  # HEAD moved meanwhile (a commit from elsewhere): git commit, on it
-    _maintenance(top, top / objects)
-    return True
+    blobs = _hash_objects(top, present)
+    tree = _spliced_tree(top, top / objects, head, head_tree, {p: blobs.get(p) for p in paths})
+    return tree, head, head_tree, top / objects
 
 
 def _maintenance(top: Path, objects: Path) -> None:
@@ -222,7 +311,11 @@ def _tree_bytes(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
 def _write_object(objects: Path, kind: bytes, body: bytes) -> bytes:
     """Store an object as git does (zlib, read-only, renamed into place); its id."""
     raw = b"%s %d\0" % (kind, len(body)) + body
-    sha = hashlib.sha1(raw).digest()
+    try:  # CPython's own SHA-1: hashlib would load OpenSSL (~5 ms of every commit)
+        from _sha1 import sha1  # noqa: PLC0415
+    except ImportError:
+        from hashlib import sha1  # noqa: PLC0415
+    sha = sha1(raw).digest()
     name = sha.hex()
     folder = objects / name[:2]
     target = folder / name[2:]

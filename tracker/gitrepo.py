@@ -14,9 +14,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable
 
 from .errors import GitError, UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 _REV_OK = re.compile(r"[A-Za-z0-9._/@{}^~:+-]+\Z")
 
@@ -51,6 +54,7 @@ def trace(what: str, started: float) -> None:
 def run(top: Path, *args: str, input: str | None = None, check: bool = True,
         env: dict[str, str] | None = None) -> str:
     """Run `git args…` in `top` and return its stdout; a failure raises GitError."""
+    _release_early()
     started = time.perf_counter()
     try:
         done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input,
@@ -67,6 +71,19 @@ def run(top: Path, *args: str, input: str | None = None, check: bool = True,
         detail = " ".join(message[:2]) if message else f"exit {done.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return done.stdout
+
+
+def _release_early() -> None:
+    """Before any git command: an early update-index (gitobjects.start_early) not yet
+    given its paths lets go of the index lock first."""
+    early = sys.modules.get("tracker.gitobjects")
+    if early is not None and early._EARLY:  # type: ignore[attr-defined]
+        early.release_early()  # type: ignore[attr-defined]
+
+
+def _holds_index(top: Path) -> bool:
+    early = sys.modules.get("tracker.gitobjects")
+    return early is not None and early.holds_index(top)  # type: ignore[attr-defined]
 
 
 def inside_git_dir(folder: Path) -> bool:
@@ -164,7 +181,7 @@ def commit_many(top: Path, paths: list[str], message: str) -> bool:
 def commit_blocker(top: Path) -> str | None:
     """Why git could not take a change now (a lock a crashed git left), or None."""
     folder = git_dir(top)
-    if (folder / "index.lock").exists():
+    if (folder / "index.lock").exists() and not _holds_index(top):
         return ("git is busy: .git/index.lock exists. If no other git command is running, "
                 "a crashed one left it: remove .git/index.lock and retry")
     for lock in _ref_locks(folder):
@@ -440,6 +457,7 @@ def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
 
 def attempt(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `git args…` and return its outcome (returncode, stdout, stderr), never raising."""
+    _release_early()
     started = time.perf_counter()
     try:
         done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable
 
 from .errors import AmbiguousId, InvalidId, ItemNotFound
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 _VALID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")

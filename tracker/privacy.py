@@ -8,9 +8,12 @@ the writing commands refuse to write it.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
 
 from .frontmatter import Document
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 PATTERNS = {
     "email": (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),

@@ -9,9 +9,11 @@ with `frozen=True` immutability and `__hash__`, exactly as a dataclass would.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar, dataclass_transform, overload
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+    T = TypeVar("T")
 _MISSING: Any = object()
 
 
@@ -31,20 +33,21 @@ def field(*, default_factory: Callable[[], Any]) -> Any:
     return _Factory(default_factory)
 
 
-@overload
-def record(cls: type[T], *, frozen: bool = False) -> type[T]: ...
+if TYPE_CHECKING:  # what type checkers see: a dataclass-like decorator
+    @overload
+    def record(cls: type[T], *, frozen: bool = False) -> type[T]: ...
 
+    @overload
+    def record(cls: None = None, *, frozen: bool = False) -> Callable[[type[T]], type[T]]: ...
 
-@overload
-def record(cls: None = None, *, frozen: bool = False) -> Callable[[type[T]], type[T]]: ...
-
-
-@dataclass_transform(field_specifiers=(field,))
-def record(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
-    """Decorate a class whose annotated names are its fields, in order."""
-    def wrap(klass: type[T]) -> type[T]:
-        return _build(klass, frozen)
-    return wrap(cls) if cls is not None else wrap
+    @dataclass_transform(field_specifiers=(field,))
+    def record(cls: type[T] | None = None, *, frozen: bool = False) -> Any: ...
+else:
+    def record(cls=None, *, frozen=False):
+        """Decorate a class whose annotated names are its fields, in order."""
+        def wrap(klass):
+            return _build(klass, frozen)
+        return wrap(cls) if cls is not None else wrap
 
 
 def _build(cls: type[T], frozen: bool) -> type[T]:

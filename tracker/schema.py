@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from typing import Any
 
 from . import clock
 from .errors import InvalidValue, TrackerError
 from .record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")

@@ -30,7 +30,6 @@ turns it off, and every command then parses the files.
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 import subprocess
 import sys
@@ -38,13 +37,15 @@ import time
 from array import array
 from bisect import bisect_left
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import frontmatter, gitrepo
 from .errors import InvalidItem
 from .record import field, record
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator
+
     from .workspace import Workspace
 
 MAGIC = b"tracker-snapshot 7\n"
@@ -135,6 +136,8 @@ class Table:
         if name not in self._sections or self._blob is None:
             return None
         start, end = self._sections[name]
+        import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
         return pickle.loads(self._blob[start:end])  # noqa: S301 - our own file in .git/
 
     def fields(self, row: int) -> dict[str, Any]:
@@ -166,6 +169,8 @@ def read_file(path: Path) -> Snapshot:
             return Snapshot()
         size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
         start = len(MAGIC) + 8
+        import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
         header = pickle.loads(data[start:start + size])  # noqa: S301 - our own file
         blob = memoryview(data)[start + size:]
         tables = {}
@@ -184,6 +189,8 @@ def read_file(path: Path) -> Snapshot:
 
 
 def write_file(path: Path, snap: Snapshot) -> None:
+    import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
     from .workspace import save_disposable  # noqa: PLC0415 - workspace imports this module
 
     horizon = time.time_ns() - RACY_NS
@@ -317,7 +324,8 @@ def blob_id(data: bytes) -> bytes:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).digest()
 
 
-Reader = Callable[[Path, str], bytes]
+if TYPE_CHECKING:
+    Reader = Callable[[Path, str], bytes]
 
 
 class Refresh:
@@ -504,7 +512,8 @@ def _shard_stamp(folder: Path, top: tuple[Any, ...], old: "Table | None", listed
     return stamp, None
 
 
-Row = tuple[bytes, "Key | None", Any, bool]
+if TYPE_CHECKING:
+    Row = tuple[bytes, "Key | None", Any, bool]
 
 
 def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None) -> Row:

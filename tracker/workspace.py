@@ -5,17 +5,22 @@ writes and the write lock.
 from __future__ import annotations
 
 import errno
+import marshal  # built in: pickle would cost ~7 ms of start-up
 import os
 import stat
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
 
 from . import frontmatter, gitrepo, ids, snapshot
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from .record import record
 from .schema import Kind, SchemaError
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator
 
 CONFIG_DIR = ".tracker"
 CONFIG_FILE = "config.yaml"
@@ -271,9 +276,11 @@ class Workspace:
             return
         base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
         path = base / "tracker.lock"
-        with open(path, "a+b") as handle:
+        early = sys.modules.get("tracker.gitobjects")
+        adopted = early.adopt_lock(path) if early is not None else None  # type: ignore[attr-defined]
+        with adopted or open(path, "a+b") as handle:
             deadline = time.monotonic() + LOCK_SECONDS
-            while True:
+            while adopted is None:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
@@ -363,22 +370,21 @@ def _mode_for(path: Path) -> int:
 
 
 class _Settings:
-    """The parsed config and kind files, remembered under `.git/tracker-cache/` by each
+    """The parsed config and kind files (marshal: plain data, built-in, no code run on
+    load), remembered under `.git/tracker-cache/` by each
     file's (size, mtime_ns, ctime_ns, inode), so that a command that reads one item
     needs no YAML parser at all. Entries younger than two seconds are not stored (the
     racy-clock rule of snapshot.py); no git, or TRACKER_NO_CACHE=1: no memory."""
 
     def __init__(self, top: Path | None) -> None:
         self.file = None if top is None or snapshot.disabled() else \
-            gitrepo.git_dir(top) / "tracker-cache" / "settings-v2.pickle"
+            gitrepo.git_dir(top) / "tracker-cache" / "settings-v3.marshal"
         self.entries: dict[str, Any] = {}
         self.dirty = False
         if self.file is not None:
-            import pickle  # noqa: PLC0415
-
             try:
                 with open(self.file, "rb") as handle:
-                    loaded = pickle.load(handle)  # noqa: S301 - our own file in .git/
+                    loaded = marshal.load(handle)  # our own file in .git/
                 self.entries = loaded if isinstance(loaded, dict) else {}
             except Exception:  # noqa: BLE001 - unreadable: parse the files again
                 self.entries = {}
@@ -394,6 +400,10 @@ class _Settings:
             return entry[1]
         data = _load_yaml_file(path)
         if self.file is not None and st.st_mtime_ns < time.time_ns() - snapshot.RACY_NS:
+            try:
+                marshal.dumps(data)  # core types only: a date in a kind file is not kept
+            except ValueError:
+                return data
             self.entries[str(path)] = (key, data)
             self.dirty = True
         return data
@@ -401,9 +411,7 @@ class _Settings:
     def save(self) -> None:
         if not self.dirty or self.file is None:
             return
-        import pickle  # noqa: PLC0415
-
-        save_disposable(self.file, [pickle.dumps(self.entries, pickle.HIGHEST_PROTOCOL)])
+        save_disposable(self.file, [marshal.dumps(self.entries)])
 
 
 def _load_yaml_file(path: Path) -> Any:

@@ -9,10 +9,13 @@ import math
 import re
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 
 from . import simpleyaml
 from .record import record
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 # YAML reads U+0085, U+2028 and U+2029 as line breaks: escape them like control characters.
