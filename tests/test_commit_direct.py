@@ -181,3 +181,20 @@ def test_a_commit_made_elsewhere_meanwhile_is_kept(repo, invoke, direct, monkeyp
     assert git(repo, "log", "--format=%s").splitlines()[:3] == [
         f"set {item}: priority=high", "elsewhere", f"new {item}: Racing"]
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_big_folder_tree_is_left_to_git_write_tree(repo, invoke, direct, monkeypatch):
+    """Past BIG_TREE the folder's tree comes from `git write-tree` (the index's cached
+    trees), still only when nothing else is staged."""
+    monkeypatch.setattr(gitobjects, "BIG_TREE", 0)
+    item = new_item(invoke, "issue", "Grand dossier")
+    assert direct == [True] and head_files(repo) == [f"issues/{item}.md"]
+    assert invoke("set", item, "priority=high").exit_code == 0
+    assert direct[-1] is True and head_files(repo) == [f"issues/{item}.md"]
+    assert git(repo, "status", "--porcelain") == ""
+    write_tree(repo, {"notes.txt": "draft\n"})
+    git(repo, "add", "notes.txt")
+    assert invoke("set", item, "priority=low").exit_code == 0
+    assert direct[-1] is None  # git commit -- PATH keeps notes.txt out
+    assert head_files(repo) == [f"issues/{item}.md"]
+    assert git(repo, "status", "--porcelain").splitlines() == ["A  notes.txt"]

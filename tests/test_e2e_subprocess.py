@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (git, log_subjects, run_tracker, snapshot, status_porcelain, tracker_exe,
-                           write_tree)
+from tests.helpers import (commit_all, git, log_subjects, run_tracker, snapshot,
+                           status_porcelain, tracker_exe, write_tree)
 
 
 def ok(folder: Path, *args: str, input: str | None = None) -> str:
@@ -179,3 +179,30 @@ def test_edit_through_a_real_editor_process(project, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(ok(project, "show", item_id, "--format", "json"))["priority"] == "high"
     assert log_subjects(project)[0] == f"edit {item_id}: T"
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(repo):
+    """`tracker list | head -1`: no 'Broken pipe' error, the exit status a shell gives
+    a command ended by SIGPIPE (141), as git does. The reader here is gone before the
+    command writes at all (some systems' pipes hold a whole listing)."""
+    write_tree(repo, {f"issues/issue-pipe{n:04d}.md": f"---\ntitle: Item {n}\n---\n"
+                      for n in range(20)})
+    commit_all(repo, "some items")
+    for args in (["list"], ["log"], ["show", "issue-pipe0001"],
+                 ["set", "issue-pipe0002", "priority=high"]):
+        process = subprocess.Popen([*tracker_exe(), *args], cwd=repo, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        assert process.stdout is not None
+        process.stdout.close()
+        _, errors = process.communicate()
+        assert (process.returncode, errors) == (141, b""), args
+
+
+def test_a_closed_stdout_is_no_traceback(repo):
+    exe = " ".join(tracker_exe())
+    done = subprocess.run(["sh", "-c", f"{exe} new issue Fermé >&-; echo $?"], cwd=repo,
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "0" and "Traceback" not in done.stderr
+    done = subprocess.run(["sh", "-c", f"{exe} list >&-; echo $?"], cwd=repo,
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "0" and done.stderr == ""

@@ -14,6 +14,9 @@ PREFETCHED: dict[str, object] = {}  # work tree top: the running `git diff-files
 
 def main() -> None:
     args = sys.argv[1:]
+    for name in ("stdout", "stderr"):  # started with a stream closed (`>&-`): write nowhere
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     if args == ["--version"]:
         from . import __version__
 

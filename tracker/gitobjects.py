@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 TREE_MODE = b"40000"
 FILE_MODE = b"100644"
+# A folder tree past this (~22,000 entries) is rebuilt by `git write-tree` from the
+# index: C beats parsing, sorting and compressing it here (0.25 s against 0.3 s for a
+# 100,000-entry folder). Sharded kinds never come near it.
+BIG_TREE = 1 << 20
 _EARLY: dict[str, "subprocess.Popen[bytes]"] = {}  # work tree top: the waiting update-index
 _EARLY_LOCK: dict[str, Any] = {}  # the tracker lock file taken with it: its open handle
 
@@ -150,6 +154,8 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
                            "and retry")
         raise GitError(f"git update-index failed: {' '.join(error.split())[:300]}")
     trace("git update-index (beside the trees)", started)
+    if tree == WRITE_TREE:
+        tree = _tree_from_index(top, head, paths)
     if tree is None:
         return None
     if tree == head_tree:
@@ -159,6 +165,23 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
         return None  # HEAD moved meanwhile (a commit from elsewhere): git commit, on it
     _maintenance(top, objects)
     return True
+
+
+WRITE_TREE = "write-tree"  # _commit_tree's answer for "let git write the tree"
+_STAGED: dict[str, "subprocess.Popen[bytes]"] = {}  # HEAD: the running diff-index
+
+
+def _tree_from_index(top: Path, head: str, paths: list[str]) -> str | None:
+    """`git write-tree`, when the index differs from HEAD only in these paths (else
+    None: other staged work would go into the commit; git commit keeps it out)."""
+    from .gitrepo import run  # noqa: PLC0415
+
+    process = _STAGED.pop(head)
+    out, _ = process.communicate()
+    staged = set(filter(None, out.decode("utf-8", "surrogateescape").split("\0")))
+    if process.returncode != 0 or not staged <= set(paths):
+        return None
+    return run(top, "write-tree").strip()
 
 
 def _commit_tree(top: Path, paths: list[str]) -> tuple[str, str, str, Path] | None:
@@ -187,6 +210,10 @@ def _commit_tree(top: Path, paths: list[str]) -> tuple[str, str, str, Path] | No
         present.append(path)
     blobs = _hash_objects(top, present)
     tree = _spliced_tree(top, top / objects, head, head_tree, {p: blobs.get(p) for p in paths})
+    if tree is None:  # git writes it; what else is staged? Asked now, while the index
+        # is HEAD's cached trees (fast), before update-index rewrites it
+        _STAGED[head] = _start(top, "diff-index", "--cached", "--name-only", "-z", head, "--")
+        return WRITE_TREE, head, head_tree, top / objects
     return tree, head, head_tree, top / objects
 
 
@@ -236,8 +263,9 @@ def _hash_objects(top: Path, paths: list[str]) -> dict[str, bytes]:
 
 
 def _spliced_tree(top: Path, objects: Path, head: str, head_tree: str,
-                  changes: dict[str, bytes | None]) -> str:
-    """HEAD's tree with each path's entry set to its blob (None: removed), as hex."""
+                  changes: dict[str, bytes | None]) -> str | None:
+    """HEAD's tree with each path's entry set to its blob (None: removed), as hex; None
+    when a folder's tree is too big to rebuild here faster than `git write-tree`."""
     folders: dict[str, dict[str, bytes | None]] = {}
     for path, blob in changes.items():
         folder, _, name = path.rpartition("/")
@@ -246,6 +274,8 @@ def _spliced_tree(top: Path, objects: Path, head: str, head_tree: str,
             folder = folder.rpartition("/")[0]
             folders.setdefault(folder, {})
     old = _read_trees(top, head, sorted(folders))
+    if old is None:
+        return None
     written: dict[str, bytes | None] = {}
     for folder in sorted(folders, key=lambda f: -f.count("/") if f else 1):
         entries = dict(_parse_tree(old.get(folder, b"")))
@@ -268,9 +298,15 @@ def _put(entries: dict[bytes, tuple[bytes, bytes]], name: bytes, mode: bytes,
         entries[name] = (mode, sha)
 
 
-def _read_trees(top: Path, head: str, folders: list[str]) -> dict[str, bytes]:
-    """The raw trees of these folders at HEAD; a folder HEAD lacks is left out."""
+def _read_trees(top: Path, head: str, folders: list[str]) -> dict[str, bytes] | None:
+    """The raw trees of these folders at HEAD; a folder HEAD lacks is left out. None
+    when one is bigger than BIG_TREE (not read: git writes that tree)."""
     asks = [f"{head}^{{tree}}" if not f else f"{head}:{f}" for f in folders]
+    sizes = subprocess.run(["git", "cat-file", "--batch-check"], cwd=top, capture_output=True,
+                           input="".join(a + "\n" for a in asks).encode("utf-8")).stdout
+    if any(int(line.split()[2]) > BIG_TREE for line in sizes.splitlines()
+           if not line.endswith(b" missing")):  # "<sha> <type> <size>" or "<name> missing"
+        return None
     done = subprocess.run(["git", "cat-file", "--batch"], cwd=top, capture_output=True,
                           input="".join(a + "\n" for a in asks).encode("utf-8"))
     if done.returncode != 0:

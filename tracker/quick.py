@@ -81,7 +81,13 @@ def _execute(command: str, directory: str | None, ref: str, kind: str, title: st
         where = f": {e.filename}" if e.filename else ""
         print(f"Error: {e.strerror}{where}", file=sys.stderr)
         return 1
-    print(item.id)
+    try:
+        print(item.id, flush=True)
+    except BrokenPipeError:  # done, and the reader had gone: as the click path says it
+        from .cli import _quiet_stdout  # noqa: PLC0415
+
+        _quiet_stdout()
+        return 141
     if command == "set":
         for notice in t.notices:
             print(notice, file=sys.stderr)

@@ -45,6 +45,9 @@ class TrackerGroup(click.Group):
         except TrackerError as e:
             click.echo(f"Error: {one_line(str(e))}", err=True)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:  # `tracker log | head`: the reader has all it wanted
+            _quiet_stdout()
+            ctx.exit(141)  # what a shell reports for a command ended by SIGPIPE, as git
         except OSError as e:
             if e.errno is None:
                 raise
@@ -52,6 +55,18 @@ class TrackerGroup(click.Group):
             click.echo(f"Error: {e.strerror}{where}", err=True)
             ctx.exit(1)
         return None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush raises nothing more."""
+    import os  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
