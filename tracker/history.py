@@ -135,10 +135,12 @@ class History:
             raise
 
     def _paths_of(self, kind: Kind, item_id: str) -> list[str]:
-        """Where an id's file is or was: in its kind's folder, or a shard of it (the
-        kind may have been sharded, or unsharded, since)."""
+        """Where an id's file is or was: in its kind's folder, or its shard; any shard
+        once the kind file names `shard:` (it was sharded, and maybe unsharded, since).
+        Each path costs `git log` a share of its time: a kind never sharded has one."""
         folder = self._rel_folder(kind)
-        shards = {shard_name(kind.ids.prefix, item_id, n) for n in range(1, 5)}
+        counts = [kind.shard] if kind.shard else range(1, 5) if kind.shard_named else []
+        shards = {shard_name(kind.ids.prefix, item_id, n) for n in counts}
         return [f"{folder}/{item_id}.md", *(f"{folder}/{s}/{item_id}.md" for s in sorted(shards))]
 
     def log(self, ref: str | None = None, since: str | None = None,

@@ -116,6 +116,7 @@ class Kind:
     rollups: dict[str, Rollup] = field(default_factory=dict)
     checks: tuple[Rule, ...] = ()
     shard: int = 0  # files in subfolders named by this many characters of the id
+    shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
 
     def shard_of(self, item_id: str) -> str:
         """The subfolder of an id's file in a sharded kind: the first `shard` characters
@@ -156,6 +157,7 @@ class Kind:
             rollups=_rollups(data.get("rollups") or {}, source),
             checks=_rules(data.get("checks") or [], source),
             shard=_shard(data.get("shard", 0), source),
+            shard_named="shard" in data,
         )
 
 
