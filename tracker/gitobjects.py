@@ -142,20 +142,21 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
     except BrokenPipeError:
         pass  # it failed: its exit code and message say why, below
     try:
-        tree, head, head_tree, objects = _commit_tree(top, paths) or (None, "", "", top)
+        tree, staged, head, head_tree, objects = \
+            _commit_tree(top, paths) or (None, None, "", "", top)
     except BaseException:
         index.wait()
         raise
     if index.wait() != 0:
         error = index.stderr.read().decode("utf-8", "replace")  # type: ignore[union-attr]
         if "index.lock" in error:
-            raise GitError("git is busy: .git/index.lock exists. If no other git command "
-                           "is running, a crashed one left it: remove .git/index.lock "
-                           "and retry")
+            from .gitrepo import busy  # noqa: PLC0415
+
+            raise GitError(busy("index.lock"))
         raise GitError(f"git update-index failed: {' '.join(error.split())[:300]}")
     trace("git update-index (beside the trees)", started)
-    if tree == WRITE_TREE:
-        tree = _tree_from_index(top, head, paths)
+    if staged is not None:
+        tree = _tree_from_index(top, staged, paths)
     if tree is None:
         return None
     if tree == head_tree:
@@ -167,26 +168,25 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
     return True
 
 
-WRITE_TREE = "write-tree"  # _commit_tree's answer for "let git write the tree"
-_STAGED: dict[str, "subprocess.Popen[bytes]"] = {}  # HEAD: the running diff-index
-
-
-def _tree_from_index(top: Path, head: str, paths: list[str]) -> str | None:
-    """`git write-tree`, when the index differs from HEAD only in these paths (else
-    None: other staged work would go into the commit; git commit keeps it out)."""
+def _tree_from_index(top: Path, staged: "subprocess.Popen[bytes]", paths: list[str]
+                     ) -> str | None:
+    """`git write-tree`, when the index differs from HEAD only in these paths, as the
+    running `diff-index` says (else None: other staged work would go into the commit;
+    git commit keeps it out)."""
     from .gitrepo import run  # noqa: PLC0415
 
-    process = _STAGED.pop(head)
-    out, _ = process.communicate()
-    staged = set(filter(None, out.decode("utf-8", "surrogateescape").split("\0")))
-    if process.returncode != 0 or not staged <= set(paths):
+    out, _ = staged.communicate()
+    listed = set(filter(None, out.decode("utf-8", "surrogateescape").split("\0")))
+    if staged.returncode != 0 or not listed <= set(paths):
         return None
     return run(top, "write-tree").strip()
 
 
-def _commit_tree(top: Path, paths: list[str]) -> tuple[str, str, str, Path] | None:
-    """(the new tree, HEAD, HEAD's tree, the objects folder), or None when git's
-    porcelain must commit."""
+def _commit_tree(top: Path, paths: list[str]
+                 ) -> tuple[str | None, "subprocess.Popen[bytes] | None", str, str, Path] | None:
+    """(the new tree, None, HEAD, HEAD's tree, the objects folder), or None when git's
+    porcelain must commit. For a tree too big to build here, no tree but the running
+    `git diff-index` that says whether `git write-tree` may build it."""
     probe = _start(top, "rev-parse", "--show-object-format", "--git-path", "hooks",
                    "--git-path", "objects", "HEAD", "HEAD^{tree}")
     config = _start(top, "config", "-z", "--get-regexp",
@@ -212,9 +212,9 @@ def _commit_tree(top: Path, paths: list[str]) -> tuple[str, str, str, Path] | No
     tree = _spliced_tree(top, top / objects, head, head_tree, {p: blobs.get(p) for p in paths})
     if tree is None:  # git writes it; what else is staged? Asked now, while the index
         # is HEAD's cached trees (fast), before update-index rewrites it
-        _STAGED[head] = _start(top, "diff-index", "--cached", "--name-only", "-z", head, "--")
-        return WRITE_TREE, head, head_tree, top / objects
-    return tree, head, head_tree, top / objects
+        staged = _start(top, "diff-index", "--cached", "--name-only", "-z", head, "--")
+        return None, staged, head, head_tree, top / objects
+    return tree, None, head, head_tree, top / objects
 
 
 def _maintenance(top: Path, objects: Path) -> None:

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import gitobjects
 from .errors import GitError, UsageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
@@ -46,15 +47,13 @@ def git_dir(top: Path) -> Path:
 def trace(what: str, started: float) -> None:
     """With TRACKER_TRACE=1, say on stderr how long a step took (the benchmarks' profiles)."""
     if os.environ.get("TRACKER_TRACE"):
-        import time  # noqa: PLC0415
-
         print(f"trace: {what} {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
 
 
 def run(top: Path, *args: str, input: str | None = None, check: bool = True,
         env: dict[str, str] | None = None) -> str:
     """Run `git args…` in `top` and return its stdout; a failure raises GitError."""
-    _release_early()
+    gitobjects.release_early()  # an early update-index lets go of the index first
     started = time.perf_counter()
     try:
         done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input,
@@ -65,25 +64,11 @@ def run(top: Path, *args: str, input: str | None = None, check: bool = True,
     trace(f"git {args[0]}", started)
     if check and done.returncode != 0:
         if "index.lock" in done.stderr:
-            raise GitError("git is busy: .git/index.lock exists. If no other git command is "
-                           "running, a crashed one left it: remove .git/index.lock and retry")
+            raise GitError(busy("index.lock"))
         message = (done.stderr.strip() or done.stdout.strip()).splitlines()
         detail = " ".join(message[:2]) if message else f"exit {done.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return done.stdout
-
-
-def _release_early() -> None:
-    """Before any git command: an early update-index (gitobjects.start_early) not yet
-    given its paths lets go of the index lock first."""
-    early = sys.modules.get("tracker.gitobjects")
-    if early is not None and early._EARLY:  # type: ignore[attr-defined]
-        early.release_early()  # type: ignore[attr-defined]
-
-
-def _holds_index(top: Path) -> bool:
-    early = sys.modules.get("tracker.gitobjects")
-    return early is not None and early.holds_index(top)  # type: ignore[attr-defined]
 
 
 def inside_git_dir(folder: Path) -> bool:
@@ -181,15 +166,18 @@ def commit_many(top: Path, paths: list[str], message: str) -> bool:
 def commit_blocker(top: Path) -> str | None:
     """Why git could not take a change now (a lock a crashed git left), or None."""
     folder = git_dir(top)
-    if (folder / "index.lock").exists() and not _holds_index(top):
-        return ("git is busy: .git/index.lock exists. If no other git command is running, "
-                "a crashed one left it: remove .git/index.lock and retry")
+    if (folder / "index.lock").exists() and not gitobjects.holds_index(top):
+        return busy("index.lock")
     for lock in _ref_locks(folder):
         if lock.exists():
-            shown = lock.relative_to(folder).as_posix()
-            return (f"git is busy: .git/{shown} exists. If no other git command is "
-                    f"running, a crashed one left it: remove .git/{shown} and retry")
+            return busy(lock.relative_to(folder).as_posix())
     return None
+
+
+def busy(lock: str) -> str:
+    """The error for a lock file in .git/ that stops git (maybe left by a crash)."""
+    return (f"git is busy: .git/{lock} exists. If no other git command is running, a "
+            f"crashed one left it: remove .git/{lock} and retry")
 
 
 def _ref_locks(folder: Path) -> list[Path]:
@@ -457,7 +445,7 @@ def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
 
 def attempt(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `git args…` and return its outcome (returncode, stdout, stderr), never raising."""
-    _release_early()
+    gitobjects.release_early()
     started = time.perf_counter()
     try:
         done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,

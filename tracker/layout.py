@@ -19,7 +19,8 @@ from typing import Any
 from . import gitrepo
 from .errors import TrackerError, UsageError
 from .record import replace
-from .snapshot import item_names
+from .snapshot import id_of, item_names
+from .workspace import CONFIG_DIR
 
 ADVISED_ABOVE = 10_000  # items in one folder: `tracker check` advises sharding past it
 _SHARD_LINE = re.compile(r"shard[ \t]*:[^\n]*(\n|\Z)")
@@ -32,7 +33,7 @@ def shard(t: Any, kind_name: str, chars: int, commit: bool = True) -> dict[str, 
         raise UsageError("the number of id characters naming a subfolder is 0 to 4")
     ws = t.ws
     kind = ws.kind(kind_name)
-    kind_file = ws.root / ".tracker" / "kinds" / f"{kind.name}.yaml"
+    kind_file = ws.root / CONFIG_DIR / "kinds" / f"{kind.name}.yaml"
     with ws.lock():
         t.preflight(commit)
         target = replace(kind, shard=chars)
@@ -40,7 +41,7 @@ def shard(t: Any, kind_name: str, chars: int, commit: bool = True) -> dict[str, 
         moves: list[tuple[Path, Path]] = []
         if folder.is_dir() and ws.folder_inside(kind):
             for name in sorted(item_names(folder, True)):
-                item_id = name.rpartition("/")[2][:-3]
+                item_id = id_of(name)
                 old = folder / name
                 new = folder / (f"{target.shard_of(item_id)}/{item_id}.md" if chars
                                 else f"{item_id}.md")

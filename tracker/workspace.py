@@ -8,12 +8,11 @@ import errno
 import marshal  # built in: pickle would cost ~7 ms of start-up
 import os
 import stat
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import frontmatter, gitrepo, ids, snapshot
+from . import frontmatter, gitobjects, gitrepo, ids, snapshot
 from .errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from .record import record
 from .schema import Kind, SchemaError
@@ -276,8 +275,7 @@ class Workspace:
             return
         base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
         path = base / "tracker.lock"
-        early = sys.modules.get("tracker.gitobjects")
-        adopted = early.adopt_lock(path) if early is not None else None  # type: ignore[attr-defined]
+        adopted = gitobjects.adopt_lock(path)  # taken at launch by a plain set or new
         with adopted or open(path, "a+b") as handle:
             deadline = time.monotonic() + LOCK_SECONDS
             while adopted is None:
