@@ -339,7 +339,7 @@ RESULTS_HEADER = ("Code département;Libellé département;Code commune;Libellé
 def results_file(path: Path, bureaux: int, seed: int = 5) -> None:
     """Results by polling station in the Ministry's 2024+ format, Latin-1: `bureaux` rows
     spread over the real communes of the shipped table."""
-    from tracker.communes import load_communes
+    from tracker.campaign.communes import load_communes
 
     rng = random.Random(seed)
     communes = sorted(load_communes().values(), key=lambda c: c.code)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tests.helpers import tracker_exe
-from tracker import frontmatter, merge
+from tracker.format import frontmatter, merge
 
 SCALARS = {"status": ["open", "in-progress", "done", "closed"],
            "priority": ["low", "normal", "high", "urgent"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import git, make_invoke, run_tracker
-from tracker import frontmatter
+from tracker.format import frontmatter
 
 
 def bare_remote(folder: Path) -> Path:

@@ -46,7 +46,7 @@ def cached(repo: Path, invoke, monkeypatch):
 
 
 def cached_paths(repo: Path) -> set[str]:
-    from tracker.snapshot import read_file
+    from tracker.store.snapshot import read_file
 
     snap = read_file(repo / CACHE)
     return {t.rel(row) for t in snap.tables.values() for row in range(len(t))}
@@ -81,7 +81,7 @@ def test_same_size_edit_of_a_file_git_does_not_track_is_seen_at_once(cached, inv
 def test_the_snapshot_answers_without_parsing(cached, invoke):
     """Proof that a warm listing reads the snapshot: a value planted in it is served
     while git vouches for the file, and dropped as soon as the file changes."""
-    from tracker import snapshot
+    from tracker.store import snapshot
 
     snap = snapshot.read_file(cached / CACHE)
     table = snap.tables["issue"]
@@ -126,7 +126,7 @@ def test_racy_entries_are_not_stored(repo, invoke, monkeypatch):
     monkeypatch.delenv("TRACKER_NO_CACHE", raising=False)
     write_tree(repo, {"issues/issue-new.md": item("Fresh")})
     assert titles(invoke) == {"issue-new": "Fresh"}
-    from tracker import snapshot
+    from tracker.store import snapshot
 
     table = snapshot.read_file(repo / CACHE).tables["issue"]
     row = table.names.index("issue-new.md")

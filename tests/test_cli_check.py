@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import (assert_error, commit_all, new_item, snapshot, write_kind,
-                           write_tree)
+from tests.helpers import assert_error, commit_all, new_item, snapshot, write_kind, write_tree
 
 GOOD = "---\ntitle: Good\nstatus: open\npriority: normal\n---\n"
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (as_json, assert_error, assert_one_line_error, commit_all, editor_script,
-                           git, head, item_file, log_subjects, new_item, snapshot,
-                           status_porcelain, write_tree)
+from tests.helpers import (
+    as_json,
+    assert_error,
+    assert_one_line_error,
+    commit_all,
+    editor_script,
+    git,
+    head,
+    item_file,
+    log_subjects,
+    new_item,
+    snapshot,
+    status_porcelain,
+    write_tree,
+)
 
 TEXT = "---\r\n# by hand\r\ntitle: Affiches  # t\r\nstatus: open\r\npriority: low\r\n---\r\nB\r\n"
 

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import yaml
 
-from tests.helpers import (assert_one_line_error, git, log_subjects, make_invoke, new_item,
-                           snapshot, status_porcelain)
+from tests.helpers import (
+    assert_one_line_error,
+    git,
+    log_subjects,
+    make_invoke,
+    new_item,
+    snapshot,
+    status_porcelain,
+)
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "projects" / "default"
 

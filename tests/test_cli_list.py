@@ -9,8 +9,16 @@ import shutil
 
 import pytest
 
-from tests.helpers import (as_json, assert_error, assert_one_line_error, item_file, new_item,
-                           snapshot, write_kind, write_tree)
+from tests.helpers import (
+    as_json,
+    assert_error,
+    assert_one_line_error,
+    item_file,
+    new_item,
+    snapshot,
+    write_kind,
+    write_tree,
+)
 
 REPORT_KIND = """\
 folder: reports

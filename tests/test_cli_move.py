@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (as_json, assert_one_line_error, changed_region, commit_all, git, head,
-                           item_file, log_subjects, new_item, snapshot, status_porcelain,
-                           write_kind, write_tree)
+from tests.helpers import (
+    as_json,
+    assert_one_line_error,
+    changed_region,
+    commit_all,
+    git,
+    head,
+    item_file,
+    log_subjects,
+    new_item,
+    snapshot,
+    status_porcelain,
+    write_kind,
+    write_tree,
+)
 
 
 def status_of(invoke, item_id: str) -> str:

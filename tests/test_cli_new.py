@@ -7,8 +7,19 @@ import re
 
 import pytest
 
-from tests.helpers import (assert_error, assert_one_line_error, git, head, item_file, log_subjects,
-                           new_item, snapshot, status_porcelain, write_kind, write_tree)
+from tests.helpers import (
+    assert_error,
+    assert_one_line_error,
+    git,
+    head,
+    item_file,
+    log_subjects,
+    new_item,
+    snapshot,
+    status_porcelain,
+    write_kind,
+    write_tree,
+)
 
 REPORT_KIND = """\
 folder: reports

@@ -6,9 +6,22 @@ import shutil
 
 import pytest
 
-from tests.helpers import (as_json, assert_error, assert_one_line_error, changed_region,
-                           commit_all, git, head, item_file, log_subjects, new_item, snapshot,
-                           status_porcelain, write_kind, write_tree)
+from tests.helpers import (
+    as_json,
+    assert_error,
+    assert_one_line_error,
+    changed_region,
+    commit_all,
+    git,
+    head,
+    item_file,
+    log_subjects,
+    new_item,
+    snapshot,
+    status_porcelain,
+    write_kind,
+    write_tree,
+)
 
 HAND = (
     "---\r\n"

@@ -7,8 +7,17 @@ import shutil
 
 import pytest
 
-from tests.helpers import (as_json, assert_error, assert_one_line_error, commit_all, item_file,
-                           new_item, snapshot, write_kind, write_tree)
+from tests.helpers import (
+    as_json,
+    assert_error,
+    assert_one_line_error,
+    commit_all,
+    item_file,
+    new_item,
+    snapshot,
+    write_kind,
+    write_tree,
+)
 
 
 def test_show_json_holds_every_field_and_id_kind_path_body_computed(invoke, repo):

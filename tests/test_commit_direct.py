@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import git, item_file, new_item, write_tree
-from tracker import gitobjects, gitrepo
+from tracker.git import commit as gitobjects
+from tracker.git import repo as gitrepo
 
 
 @pytest.fixture

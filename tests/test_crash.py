@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import git, run_tracker, tracker_exe
-from tracker import frontmatter
+from tracker.format import frontmatter
 
 ITERATIONS = 40
 LONG = "x" * 20_000  # a value large enough that a torn write would show

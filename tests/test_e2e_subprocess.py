@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (commit_all, git, log_subjects, run_tracker, snapshot,
-                           status_porcelain, tracker_exe, write_tree)
+from tests.helpers import (
+    commit_all,
+    git,
+    log_subjects,
+    run_tracker,
+    snapshot,
+    status_porcelain,
+    tracker_exe,
+    write_tree,
+)
 
 
 def ok(folder: Path, *args: str, input: str | None = None) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tracker.sandbox import Expression
+from tracker.expr.jinja import Expression
 
 EXPRESSIONS = [
     "status != 'done' and priority in ['high', 'urgent']",
@@ -69,7 +70,7 @@ def test_datetimes_compare():
 @given(context=contexts)
 def test_generated_source_matches_jinja(source, context):
     """The argument form (exprgen.py) gives what Jinja gives, rows having every name."""
-    from tracker.exprgen import ERRORS
+    from tracker.expr.codegen import ERRORS
 
     expression = Expression(source, "test")
     generated = expression.generated
@@ -92,7 +93,7 @@ def test_the_common_filters_have_a_generated_form_and_the_odd_ones_do_not():
     for source in ("missing is defined", "missing | default('x')", "knocked if done",
                    "lookup(x)", "config.a", "range(10)"):
         assert Expression(source, "t").generated is None, source
-    from tracker.exprgen import ERRORS
+    from tracker.expr.codegen import ERRORS
 
     unsafe = Expression("''.__class__.__mro__", "t").generated
     with pytest.raises(ERRORS):  # attributes go through get_attr: mappings and dates only
@@ -112,7 +113,7 @@ def test_generated_source_holds_no_text_from_the_expression_but_constants():
 @given(context=contexts)
 def test_a_remembered_expression_evaluates_as_the_sandbox_does(source, context, tmp_path_factory):
     """exprgen.expression: a second meeting (no Jinja) answers as the first."""
-    from tracker import exprgen
+    from tracker.expr import codegen as exprgen
 
     folder = tmp_path_factory.mktemp("cache")
     first = exprgen.expression(source, "t", folder)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import frontmatter, yamlfmt
-from tracker.errors import InvalidItem
+from tracker.format import frontmatter, yamlfmt
+from tracker.model.errors import InvalidItem
 
 SIMPLE = "---\ntitle: Hello\nstatus: open\n---\nBody\n"
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from tracker import frontmatter, gitrepo
-from tracker.errors import InvalidItem
+from tracker.format import frontmatter
+from tracker.git import repo as gitrepo
+from tracker.model.errors import InvalidItem
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

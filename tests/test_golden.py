@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import GOLDEN, as_json, changed_region, commit_all, git, item_file
-from tracker import frontmatter
 from tracker.cli.output import to_jsonable
+from tracker.format import frontmatter
 
 CASES = sorted(p.stem for p in GOLDEN.glob("*.md"))
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tracker import ids
-from tracker.errors import AmbiguousId, InvalidId, ItemNotFound
+from tracker.model import ids
+from tracker.model.errors import AmbiguousId, InvalidId, ItemNotFound
 
 
 def test_random_ids_have_prefix_and_base32_suffix():

@@ -14,10 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (as_json, assert_one_line_error, commit_all, head, log_subjects,
-                           make_invoke, run_tracker, status_porcelain)
+from tests.helpers import (
+    as_json,
+    assert_one_line_error,
+    commit_all,
+    head,
+    log_subjects,
+    make_invoke,
+    run_tracker,
+    status_porcelain,
+)
 from tests.import_files import COG_ROWS, cog_file
-from tracker.communes import DATA, Commune, load_communes, table_bytes
+from tracker.campaign.communes import DATA, Commune, load_communes, table_bytes
 
 SOURCE = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (as_json, assert_one_line_error, git, head, log_subjects, make_invoke,
-                           run_tracker, status_porcelain)
-
-
+from tests.helpers import (
+    as_json,
+    assert_one_line_error,
+    git,
+    head,
+    log_subjects,
+    make_invoke,
+    run_tracker,
+    status_porcelain,
+)
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

@@ -13,10 +13,27 @@ from typing import Callable
 
 import pytest
 
-from tests.helpers import (as_json, assert_one_line_error, commit_all, git, head, log_subjects,
-                           make_invoke, run_tracker, status_porcelain, tracker_exe)
-from tests.import_files import (BUREAUX, Bureau, long_format, recent_format, synthetic_bureaux,
-                                wide_format, wide_row)
+from tests.helpers import (
+    as_json,
+    assert_one_line_error,
+    commit_all,
+    git,
+    head,
+    log_subjects,
+    make_invoke,
+    run_tracker,
+    status_porcelain,
+    tracker_exe,
+)
+from tests.import_files import (
+    BUREAUX,
+    Bureau,
+    long_format,
+    recent_format,
+    synthetic_bureaux,
+    wide_format,
+    wide_row,
+)
 from tracker.importers.fr_results import bureau_code, normalise_place, parse_results
 
 FORMATS: dict[int, Callable[..., bytes]] = {1: long_format, 2: wide_format, 3: recent_format}

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker import frontmatter, record
-from tracker.gitrepo import merge_bytes, merge_text
-from tracker.merge import (
+from tracker.format import frontmatter
+from tracker.format.merge import (
     BODY,
     FILE,
     OURS,
@@ -27,6 +26,8 @@ from tracker.merge import (
     merge_sets,
     resolve,
 )
+from tracker.git.repo import merge_bytes, merge_text
+from tracker.model import record
 
 BASE = """---
 title: Porte-à-porte Belleville

@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import commit_all, git, make_invoke, run_tracker
 from tests.sync_helpers import clone, item_path, read_fields, seeded, tracker_ok
-from tracker import frontmatter, merge
+from tracker.format import frontmatter, merge
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tracker.record import FrozenInstanceError, field, record, replace
+from tracker.model.record import FrozenInstanceError, field, record, replace
 
 
 @record(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tracker.errors import InvalidValue
-from tracker.schema import Field, Kind, SchemaError, Workflow, check_value, parse_input
+from tracker.model.errors import InvalidValue
+from tracker.model.schema import Field, Kind, SchemaError, Workflow, check_value, parse_input
 
 DEFAULT_KIND = Path(__file__).parent.parent / "templates" / "projects" / "default" / "kinds" \
     / "issue.yaml"

@@ -189,7 +189,7 @@ def test_shard_through_the_installed_cli(repo, invoke, five):
 
 
 def test_check_advises_sharding_a_big_flat_folder(repo, invoke, five, monkeypatch):
-    from tracker import layout
+    from tracker.core import shard as layout
 
     monkeypatch.setattr(layout, "ADVISED_ABOVE", 4)  # 10,000 in real life
     result = invoke("check")

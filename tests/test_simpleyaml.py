@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import yaml
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from tracker import simpleyaml
-from tracker.frontmatter import Loader
+from tracker.format import yaml as simpleyaml
+from tracker.format.frontmatter import Loader
 
 TRICKY = ["012", "0", "-0", "-5", "+5", "1_000", "0x1f", "0b101", "1:30", "190:20:30", "1.5",
           "-1.50", ".5", "1.", "1e5", "1.0e+5", ".inf", "-.inf", ".nan", "yes", "Yes", "YES",

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import git, make_invoke, run_tracker
 from tests.soak import soak
 from tests.sync_helpers import clone, head, item_path, read_fields, seeded, tracker_ok
-from tracker import merge
+from tracker.format import merge
 
 
 @pytest.fixture

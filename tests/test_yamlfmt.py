@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import frontmatter, yamlfmt
+from tracker.format import frontmatter, yamlfmt
 
 
 def _read(lines: list[str]) -> dict:

@@ -1,3 +1,3 @@
-from tracker.entry import main
+from tracker.cli.fast import main
 
 main()

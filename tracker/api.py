@@ -10,10 +10,13 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from . import frontmatter, gitrepo, ids, privacy, schema, snapshot
-from .clock import now
-from .derive import Derived
-from .errors import (
+from tracker.core import privacy
+from tracker.core.derive import Derived
+from tracker.format import frontmatter
+from tracker.git import repo as gitrepo
+from tracker.model import ids, schema
+from tracker.model.clock import now
+from tracker.model.errors import (
     GitError,
     InvalidItem,
     InvalidValue,
@@ -22,9 +25,10 @@ from .errors import (
     UsageError,
     WorkflowError,
 )
-from .record import record
-from .schema import Kind
-from .workspace import Item, ItemFile, Workspace, write_atomic
+from tracker.model.record import record
+from tracker.model.schema import Kind
+from tracker.store import snapshot
+from tracker.store.workspace import Item, ItemFile, Workspace, write_atomic
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
@@ -232,7 +236,7 @@ class Tracker:
         text = self.ws.read_text(file.path)
         if not frontmatter.conflict_lines(text):
             return self.ws.load(file), False
-        from . import merge  # noqa: PLC0415
+        from tracker.format import merge  # noqa: PLC0415
 
         resolved = merge.resolve(text, merge.OURS, fields=names)
         left = [field for _, field in merge.conflict_markers(resolved)]
@@ -378,7 +382,7 @@ class Tracker:
 
     def _advise_sharding(self, items: list[Item]) -> None:
         """A notice for each flat kind folder past layout.ADVISED_ABOVE items."""
-        from .layout import ADVISED_ABOVE  # noqa: PLC0415
+        from tracker.core.shard import ADVISED_ABOVE  # noqa: PLC0415
 
         counts: dict[str, int] = {}
         for item in items:
@@ -480,7 +484,7 @@ def _conflicts(text: str) -> list[tuple[int, str | None]]:
     """(line, field) of each merge conflict left in a file (field None in the body)."""
     if not frontmatter.conflict_lines(text):
         return []
-    from . import merge  # noqa: PLC0415
+    from tracker.format import merge  # noqa: PLC0415
 
     found = [(line, field if field not in (None, "body") else None)
              for line, field in merge.conflict_markers(text)]

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (assert_one_line_error, commit_all, new_item, run_tracker, snapshot,
-                           tracker_exe, write_tree)
+from tests.helpers import (
+    assert_one_line_error,
+    commit_all,
+    new_item,
+    run_tracker,
+    snapshot,
+    tracker_exe,
+    write_tree,
+)
 
 
 @pytest.fixture

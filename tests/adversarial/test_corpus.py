@@ -25,9 +25,19 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import (assert_one_line_error, changed_region, commit_all, head,
-                           log_subjects, new_item, run_tracker, snapshot, status_porcelain,
-                           write_kind, write_tree)
+from tests.helpers import (
+    assert_one_line_error,
+    changed_region,
+    commit_all,
+    head,
+    log_subjects,
+    new_item,
+    run_tracker,
+    snapshot,
+    status_porcelain,
+    write_kind,
+    write_tree,
+)
 
 CASES = Path(__file__).parent / "cases"
 PWNED = "@PWNED@"

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import ids, project
-from ..api import Tracker
-from ..clock import dated
-from ..errors import TrackerError
+from tracker.api import Tracker
+from tracker.core import init as project
+from tracker.model import ids
+from tracker.model.clock import dated
+from tracker.model.errors import TrackerError
 
 PARIS = timezone(timedelta(hours=1))
 START = datetime(2027, 1, 11, 9, 0, tzinfo=PARIS)
@@ -74,7 +75,7 @@ def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Pa
 
 
 def _communes() -> list[Any]:
-    from ..communes import load_communes  # noqa: PLC0415
+    from tracker.campaign.communes import load_communes  # noqa: PLC0415
 
     return sorted((c for c in load_communes().values() if c.departement in DEPARTEMENTS),
                   key=lambda c: c.code)
@@ -82,7 +83,7 @@ def _communes() -> list[Any]:
 
 def _import_communes(t: Tracker, out: Path, communes: list[Any]) -> None:
     """An INSEE COG file for these communes, imported as a person would."""
-    from ..importers.communes import run_communes  # noqa: PLC0415
+    from tracker.campaign.import_communes import run_communes  # noqa: PLC0415
 
     path = out / "v_commune_2027.csv"
     lines = ["TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT"]
@@ -95,7 +96,7 @@ def _import_communes(t: Tracker, out: Path, communes: list[Any]) -> None:
 
 def _import_results(t: Tracker, out: Path, communes: list[Any], rng: random.Random) -> None:
     """Synthetic results by bureau in the Ministry's 2024+ format (Latin-1, ';', commas)."""
-    from ..importers.fr_results import run_fr_results  # noqa: PLC0415
+    from tracker.importers.fr_results import run_fr_results  # noqa: PLC0415
 
     header = ("Code département;Libellé département;Code commune;Libellé commune;Code BV;"
               "Inscrits;Votants;% Votants;Abstentions;% Abstentions;Exprimés;"
@@ -151,13 +152,13 @@ def _operation(t: Tracker) -> None:
 
 def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
     """The 72 bureaux with most abstainers: half drawn as controls, half assigned."""
-    from .target import Plan, apply, assign, rank, split  # noqa: PLC0415
+    from tracker.campaign.target import Plan, apply, assign, rank, split  # noqa: PLC0415
 
     plan = Plan(rank(t, top=72))
     plan.arms = split(plan.ranked, 0.5, seed=2027)
     plan.teams = assign(t, plan.ranked, teams, plan.arms)
     apply(t, plan)
-    from ..bulk import upsert  # noqa: PLC0415
+    from tracker.core.bulk import upsert  # noqa: PLC0415
 
     upsert(t, "bureau", [{"bureau_id": b, "target_doors": 350, "priority": "A"}
                          for b in plan.teams], message="target: 350 portes par bureau assigné")
@@ -292,7 +293,7 @@ def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], A
 
 
 def _site(repo: Path, out: Path) -> Path:
-    from ..site import build_site  # noqa: PLC0415
+    from tracker.reports.site import build_site  # noqa: PLC0415
 
     with dated(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS), "Équipe campagne"):
         return build_site(Tracker(repo), out / "site")

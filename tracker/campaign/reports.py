@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import stats
+from tracker.campaign import stats
 
 
 class CampaignHelper:

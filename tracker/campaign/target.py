@@ -12,8 +12,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import Tracker
-from ..errors import TrackerError, UsageError
+from tracker.api import Tracker
+from tracker.model.errors import TrackerError, UsageError
 
 DEFAULT_SCORE = "abstention_rate * inscrits if abstention_rate is not none and inscrits else 0"
 SKIPPED = ("covered", "closed", "dropped")
@@ -31,7 +31,7 @@ def rank(t: Tracker, where: str | None = None, score: str | None = None,
     """Candidate bureaux with their score, best first (ties by id)."""
     if "bureau" not in t.kinds:
         raise TrackerError("no 'bureau' kind here: targeting needs the campaign template")
-    from ..sandbox import Expression  # noqa: PLC0415
+    from tracker.expr.jinja import Expression  # noqa: PLC0415
 
     scoring = Expression(score or DEFAULT_SCORE, "--score")
     keep = Expression(where, "--where") if where else None
@@ -77,7 +77,7 @@ def assign(t: Tracker, ranked: list[dict[str, Any]], teams: list[str],
 
 def apply(t: Tracker, plan: Plan, commit: bool = True) -> int:
     """Write the arms and teams in one commit; returns how many bureaux changed."""
-    from ..bulk import upsert  # noqa: PLC0415
+    from tracker.core.bulk import upsert  # noqa: PLC0415
 
     records = []
     for row in plan.ranked:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..errors import UsageError
-from . import output
-from .common import format_option, no_commit_option, tracker
+from tracker.cli import output
+from tracker.cli.common import format_option, no_commit_option, tracker
+from tracker.model.errors import UsageError
 
 
 @click.command()
@@ -27,7 +27,7 @@ def target(ctx: click.Context, where: str | None, score: str | None, top: int | 
            teams: str | None, experiment: float | None, seed: int, no_commit: bool,
            fmt: str) -> None:
     """Rank bureaux by score (abstainers to meet); optionally draw arms and assign teams."""
-    from ..campaign import target as targeting  # noqa: PLC0415
+    from tracker.campaign import target as targeting  # noqa: PLC0415
 
     t = tracker(ctx)
     plan = targeting.Plan(targeting.rank(t, where, score, top))

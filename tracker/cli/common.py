@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 if TYPE_CHECKING:
-    from ..api import Tracker
+    from tracker.api import Tracker
 
 F = Callable[..., Any]
 
@@ -27,7 +27,7 @@ def tracker(ctx: click.Context) -> Tracker:
     """The tracker for this invocation (found from -C DIR or the current folder)."""
     obj = ctx.find_root().obj or {}
     if "tracker" not in obj:
-        from ..api import Tracker  # noqa: PLC0415 - keeps `tracker --version` fast
+        from tracker.api import Tracker  # noqa: PLC0415 - keeps `tracker --version` fast
 
         obj["tracker"] = Tracker(obj.get("dir"))
         ctx.find_root().obj = obj

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from .common import tracker
+from tracker.cli.common import tracker
 
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        from ..workspace import write_atomic  # noqa: PLC0415
+        from tracker.store.workspace import write_atomic  # noqa: PLC0415
 
         write_atomic(Path(out), text)
         click.echo(str(Path(out).resolve()), err=True)
@@ -32,7 +32,7 @@ def _items_command(fmt: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, where: str | None, kinds: tuple[str, ...],
                 out: str | None) -> None:
-        from .. import exporting  # noqa: PLC0415
+        from tracker.reports import exporting  # noqa: PLC0415
 
         rows = exporting.records(tracker(ctx), where, list(kinds) or None)
         render = {"json": exporting.to_json, "jsonl": exporting.to_jsonl,
@@ -50,8 +50,8 @@ for _fmt in ("json", "jsonl", "csv"):
 @click.pass_context
 def claimreview(ctx: click.Context, out: str | None) -> None:
     """schema.org ClaimReview JSON-LD for every published claim."""
-    from ..campaign.claimreview import export as reviews  # noqa: PLC0415
-    from . import output  # noqa: PLC0415
+    from tracker.campaign.claimreview import export as reviews  # noqa: PLC0415
+    from tracker.cli import output  # noqa: PLC0415
 
     t = tracker(ctx)
     claims = [t.record(i, body=False) for i in t.items(["claim"]).items] \

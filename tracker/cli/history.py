@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from . import output
-from .common import format_option, tracker
+from tracker.cli import output
+from tracker.cli.common import format_option, tracker
 
 
 def open_history(ctx: click.Context) -> Any:
-    from ..history import History  # noqa: PLC0415 - GitPython only for history
+    from tracker.core.history import History  # noqa: PLC0415 - GitPython only for history
 
     return History(tracker(ctx))
 
@@ -81,7 +81,7 @@ def blame(ctx: click.Context, item_id: str, fmt: str) -> None:
 @click.pass_context
 def diff(ctx: click.Context, rev_a: str | None, rev_b: str | None, fmt: str) -> None:
     """Semantic diff of the items: HEAD, REV_A or A...B against the work tree or REV_B."""
-    from .. import diffmd  # noqa: PLC0415
+    from tracker.reports import diffmd  # noqa: PLC0415
 
     with open_history(ctx) as history:
         result = history.diff(rev_a, rev_b)

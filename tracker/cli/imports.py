@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import click
 
-from . import output
-from .common import format_option, tracker, warn
+from tracker.cli import output
+from tracker.cli.common import format_option, tracker, warn
 
 if TYPE_CHECKING:
-    from ..bulk import Outcome
+    from tracker.core.bulk import Outcome
 
 FILE = click.Path(exists=True, dir_okay=False)
 
@@ -29,7 +29,7 @@ def import_() -> None:
 
 def progress(label: str) -> Any:
     """A progress callback for `bulk.upsert`: a bar on a terminal, nothing when piped."""
-    from .report import progress_bar  # noqa: PLC0415
+    from tracker.cli.report import progress_bar  # noqa: PLC0415
 
     def show(items: Iterable[Any]) -> Iterable[Any]:
         return progress_bar(list(items), label)
@@ -38,7 +38,7 @@ def progress(label: str) -> Any:
 
 def parse_maps(pairs: tuple[str, ...]) -> dict[str, str]:
     """`COLUMN=FIELD` pairs as a mapping (a column name may itself hold '=')."""
-    from ..errors import UsageError  # noqa: PLC0415
+    from tracker.model.errors import UsageError  # noqa: PLC0415
 
     mapping = {}
     for pair in pairs:
@@ -76,7 +76,7 @@ def fr_results(ctx: click.Context, file: str, election: str | None, round_: int 
     content; Latin-1 or UTF-8. Re-importing updates the numbers and keeps the status,
     priority, team, experiment arm, target doors and body written by hand.
     """
-    from ..importers.fr_results import run_fr_results  # noqa: PLC0415
+    from tracker.importers.fr_results import run_fr_results  # noqa: PLC0415
 
     results, outcome = run_fr_results(tracker(ctx), Path(file), file, election, round_,
                                       progress("Importing bureaux"))
@@ -98,7 +98,7 @@ def communes(ctx: click.Context, file: str, fmt: str) -> None:
     tracker's own table (tracker/data/communes.csv). Re-importing keeps the status,
     indicators, message, risk and body.
     """
-    from ..importers.communes import run_communes  # noqa: PLC0415
+    from tracker.campaign.import_communes import run_communes  # noqa: PLC0415
 
     found, outcome = run_communes(tracker(ctx), Path(file), file,
                                   progress("Importing communes"))
@@ -120,8 +120,8 @@ def communes(ctx: click.Context, file: str, fmt: str) -> None:
 def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[str, ...],
          delimiter: str, fmt: str) -> None:
     """Import a CSV file with a header into items of KIND, one item per row."""
-    from ..errors import UsageError  # noqa: PLC0415
-    from ..importers.csvfile import run_csv  # noqa: PLC0415
+    from tracker.importers.csvfile import run_csv  # noqa: PLC0415
+    from tracker.model.errors import UsageError  # noqa: PLC0415
 
     if len(delimiter) != 1:
         raise UsageError("--delimiter must be one character")
@@ -146,7 +146,7 @@ def github(ctx: click.Context, file: str, kind: str, fmt: str) -> None:
     Comments go under a heading in the body; closed issues take the closed status; the
     issue number is kept in `github_number`, so importing again updates.
     """
-    from ..importers.trackers import run_github  # noqa: PLC0415
+    from tracker.importers.trackers import run_github  # noqa: PLC0415
 
     outcome = run_github(tracker(ctx), Path(file), file, kind, progress("Importing issues"))
     report(fmt, outcome, f"GitHub issues from {file}")
@@ -163,7 +163,7 @@ def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     Statuses map by position (first: open, last: done, others: in-progress); the task id
     is kept in `backlog_id`, so importing again updates.
     """
-    from ..importers.trackers import run_backlog  # noqa: PLC0415
+    from tracker.importers.trackers import run_backlog  # noqa: PLC0415
 
     outcome = run_backlog(tracker(ctx), Path(folder), kind, progress("Importing tasks"))
     report(fmt, outcome, f"Backlog.md tasks from {folder}")
@@ -180,7 +180,7 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     The summary line is the title, the tags `open`/`closed` the status; comments go
     under a heading; the issue's sha is kept in `git_issue_id`, so importing again updates.
     """
-    from ..importers.trackers import run_git_issue  # noqa: PLC0415
+    from tracker.importers.trackers import run_git_issue  # noqa: PLC0415
 
     outcome = run_git_issue(tracker(ctx), Path(folder), kind, progress("Importing issues"))
     report(fmt, outcome, f"git-issue issues from {folder}")
@@ -192,8 +192,8 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
 @click.pass_context
 def json_(ctx: click.Context, file: str, fmt: str) -> None:
     """Import what `tracker export json` wrote: items keep their ids, so it is idempotent."""
-    from ..bulk import Outcome as Total  # noqa: PLC0415
-    from ..importers.trackers import run_json  # noqa: PLC0415
+    from tracker.core.bulk import Outcome as Total  # noqa: PLC0415
+    from tracker.importers.trackers import run_json  # noqa: PLC0415
 
     total = Total()
     for outcome in run_json(tracker(ctx), Path(file), file, progress("Importing items")):

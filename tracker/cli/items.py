@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 import click
 
-from ..errors import TrackerError, UsageError
-from . import output
-from .common import format_option, no_commit_option, tracker, warn
-from .history import open_history
+from tracker.cli import output
+from tracker.cli.common import format_option, no_commit_option, tracker, warn
+from tracker.cli.history import open_history
+from tracker.model.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
-    from ..api import Tracker
-    from ..schema import Kind
-    from ..workspace import Item
+    from tracker.api import Tracker
+    from tracker.model.schema import Kind
+    from tracker.store.workspace import Item
 
 
 def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
-    from ..api import parse_assignments as parse  # noqa: PLC0415
+    from tracker.api import parse_assignments as parse  # noqa: PLC0415
 
     return parse(pairs)
 
@@ -117,7 +117,7 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
         listing = t.items([kind] if kind else None)
     expression = None
     if where:  # a mistyped field is an error, before any warning about the files
-        from ..sandbox import Expression  # noqa: PLC0415 - Jinja only when filtering
+        from tracker.expr.jinja import Expression  # noqa: PLC0415 - Jinja only when filtering
 
         expression = Expression(where, "--where")
         _check_names(t, [i.fields for i in listing.items], expression.names)
@@ -155,7 +155,7 @@ def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | N
 
 
 def _expression(t: Tracker, where: str) -> Any:
-    from .. import exprgen  # noqa: PLC0415
+    from tracker.expr import codegen as exprgen  # noqa: PLC0415
 
     return exprgen.expression(where, "--where", t.ws.cache_folder)
 
@@ -163,8 +163,8 @@ def _expression(t: Tracker, where: str) -> Any:
 def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, Any],
              expression: Any, sort: str | None, limit: int | None,
              columns: list[str] | None, fmt: str) -> tuple[str, list[str]]:
-    from ..columns import Rows  # noqa: PLC0415
-    from ..query import parse_sort  # noqa: PLC0415
+    from tracker.core.listing import Rows  # noqa: PLC0415
+    from tracker.core.sorting import parse_sort  # noqa: PLC0415
 
     rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
     problems = []
@@ -183,7 +183,7 @@ def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, 
         if items is None and rows.stored([name]):
             rows.sort(name, descending)
         else:
-            from ..query import sort_by  # noqa: PLC0415
+            from tracker.core.sorting import sort_by  # noqa: PLC0415
 
             items = sort_by(items if items is not None else rows.items(),
                             lambda i: t.context(i).get(name), descending)
@@ -207,8 +207,8 @@ def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, 
 
 def _select(t: Tracker, items: list[Item], expression: Any, text: str | None,
             sort: str | None) -> list[Item]:
-    from ..query import grep as make_grep  # noqa: PLC0415
-    from ..query import parse_sort, sort_by
+    from tracker.core.sorting import grep as make_grep  # noqa: PLC0415
+    from tracker.core.sorting import parse_sort, sort_by
 
     if text:
         match = make_grep(text)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import format_option, warn
+from tracker.cli.common import format_option, warn
 
 if TYPE_CHECKING:
-    from ..sync import SyncResult
+    from tracker.core.sync import SyncResult
 
 
 @click.command("merge-driver")
@@ -25,7 +25,7 @@ def merge_driver(ctx: click.Context, base: str, ours: str, theirs: str,
 
     Installed by `tracker init` as the `tracker` merge driver.
     """
-    from .. import sync  # noqa: PLC0415 - keeps `tracker list` from loading merge code
+    from tracker.core import sync  # noqa: PLC0415 - keeps `tracker list` from loading merge code
 
     files = Path(base), Path(ours), Path(theirs)
     try:
@@ -50,9 +50,9 @@ def merge_driver(ctx: click.Context, base: str, ours: str, theirs: str,
 def sync(ctx: click.Context, remote: str | None, branch: str | None, retries: int,
          fmt: str) -> None:
     """Fetch REMOTE (default: the upstream, or origin), merge it through the driver, push."""
-    from .. import sync as sync_mod  # noqa: PLC0415
-    from . import output  # noqa: PLC0415
-    from .common import tracker  # noqa: PLC0415
+    from tracker.cli import output  # noqa: PLC0415
+    from tracker.cli.common import tracker  # noqa: PLC0415
+    from tracker.core import sync as sync_mod  # noqa: PLC0415
 
     result = sync_mod.sync(tracker(ctx).ws, remote, branch, retries)
     if fmt == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..values import text, to_jsonable
+from tracker.model.values import text, to_jsonable
 
 
 def dumps(value: Any) -> str:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import output
-from .common import format_option, no_commit_option, tracker, warn
+from tracker.cli import output
+from tracker.cli.common import format_option, no_commit_option, tracker, warn
 
 if TYPE_CHECKING:
-    from ..api import Problem
+    from tracker.api import Problem
 
 
 @click.command()
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @click.pass_context
 def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> None:
     """Set up a tracker in FOLDER (default: here); safe to run again, e.g. in a fresh clone."""
-    from .. import project as project_mod  # noqa: PLC0415
+    from tracker.core import init as project_mod  # noqa: PLC0415
 
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
     result = project_mod.init(base / folder if folder else base, template)
@@ -53,7 +53,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: st
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
     wanted = [str(base / p) for p in paths]
     if since:
-        from .history import open_history  # noqa: PLC0415
+        from tracker.cli.history import open_history  # noqa: PLC0415
 
         with open_history(ctx) as history:
             changed = history.changed_paths(since)
@@ -102,11 +102,11 @@ def demo(ctx: click.Context, out: str, template: str, seed: int) -> None:
     """
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
     if template == "campaign":
-        from ..campaign.demo import build_campaign_demo  # noqa: PLC0415
+        from tracker.campaign.demo import build_campaign_demo  # noqa: PLC0415
 
         result = build_campaign_demo(base / out, seed=seed, progress=warn)
     else:
-        from ..demo import build_demo  # noqa: PLC0415
+        from tracker.campaign.demo_default import build_demo  # noqa: PLC0415
 
         result = build_demo(base / out, seed=seed, progress=warn)
     click.echo(str(result))
@@ -123,7 +123,7 @@ def shard(ctx: click.Context, kind: str, chars: int, no_commit: bool, fmt: str) 
     (issues/k3/issue-k3x9q2ab.md), or N=0 in the folder itself. Every file moves in
     one commit; advised past 10,000 items (git rewrites a folder's whole list on
     every commit, and GitHub shows only 1,000 files of a folder)."""
-    from ..layout import shard as reshard  # noqa: PLC0415
+    from tracker.core.shard import shard as reshard  # noqa: PLC0415
 
     t = tracker(ctx)
     done = reshard(t, kind, chars, commit=not no_commit)

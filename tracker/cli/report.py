@@ -8,9 +8,9 @@ from typing import Any, Iterable
 
 import click
 
-from ..errors import UsageError
-from . import output
-from .common import format_option, tracker
+from tracker.cli import output
+from tracker.cli.common import format_option, tracker
+from tracker.model.errors import UsageError
 
 
 def progress_bar(items: list[Any], label: str) -> Iterable[Any]:
@@ -36,7 +36,7 @@ def _bar(items: list[Any], label: str, stream: Any) -> Iterable[Any]:
 def report(ctx: click.Context, name: str | None, show_list: bool, out: str | None,
            where: str | None, fmt: str) -> None:
     """Render the report NAME (to stdout, or to --out); `report site --out DIR` builds the site."""
-    from .. import render  # noqa: PLC0415 - Jinja only for reports
+    from tracker.reports import render  # noqa: PLC0415 - Jinja only for reports
 
     t = tracker(ctx)
     if show_list or not name:
@@ -46,7 +46,7 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
     if name == "site":
         if not out:
             raise UsageError("the site needs a folder: tracker report site --out DIR")
-        from ..site import build_site  # noqa: PLC0415
+        from tracker.reports.site import build_site  # noqa: PLC0415
 
         index = build_site(t, Path(out), where=where, progress=progress_bar)
         click.echo(str(index.resolve()))

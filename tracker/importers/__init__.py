@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .. import schema
-from ..errors import TrackerError
+from tracker.model import schema
+from tracker.model.errors import TrackerError
 
 if TYPE_CHECKING:
-    from ..api import Tracker
-    from ..bulk import Outcome
-    from ..schema import Kind
+    from tracker.api import Tracker
+    from tracker.core.bulk import Outcome
+    from tracker.model.schema import Kind
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
@@ -87,7 +87,7 @@ def _value_problem(kind: Kind, name: str, value: Any) -> str | None:
 
 def _match_problem(kind: Kind, record: dict[str, Any], key: str | None) -> str | None:
     """Why a record could not be matched to an item (no key value, a bad id), or None."""
-    from .. import ids  # noqa: PLC0415
+    from tracker.model import ids  # noqa: PLC0415
 
     if key:
         return None if record.get(key) not in (None, "") else f"{key}: the key field is empty"
@@ -104,7 +104,7 @@ def _match_problem(kind: Kind, record: dict[str, Any], key: str | None) -> str |
 
 def count_new(t: Tracker, kind: Kind, rows: list[Row]) -> int:
     """How many rows of a natural-key kind have no item yet (for the commit message)."""
-    from .. import ids  # noqa: PLC0415
+    from tracker.model import ids  # noqa: PLC0415
 
     template = kind.ids.key or ""
     return sum(1 for r in rows
@@ -115,7 +115,7 @@ def apply(t: Tracker, kind_name: str, rows: list[Row], source: str, *, message: 
           key: str | None = None, keep: Iterable[str] = (),
           progress: Progress | None = None) -> Outcome:
     """Check every row, then create or update the items under one lock, in one commit."""
-    from .. import bulk  # noqa: PLC0415
+    from tracker.core import bulk  # noqa: PLC0415
 
     check_rows(t.ws.kind(kind_name), rows, source, key)
     return bulk.upsert(t, kind_name, [r.record for r in rows], key=key, keep=keep,

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from ..errors import InvalidValue, UsageError
-from . import MalformedInput, Progress, Row, apply, check_rows, decode, read_bytes
+from tracker.importers import MalformedInput, Progress, Row, apply, check_rows, decode, read_bytes
+from tracker.model import schema
+from tracker.model.errors import InvalidValue, UsageError
 
 if TYPE_CHECKING:
-    from ..api import Tracker
-    from ..bulk import Outcome
-    from ..schema import Kind
+    from tracker.api import Tracker
+    from tracker.core.bulk import Outcome
+    from tracker.model.schema import Kind
 
 DERIVED = ("id", "kind", "path")
 
@@ -119,7 +119,7 @@ def _record(cells: list[str], header: list[str], plan: dict[int, str], kind: Kin
 
 def new_rows(t: Tracker, kind: Kind, rows: list[Row], key: str | None) -> list[Row]:
     """The rows that will create an item: no item matches them, nor an earlier row."""
-    from .. import ids  # noqa: PLC0415
+    from tracker.model import ids  # noqa: PLC0415
 
     if key:
         taken = {str(i.fields[key]) for i in t.items([kind.name]).items

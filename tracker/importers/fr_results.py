@@ -23,11 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import MalformedInput, Progress, Row, apply, count_new, decode, lines, read_bytes
+from tracker.importers import (
+    MalformedInput,
+    Progress,
+    Row,
+    apply,
+    count_new,
+    decode,
+    lines,
+    read_bytes,
+)
 
 if TYPE_CHECKING:
-    from ..api import Tracker
-    from ..bulk import Outcome
+    from tracker.api import Tracker
+    from tracker.core.bulk import Outcome
 
 KIND = "bureau"
 KEEP = ("status", "priority", "team", "experiment_arm", "target_doors")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import MalformedInput, Row
+from tracker.importers import MalformedInput, Row
 
 GITHUB_KEY = "github_number"
 BACKLOG_KEY = "backlog_id"
@@ -126,7 +126,7 @@ def _backlog_statuses(root: Path) -> list[str]:
 
 def _backlog_record(path: Path, names: list[str], statuses: tuple[str, ...],
                     completed: bool) -> dict[str, Any]:
-    from .. import frontmatter  # noqa: PLC0415
+    from tracker.format import frontmatter  # noqa: PLC0415
 
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
@@ -247,7 +247,7 @@ def parse_export(text: str, source: str) -> dict[str, list[Row]]:
 
 def typed(kind: Any, record: dict[str, Any]) -> dict[str, Any]:
     """JSON text back into the field's type (dates and times travel as ISO text)."""
-    from .. import schema  # noqa: PLC0415
+    from tracker.model import schema  # noqa: PLC0415
 
     out = dict(record)
     for name, value in record.items():
@@ -268,7 +268,7 @@ def _statuses(t: Any, kind_name: str) -> tuple[str, ...]:
 def run_github(t: Any, path: Path, source: str, kind: str = "issue",
                progress: Any = None) -> Any:
     """Import `gh issue list --json …` output into items of `kind`, in one commit."""
-    from . import decode, read_bytes  # noqa: PLC0415
+    from tracker.importers import decode, read_bytes  # noqa: PLC0415
 
     rows = parse_github(decode(read_bytes(path)), source, _statuses(t, kind))
     return apply_with_body(t, kind, rows, source, key=GITHUB_KEY,
@@ -286,7 +286,7 @@ def run_backlog(t: Any, folder: Path, kind: str = "issue", progress: Any = None)
 
 def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]:
     """Import `tracker export json` output: items keep their ids; one commit per kind."""
-    from . import decode, read_bytes  # noqa: PLC0415
+    from tracker.importers import decode, read_bytes  # noqa: PLC0415
 
     outcomes = []
     for kind_name, rows in parse_export(decode(read_bytes(path)), source).items():
@@ -302,8 +302,8 @@ def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, mes
                     key: str | None = None, id_field: str | None = None,
                     progress: Any = None) -> Any:
     """Check the rows (all but body and id), then upsert them with their bodies."""
-    from .. import bulk  # noqa: PLC0415
-    from . import check_rows  # noqa: PLC0415
+    from tracker.core import bulk  # noqa: PLC0415
+    from tracker.importers import check_rows  # noqa: PLC0415
 
     kind = t.ws.kind(kind_name)
     held = ("body", id_field)

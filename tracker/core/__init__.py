@@ -1,0 +1,1 @@
+"""What a tracker does: listing, check, derive, bulk, shard, history, sync, init."""

@@ -1,0 +1,162 @@
+"""Values derived from the items, never stored: rollups (counts and sums gathered from
+items of another kind), computed fields, and the kinds' check rules.
+
+Order for one item: its fields, then its rollups, then its computed fields, each able
+to use what came before. Rollups read the source kind's fields and computed fields
+(not its rollups, so two kinds can never roll up from each other in a loop).
+"""
+
+from __future__ import annotations
+
+from tracker.model.errors import TrackerError
+from tracker.model.schema import Kind, Rollup
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from tracker.api import Tracker
+    from tracker.store.workspace import Item
+
+
+class Derived:
+    """Derived values over one tracker, computed lazily and cached for one command."""
+
+    def __init__(self, tracker: "Tracker") -> None:
+        self.t = tracker
+        self._expressions: dict[tuple[str, str], Any] = {}
+        self._tables: dict[tuple[str, str], dict[str, Any]] = {}
+        self._sources: dict[str, list[dict[str, Any]]] = {}
+        self._lookups: dict[str, dict[str, Any] | None] = {}
+
+    def expression(self, source: str, what: str) -> Any:
+        from tracker.expr.codegen import expression  # noqa: PLC0415 - Jinja only when needed
+
+        key = (source, what)
+        if key not in self._expressions:
+            self._expressions[key] = expression(source, what, self.t.ws.cache_folder)
+        return self._expressions[key]
+
+    # ------------------------------------------------------------ contexts
+
+    def base(self, item: "Item") -> dict[str, Any]:
+        """Every schema field (None when absent), the file's fields, and the helpers."""
+        context: dict[str, Any] = dict.fromkeys(item.kind.fields)
+        context.update(item.fields)
+        context.update(id=item.id, kind=item.kind.name, path=item.rel,
+                       config=self.t.ws.config, lookup=self.lookup)
+        return context
+
+    def values(self, item: "Item", rollups: bool = True) -> dict[str, Any]:
+        """Rollups then computed fields, in the kind's order."""
+        kind = item.kind
+        if not kind.computed and not (rollups and kind.rollups):
+            return {}
+        context = self.base(item)
+        values: dict[str, Any] = {}
+        if rollups:
+            for name, spec in kind.rollups.items():
+                values[name] = context[name] = self.rollup(kind, name, spec, context)
+        for name, source in kind.computed.items():
+            expression = self.expression(source, f"{kind.name}: computed '{name}'")
+            values[name] = context[name] = expression.evaluate(context)
+        return values
+
+    def context(self, item: "Item") -> dict[str, Any]:
+        context = self.base(item)
+        context.update(self.values(item))
+        return context
+
+    # ------------------------------------------------------------ rollups
+
+    def rollup(self, kind: Kind, name: str, spec: Rollup, parent: dict[str, Any]) -> Any:
+        where = self.expression(spec.where, "rollup where") if spec.where else None
+        if spec.via and (where is None or "parent" not in where.names):
+            table = self._tables.get((kind.name, name))
+            if table is None:
+                table = self._tables[(kind.name, name)] = self._via_table(spec, where)
+            return table.get(parent["id"], 0)
+        return self._aggregate(spec, parent, self._children(spec.source))
+
+    def _via_table(self, spec: Rollup, where: Any) -> dict[str, Any]:
+        """One pass over the source items, totals keyed by the parent id they name."""
+        table: dict[str, Any] = {}
+        value = self._value_of(spec)
+        children = self._children(spec.source)
+        if where is not None:
+            children = [c for c in children if where.evaluate(c, default=False)]
+        for child in children:
+            link = child.get(spec.via or "")
+            for target in link if isinstance(link, list) else [link]:
+                if isinstance(target, str):
+                    table[target] = table.get(target, 0) + value(child, {})
+        return table
+
+    def _aggregate(self, spec: Rollup, parent: dict[str, Any],
+                   children: list[dict[str, Any]]) -> Any:
+        where = self.expression(spec.where, "rollup where") if spec.where else None
+        value = self._value_of(spec)
+        total: Any = 0
+        for child in children:
+            if spec.via and child.get(spec.via) != parent["id"]:
+                continue
+            if where and not where.evaluate({**child, "parent": parent}, default=False):
+                continue
+            total += value(child, parent)
+        return total
+
+    def _value_of(self, spec: Rollup) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
+        if spec.count:
+            return lambda child, parent: 1
+        field = spec.sum or ""
+        if field.isidentifier():
+            return lambda child, parent: _number(child.get(field))
+        expression = self.expression(field, "rollup sum")
+        return lambda child, parent: _number(expression.evaluate(
+            {**child, "parent": parent, "fields": child}))
+
+    def _children(self, kind_name: str) -> list[dict[str, Any]]:
+        if kind_name not in self._sources:
+            kind = self.t.kinds.get(kind_name)
+            items = self.t.items([kind_name]).items if kind else []
+            self._sources[kind_name] = [{**self.base(i), **self.values(i, rollups=False)}
+                                        for i in items]
+        return self._sources[kind_name]
+
+    # ------------------------------------------------------------ lookups and rules
+
+    def lookup(self, item_id: Any) -> dict[str, Any] | None:
+        """Another item's fields and computed values, by exact id (None if absent)."""
+        if not isinstance(item_id, str):
+            return None
+        if item_id not in self._lookups:
+            self._lookups[item_id] = None
+            for kind in self.t.kinds.values():
+                try:
+                    path = self.t.ws.path_for(kind, item_id)
+                except TrackerError:  # an invalid id simply finds nothing
+                    return None
+                if path.is_file():
+                    from tracker.store.workspace import ItemFile  # noqa: PLC0415
+
+                    other = self.t.ws.load(ItemFile(kind, item_id, path))
+                    self._lookups[item_id] = {**self.base(other),
+                                              **self.values(other, rollups=False)}
+                    break
+        return self._lookups[item_id]
+
+    def rule_problems(self, item: "Item") -> list[tuple[str | None, str]]:
+        """(field, message) for each of the kind's rules this item breaks."""
+        if not item.kind.checks:
+            return []
+        context = self.context(item)
+        broken = []
+        for rule in item.kind.checks:
+            expression = self.expression(rule.rule, f"{item.kind.name}: check")
+            if not expression.evaluate(context, default=True):
+                broken.append((rule.field, rule.message))
+        return broken
+
+
+def _number(value: Any) -> Any:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0

@@ -1,0 +1,351 @@
+"""The tracker's memory, read from git objects: field-level log and blame, the state at
+any revision or date, and the semantic diff between two states.
+
+Nothing here touches the work tree or the index: one `git log` walk, one `ls-tree` or
+`diff`, and blobs read through one persistent `cat-file --batch` process, each blob
+parsed once (by sha) however often it is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from tracker.api import Listing, Problem, Tracker
+from tracker.format import frontmatter
+from tracker.git.repo import NULL_SHA, Reader
+from tracker.model import ids
+from tracker.model.errors import InvalidItem, ItemNotFound, NotARepository, UsageError
+from tracker.model.schema import Kind, shard_name
+from tracker.store.workspace import Item
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?\Z")
+_MISSING = object()
+
+
+@dataclass
+class Version:
+    """One version of an item file: its fields and body, or why it could not be read."""
+
+    fields: dict[str, Any]
+    body: str
+    item: Item | None = None
+
+
+EMPTY = Version({}, "")
+
+
+class History:
+    """History queries over one tracker; close it (or use `with`) when done."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        if tracker.ws.top is None:
+            raise NotARepository("this tracker is not in a git repository: no history")
+        self.t = tracker
+        self.top = tracker.ws.top
+        self.reader = Reader(self.top)
+        self._versions: dict[tuple[str, str], Version] = {}
+        self.folders = {self._rel_folder(kind): kind for kind in tracker.kinds.values()}
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reader.close()
+
+    def _rel_folder(self, kind: Kind) -> str:
+        return (self.t.ws.folder(kind)).relative_to(self.top).as_posix()
+
+    def locate(self, path: str) -> tuple[Kind, str] | None:
+        """The kind and id of a repository path, if it is an item file."""
+        pure = PurePosixPath(path)
+        kind = self.folders.get(pure.parent.as_posix())
+        if kind is None and 1 <= len(pure.parent.name) <= 4:  # in a shard, now or then?
+            kind = self.folders.get(pure.parent.parent.as_posix())
+            if kind is not None and pure.parent.name != shard_name(
+                    kind.ids.prefix, pure.stem, len(pure.parent.name)):
+                kind = None
+        if kind is None or pure.suffix != ".md" or pure.name.startswith("."):
+            return None
+        return kind, pure.stem
+
+    # ------------------------------------------------------------ revisions
+
+    def at(self, spec: str) -> str:
+        """A commit sha for a revision, a date (`2012-04-21`) or a full ISO time."""
+        if _DATE.match(spec) or _DATETIME.match(spec):
+            _valid_moment(spec)
+            return self.reader.commit_before(f"{spec} 23:59:59" if _DATE.match(spec) else spec)
+        return self.reader.resolve(spec)
+
+    # ------------------------------------------------------------ versions
+
+    def prefetch(self, pairs: list[tuple[str, str]]) -> None:
+        """Parse many (sha, path) versions with one batched blob read."""
+        missing = [(sha, path) for sha, path in pairs
+                   if sha != NULL_SHA and (sha, path) not in self._versions]
+        if len(missing) < 2:
+            return
+        data = self.reader.blobs(sha for sha, _ in missing)
+        for sha, path in missing:
+            if sha in data:
+                self._versions[(sha, path)] = self._parse(data[sha], path)
+
+    def version(self, sha: str, path: str) -> Version:
+        """The parsed blob (cached by sha and path); unreadable versions keep their text."""
+        key = (sha, path)
+        if key not in self._versions:
+            self._versions[key] = self._parse(self.reader.blob(sha), path)
+        return self._versions[key]
+
+    def _parse(self, data: bytes, path: str) -> Version:
+        text = data.decode("utf-8", errors="replace")
+        located = self.locate(path)
+        try:
+            fields, doc = frontmatter.parse(path, text)
+        except InvalidItem:
+            return Version({}, text)
+        item = None
+        if located:
+            kind, item_id = located
+            item = Item(kind, item_id, self.top / path, path, fields, doc)
+        return Version(fields, doc.body, item)
+
+    def _work_version(self, path: str) -> Version:
+        full = self.top / path
+        try:
+            return self._parse(full.read_bytes(), path)
+        except FileNotFoundError:
+            return EMPTY
+
+    # ------------------------------------------------------------ log and blame
+
+    def item_paths(self, ref: str) -> list[str]:
+        """The path(s) an id has or had: the current file, or the id's file in each kind."""
+        try:
+            file = self.t.resolve(ref)
+            return sorted({self.t.ws.display(file.path), *self._paths_of(file.kind, file.id)})
+        except ItemNotFound:
+            if ids.problem(ref) is None:
+                return [p for kind in self.folders.values() for p in self._paths_of(kind, ref)]
+            raise
+
+    def _paths_of(self, kind: Kind, item_id: str) -> list[str]:
+        """Where an id's file is or was: in its kind's folder, or its shard; any shard
+        once the kind file names `shard:` (it was sharded, and maybe unsharded, since).
+        Each path costs `git log` a share of its time: a kind never sharded has one."""
+        folder = self._rel_folder(kind)
+        counts = [kind.shard] if kind.shard else range(1, 5) if kind.shard_named else []
+        shards = {shard_name(kind.ids.prefix, item_id, n) for n in counts}
+        return [f"{folder}/{item_id}.md", *(f"{folder}/{s}/{item_id}.md" for s in sorted(shards))]
+
+    def log(self, ref: str | None = None, since: str | None = None,
+            until: str | None = None) -> list[dict[str, Any]]:
+        """Field-level history, newest first: of one item, or of the whole tracker."""
+        paths = self.item_paths(ref) if ref else list(self.folders)
+        entries = []
+        commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True))
+        self.prefetch([(sha, path) for c in commits for path, old_sha, new_sha, _ in c["files"]
+                       if self.locate(path) for sha in (old_sha, new_sha)])
+        for commit in commits:
+            changed = self._changes([f for f in commit.pop("files") if self.locate(f[0])])
+            if not changed:
+                continue
+            if ref:
+                entry = {**commit, **{k: v for k, v in changed[0].items()
+                                      if k not in ("id", "kind", "path")}}
+            else:
+                entry = {**commit, "items": changed}
+            entries.append(entry)
+        if ref and not entries:
+            raise ItemNotFound(f"no history for '{ref}'")
+        return entries
+
+    def _changes(self, files: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+        """One change per item file a commit touched; an id whose file was removed in
+        one place and added in another (`tracker shard`, a hand `git mv`) moved: one
+        change from the old version to the new, with `moved_from`."""
+        def key(path: str) -> tuple[str, str]:
+            kind, item_id = self.locate(path)  # type: ignore[misc]
+            return kind.name, item_id
+        gone = {key(f[0]): f for f in files if f[3] == "D"}
+        changes = []
+        for path, old, new, status in files:
+            before = gone.get(key(path)) if old == NULL_SHA and status != "D" else None
+            if before is not None:
+                del gone[key(path)]
+                change = self._change(path, before[1], new, "M")
+                change["moved_from"] = before[0]
+                changes.append(change)
+            elif status != "D":
+                changes.append(self._change(path, old, new, status))
+        changes += [self._change(*f) for f in gone.values()]
+        return sorted(changes, key=lambda c: c["path"])
+
+    def _change(self, path: str, old_sha: str, new_sha: str, status: str) -> dict[str, Any]:
+        kind, item_id = self.locate(path) or (None, "")
+        old = EMPTY if old_sha == NULL_SHA else self.version(old_sha, path)
+        new = EMPTY if status == "D" or new_sha == NULL_SHA else self.version(new_sha, path)
+        return {"id": item_id, "kind": kind.name if kind else None, "path": path,
+                "created": old_sha == NULL_SHA, "deleted": status == "D",
+                "body_changed": old.body != new.body, "changes": field_changes(old, new)}
+
+    def blame(self, ref: str) -> dict[str, dict[str, Any]]:
+        """For each current field, the commit, author and date that set its value."""
+        item = self.t.get(ref)
+        entries = self.log(item.id)
+        result: dict[str, dict[str, Any]] = {}
+        for name, value in item.fields.items():
+            origin = next((e for e in entries if name in e["changes"]), None)
+            if origin is None or origin["changes"][name]["new"] != value:
+                result[name] = {"commit": None, "author": "Not committed yet", "date": None}
+            else:
+                result[name] = {k: origin[k] for k in ("commit", "author", "date")}
+        return result
+
+    # ------------------------------------------------------------ state at a revision
+
+    def items_at(self, rev: str, kinds: list[str] | None = None) -> Listing:
+        """Every item as it was at a commit, read from git objects."""
+        wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
+        folders = [f for f in self.folders if wanted is None or f in wanted]
+        items, problems = [], []
+        tree = sorted(self.reader.tree(rev, folders).items())
+        self.prefetch([(sha, path) for path, sha in tree if self.locate(path)])
+        for path, sha in tree:
+            if not self.locate(path):
+                continue
+            version = self.version(sha, path)
+            if version.item is not None:
+                items.append(version.item)
+            else:
+                problems.append(self._problem_of(path, sha))
+        return Listing(items, problems)
+
+    def _problem_of(self, path: str, sha: str) -> Problem:
+        text = self.reader.blob(sha).decode("utf-8", errors="replace")
+        try:
+            frontmatter.parse(path, text)
+        except InvalidItem as e:
+            return Problem.of(e)
+        return Problem(path, 1, None, "cannot read this version")
+
+    def get_at(self, ref: str, rev: str) -> Item:
+        listing = self.items_at(rev)
+        by_id = {item.id: item for item in listing.items}
+        try:
+            return by_id[ids.resolve(ref, by_id)]
+        except ItemNotFound:
+            raise ItemNotFound(f"no item '{ref}' at that revision") from None
+
+    # ------------------------------------------------------------ semantic diff
+
+    def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> dict[str, Any]:
+        """What changed in the items from A to B (B None: the work tree)."""
+        sha_a, sha_b = self._diff_range(rev_a, rev_b)
+        folders = list(self.folders)
+        changes = self.reader.diff(sha_a, sha_b, folders)
+        if sha_b is None:
+            changes += [(p, NULL_SHA, NULL_SHA, "A") for p in self.reader.untracked(folders)]
+        self.prefetch([(sha, path) for path, old_sha, new_sha, _ in changes
+                       if self.locate(path) for sha in (old_sha, new_sha)])
+        result: dict[str, Any] = {"added": [], "removed": [], "changed": []}
+        self.pairs: list[tuple[Version, Version]] = []
+        for path, old_sha, new_sha, status in sorted(changes):
+            located = self.locate(path)
+            if not located:
+                continue
+            old = EMPTY if status == "A" else self.version(old_sha, path)
+            if status == "D":
+                new = EMPTY
+            elif sha_b is None:
+                new = self._work_version(path)
+            else:
+                new = self.version(new_sha, path)
+            self.pairs.append((old, new))
+            kind, item_id = located
+            title = (new.fields or old.fields).get("title")
+            entry: dict[str, Any] = {"id": item_id, "kind": kind.name, "title": title}
+            if status == "A":
+                result["added"].append(entry)
+            elif status == "D":
+                result["removed"].append(entry)
+            else:
+                entry.update(fields=field_changes(old, new), body_changed=old.body != new.body)
+                result["changed"].append(entry)
+        return result
+
+    def _diff_range(self, rev_a: str | None, rev_b: str | None) -> tuple[str, str | None]:
+        if rev_a and "..." in rev_a:
+            if rev_b:
+                raise UsageError("give either A...B or two revisions, not both")
+            left, _, right = rev_a.partition("...")
+            sha_right = self.reader.resolve(right or "HEAD")
+            return self.reader.merge_base(self.reader.resolve(left or "HEAD"), sha_right), \
+                sha_right
+        if rev_a and ".." in rev_a:
+            if rev_b:
+                raise UsageError("give either A..B or two revisions, not both")
+            left, _, right = rev_a.partition("..")
+            return self.reader.resolve(left or "HEAD"), self.reader.resolve(right or "HEAD")
+        if not self.reader.has_head() and not rev_a:
+            raise UsageError("the repository has no commits yet: nothing to compare with")
+        sha_a = self.reader.resolve(rev_a or "HEAD")
+        return sha_a, self.reader.resolve(rev_b) if rev_b else None
+
+    def introduced_problems(self) -> list[Problem]:
+        """Problems in the new versions of the last diff that the old versions did not have."""
+        found: list[Problem] = []
+        for old, new in self.pairs:
+            if new.item is None:
+                continue
+            before = {(p.field, p.message) for p in self.t.item_problems(old.item)} \
+                if old.item else set()
+            found.extend(p for p in self.t.item_problems(new.item)
+                         if (p.field, p.message) not in before)
+        return found
+
+    def changed_paths(self, rev: str) -> list[str]:
+        """Item files changed since a revision, in the work tree included (for check)."""
+        sha = self.reader.resolve(rev)
+        folders = list(self.folders)
+        paths = [p for p, _, _, status in self.reader.diff(sha, None, folders) if status != "D"]
+        paths += self.reader.untracked(folders)
+        return [str(self.top / p) for p in sorted(set(paths)) if self.locate(p)]
+
+
+def field_changes(old: Version, new: Version) -> dict[str, dict[str, Any]]:
+    """{field: {"old", "new"}} for every front-matter key whose value differs."""
+    changes = {}
+    for key in list(new.fields) + [k for k in old.fields if k not in new.fields]:
+        before, after = old.fields.get(key, _MISSING), new.fields.get(key, _MISSING)
+        if before != after:
+            changes[key] = {"old": None if before is _MISSING else before,
+                            "new": None if after is _MISSING else after}
+    return changes
+
+
+def _valid_moment(value: str) -> None:
+    """Refuse dates that look right but do not exist (2026-02-30): git would guess."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        raise UsageError(f"invalid date '{value}'") from None
+
+
+def _when(value: str | None, end_of_day: bool = False) -> str | None:
+    """A --since/--until date for git, refusing anything that is not a date or time."""
+    if value is None:
+        return None
+    if _DATE.match(value) or _DATETIME.match(value):
+        _valid_moment(value)
+    if _DATE.match(value):
+        return f"{value} {'23:59:59' if end_of_day else '00:00:00'}"
+    if _DATETIME.match(value):
+        return value
+    raise UsageError(f"invalid date '{value}': use 2026-04-21 or 2026-04-21T18:30:00+02:00")

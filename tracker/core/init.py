@@ -1,0 +1,144 @@
+"""Creating a tracker: `tracker init`, from a built-in project template."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.git import repo as gitrepo
+from tracker.model.errors import TrackerError
+from tracker.store.resources import project_templates, templates_dir
+from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace, write_atomic
+
+ATTRIBUTES = ".gitattributes"
+DRIVER_NAME = "tracker: field-aware merge of item files"
+
+
+@dataclass
+class InitResult:
+    root: Path
+    created: list[Path] = field(default_factory=list)
+    git_initialised: bool = False
+    committed: bool = False
+
+
+def init(folder: Path, template: str = "default", commit: bool = True) -> InitResult:
+    """Set up a tracker in `folder`; running it again changes no data."""
+    source = templates_dir() / "projects" / template
+    if not source.is_dir():
+        raise TrackerError(f"unknown template '{template}'; templates: "
+                           + ", ".join(project_templates()))
+    folder.mkdir(parents=True, exist_ok=True)
+    folder = folder.resolve()
+    result = InitResult(folder)
+    if gitrepo.inside_git_dir(folder):
+        raise TrackerError(f"{folder} is a bare git repository (or inside .git): it has no "
+                           "work tree; clone it and run 'tracker init' in the clone")
+    top = gitrepo.find_top(folder)
+    if top is None or (top != folder and gitrepo.ignored(top, folder)):
+        # no repository here, or one whose .gitignore excludes this folder: its own
+        gitrepo.init(folder)
+        top, result.git_initialised = folder, True
+    config = folder / CONFIG_DIR / CONFIG_FILE
+    if not config.exists():
+        text = (source / "config.yaml").read_text(encoding="utf-8")
+        write_atomic(config, f"name: {_yaml_name(folder.name)}\ntemplate: {template}\n" + text)
+        result.created.append(config)
+    for kind_file in sorted((source / "kinds").glob("*.yaml")):
+        target = folder / CONFIG_DIR / "kinds" / kind_file.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kind_file, target)
+            result.created.append(target)
+    install_git_settings(top)
+    attributes = install_attributes(folder)
+    if attributes is not None:
+        result.created.append(attributes)
+    if commit and result.created:
+        rel = [str(p.relative_to(top)) for p in result.created]
+        result.committed = gitrepo.commit(top, rel, f"tracker init ({template} template)")
+    return result
+
+
+def install_git_settings(top: Path) -> bool:
+    """Set the local git settings a clone does not carry: the merge driver.
+
+    Returns True when something had to be (re)written.
+    """
+    wanted = {"merge.tracker.name": DRIVER_NAME, "merge.tracker.driver": driver_command()}
+    changed = False
+    for key, value in wanted.items():
+        if gitrepo.get_config(top, key) != value:
+            gitrepo.set_config(top, key, value)
+            changed = True
+    return changed
+
+
+def git_settings_ok(top: Path) -> bool:
+    """True when the merge driver is configured and its program is still there."""
+    command = gitrepo.get_config(top, "merge.tracker.driver")
+    if not command or not gitrepo.get_config(top, "merge.tracker.name"):
+        return False
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return False
+    return Path(program).is_file() if Path(program).is_absolute() else bool(
+        shutil.which(program))
+
+
+def driver_command() -> str:
+    """The merge driver command line, naming this installation's tracker by absolute path.
+
+    An absolute path rather than PATH: git runs the driver from wherever the merge happens
+    (a GUI, an IDE, a cron job, a test) and that environment often lacks the virtualenv
+    or pipx folder on PATH; a driver git cannot start makes every item a conflict. The
+    setting is local to one clone on one machine, so the path never travels; `tracker
+    init` and `tracker sync` rewrite it when it is missing or its program has gone.
+    """
+    script = Path(sys.executable).parent / "tracker"
+    found = shutil.which("tracker")
+    if script.is_file():
+        program = [str(script.absolute())]
+    elif found:
+        program = [str(Path(found).absolute())]
+    else:
+        program = [sys.executable, "-m", "tracker"]
+    return shlex.join(program) + " merge-driver %O %A %B %P"
+
+
+def install_attributes(root: Path) -> Path | None:
+    """Route every kind's item files to the merge driver in `.gitattributes`.
+
+    Adds only the lines missing, after the user's own; returns the file if it changed.
+    """
+    try:
+        folders = sorted({kind.folder for kind in Workspace(root).kinds.values()})
+    except TrackerError:
+        return None  # broken kinds: `tracker check` reports them; init stays usable
+    path = root / ATTRIBUTES
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    present = {" ".join(line.split()) for line in existing.splitlines()}
+    missing = [line for line in (f"{_pattern(f)}/*.md merge=tracker" for f in folders)
+               if line not in present]
+    if not missing:
+        return None
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    write_atomic(path, existing + "".join(line + "\n" for line in missing))
+    return path
+
+
+def _pattern(folder: str) -> str:
+    """A folder as a gitattributes pattern: glob characters escaped, spaces as `[ ]`."""
+    escaped = "".join("\\" + c if c in "*?[]\\!#" else c for c in Path(folder).as_posix())
+    return escaped.replace(" ", "[ ]").replace("\t", "[\t]")
+
+
+def _yaml_name(name: str) -> str:
+    import json  # noqa: PLC0415
+
+    return json.dumps(name, ensure_ascii=False)

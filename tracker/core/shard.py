@@ -1,0 +1,101 @@
+"""Sharded kind folders: `tracker shard KIND N` moves every item of a kind into
+subfolders named by N characters of its id (`issues/k3/issue-k3x9q2ab.md`), or back
+into the folder itself with N = 0, and records `shard: N` in the kind's file.
+
+Why: git rewrites the whole tree object of a folder on every commit that touches one
+of its files. A folder of 100,000 items is a 4.5 MB tree, so each `tracker set` would
+cost git a quarter of a second and leave a 3 MB object behind; GitHub also lists only
+the first 1,000 files of a folder. With two characters of a random id there are
+1,024 subfolders of ~100 files at 100,000 items: every commit writes a few small trees.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from tracker.git import repo as gitrepo
+from tracker.model.errors import TrackerError, UsageError
+from tracker.model.record import replace
+from tracker.store.snapshot import id_of, item_names
+from tracker.store.workspace import CONFIG_DIR
+
+ADVISED_ABOVE = 10_000  # items in one folder: `tracker check` advises sharding past it
+_SHARD_LINE = re.compile(r"shard[ \t]*:[^\n]*(\n|\Z)")
+
+
+def shard(t: Any, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+    """Move a kind's item files to their places for `chars` (0: the folder itself), set
+    `shard:` in its kind file, and commit it all as one change."""
+    if not 0 <= chars <= 4:
+        raise UsageError("the number of id characters naming a subfolder is 0 to 4")
+    ws = t.ws
+    kind = ws.kind(kind_name)
+    kind_file = ws.root / CONFIG_DIR / "kinds" / f"{kind.name}.yaml"
+    with ws.lock():
+        t.preflight(commit)
+        target = replace(kind, shard=chars)
+        folder = ws.folder(kind)
+        moves: list[tuple[Path, Path]] = []
+        if folder.is_dir() and ws.folder_inside(kind):
+            for name in sorted(item_names(folder, True)):
+                item_id = id_of(name)
+                old = folder / name
+                new = folder / (f"{target.shard_of(item_id)}/{item_id}.md" if chars
+                                else f"{item_id}.md")
+                if old != new:
+                    moves.append((old, new))
+        taken = {new for _, new in moves}
+        for new in taken:
+            if new.exists() or os.path.islink(new):
+                raise TrackerError(f"{ws.display(new)} exists: two files hold one id; "
+                                   "keep one, then shard again (nothing was moved)")
+        if len(taken) != len(moves):
+            raise TrackerError(f"two files of {kind.folder}/ hold one id: keep one, then "
+                               "shard again (nothing was moved)")
+        for old, new in moves:
+            new.parent.mkdir(exist_ok=True)
+            os.rename(old, new)
+        for old, _ in moves:  # shards left empty go too
+            parent = old.parent
+            if parent != folder:
+                try:
+                    parent.rmdir()
+                except OSError:
+                    pass
+        changed_kind = _set_shard_line(kind_file, chars, kind.shard)
+        paths = [p for pair in moves for p in pair] + ([kind_file] if changed_kind else [])
+        committed = False
+        if commit and t.auto_commit and ws.top is not None and paths:
+            message = (f"shard {kind.name}: {chars} id characters per subfolder"
+                       if chars else f"shard {kind.name}: every item back in {kind.folder}/")
+            rel = [str(p.relative_to(ws.top)) for p in paths]
+            committed = gitrepo.commit_many(ws.top, rel, f"{message} ({len(moves)} moved)")
+    return {"kind": kind.name, "shard": chars, "moved": len(moves), "committed": committed}
+
+
+def _set_shard_line(path: Path, chars: int, before: int) -> bool:
+    """`shard: N` in the kind file: its line changed, or added at the end; nothing
+    else in the file moves (comments and order stay)."""
+    text = path.read_text(encoding="utf-8")
+    found = None
+    for match in _SHARD_LINE.finditer(text):
+        if match.start() == 0 or text[match.start() - 1] == "\n":
+            found = match
+    if found is not None:  # only the value changes: spacing and comment stay
+        value = re.match(r"shard[ \t]*:[ \t]*([^ \t#\n]*)", found.group(0))
+        assert value is not None
+        start, end = found.start() + value.start(1), found.start() + value.end(1)
+        new = text[:start] + str(chars) + text[end:]
+    elif chars == before == 0:
+        return False
+    else:
+        new = text + ("" if text.endswith("\n") or not text else "\n") + f"shard: {chars}\n"
+    if new == text:
+        return False
+    from tracker.store.workspace import write_atomic  # noqa: PLC0415
+
+    write_atomic(path, new)
+    return True

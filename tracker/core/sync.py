@@ -1,0 +1,146 @@
+"""Merging with other clones: the merge driver's file handling, and `tracker sync`.
+
+`sync` fetches one branch of a remote, merges it through git (and so through the
+tracker's merge driver), and pushes; when the push is refused because the remote moved
+meanwhile, it fetches, merges and pushes again, a bounded number of times, after a
+random pause that grows with each attempt so that clones racing each other spread out.
+A real conflict stops it with git's ordinary conflicted state left for a person.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.format import merge
+from tracker.git import repo as gitrepo
+from tracker.model.errors import MergeConflict, NotARepository, TrackerError, UsageError
+
+if TYPE_CHECKING:
+    from tracker.store.workspace import Workspace
+
+RETRIES = 10
+MAX_PAUSE = 2.0
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> list[str]:
+    """The merge driver: merge three versions, write the result to `ours`, return conflicts."""
+    data = [p.read_bytes() for p in (base, ours, theirs)]
+    try:
+        texts = [d.decode("utf-8") for d in data]
+    except UnicodeDecodeError:
+        return merge_files_as_text(base, ours, theirs)
+    result = merge.merge(texts[0], texts[1], texts[2], gitrepo.merge_text, path)
+    ours.write_bytes(result.text.encode("utf-8", errors="surrogateescape"))
+    return result.conflicts
+
+
+def merge_files_as_text(base: Path, ours: Path, theirs: Path) -> list[str]:
+    """Git's plain text merge of three files into `ours` (the driver's last resort)."""
+    merged, conflicted = gitrepo.merge_bytes(base.read_bytes(), ours.read_bytes(),
+                                             theirs.read_bytes())
+    ours.write_bytes(merged)
+    return [merge.FILE] if conflicted else []
+
+
+@dataclass
+class SyncResult:
+    """What a sync did: merged the remote, pushed, retried, or stopped on conflicts."""
+
+    remote: str
+    branch: str
+    merged: bool = False  # the remote had commits we lacked
+    pushed: bool = False
+    retries: int = 0
+    reinstalled: bool = False  # the merge driver's local settings had to be written
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # path -> fields
+
+
+def sync(ws: Workspace, remote: str | None = None, branch: str | None = None,
+         retries: int = RETRIES) -> SyncResult:
+    """Fetch, merge through the driver and push, retrying while the remote moves."""
+    top = ws.top
+    if top is None:
+        raise NotARepository("this tracker is not in a git repository: nothing to sync")
+    with ws.lock():
+        result = _prepare(top, remote, branch)
+        for attempt in range(retries + 1):
+            if attempt:
+                _pause(attempt)
+                result.retries = attempt
+            if _round(top, result):
+                return result
+    raise TrackerError(f"{result.remote} kept moving: gave up after {retries} retries; "
+                       "run 'tracker sync' again")
+
+
+def _prepare(top: Path, remote: str | None, branch: str | None) -> SyncResult:
+    if gitrepo.is_merging(top):
+        raise MergeConflict("a merge is in progress: resolve the conflicts (tracker check), "
+                            "commit, then sync again")
+    current = gitrepo.current_branch(top)
+    branch = check_name(branch or current or "", "branch")
+    if not branch:
+        raise UsageError("HEAD is detached: give the branch to sync with --branch")
+    remote = check_name(remote or (current and gitrepo.upstream_remote(top, current))
+                        or "origin", "remote")
+    result = SyncResult(remote, branch)
+    result.reinstalled = _ensure_driver(top)
+    return result
+
+
+def _ensure_driver(top: Path) -> bool:
+    from tracker.core import init as project  # noqa: PLC0415 - keeps the merge driver light
+
+    return not project.git_settings_ok(top) and project.install_git_settings(top)
+
+
+def check_name(name: str, what: str) -> str:
+    """A remote or branch name given by a user, refused if git could read it as an option."""
+    if name and (name.startswith("-") or _CONTROL.search(name)):
+        raise UsageError(f"invalid {what} '{name}'")
+    if what == "branch" and name:
+        gitrepo.check_rev(name)
+    return name
+
+
+def _round(top: Path, result: SyncResult) -> bool:
+    """One fetch, merge and push; False when the push was refused because the remote moved."""
+    theirs = gitrepo.fetch_branch(top, result.remote, result.branch)
+    head = gitrepo.rev_parse(top, "HEAD")
+    if theirs is not None and theirs != head:
+        message = f"sync: merge {result.remote}/{result.branch}"
+        if not gitrepo.merge_commit(top, theirs, message):
+            result.conflicts = conflicts(top)
+            return True
+        after = gitrepo.rev_parse(top, "HEAD")
+        result.merged = result.merged or after != head
+        head = after
+    if head is None or head == theirs:
+        return True
+    if gitrepo.push_branch(top, result.remote, result.branch):
+        result.pushed = True
+        return True
+    return False
+
+
+def conflicts(top: Path) -> dict[str, list[str]]:
+    """Each conflicted path, with the fields (or 'body', '(file)') its markers surround."""
+    found: dict[str, list[str]] = {}
+    for rel in gitrepo.unmerged_paths(top):
+        try:
+            text = (top / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""  # deleted on one side
+        found[rel] = merge.conflicted_fields(text) or [merge.FILE]
+    return found
+
+
+def _pause(attempt: int) -> None:
+    """A random pause (jitter) whose ceiling doubles with each attempt."""
+    time.sleep(random.uniform(0, min(MAX_PAUSE, 0.05 * 2 ** attempt)))  # noqa: S311

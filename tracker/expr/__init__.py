@@ -1,0 +1,1 @@
+"""The expression language: the Jinja sandbox (reference) and the compiler."""

@@ -1,0 +1,173 @@
+"""The one expression language: Jinja in a sandbox, for `--where` filters, computed
+fields and report templates. The only module that imports Jinja.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    Undefined,
+    meta,
+)
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from markupsafe import Markup
+
+from tracker.expr import closures as exprcompile
+from tracker.expr.closures import helpers
+from tracker.model.errors import TrackerError, UsageError
+
+_ENV: ImmutableSandboxedEnvironment | None = None
+_EVAL_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError,
+                UndefinedError, SecurityError, OverflowError, RecursionError)
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    """The shared sandboxed environment for expressions (strict undefined names)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    _ENV.globals.update(helpers())  # refreshed: `today` must follow the clock
+    return _ENV
+
+
+class Expression:
+    """A compiled expression; `evaluate` returns its value or `default` on any error."""
+
+    def __init__(self, source: str, what: str) -> None:
+        env = environment()
+        self.source = source
+        try:
+            ast = env.parse("{{ " + source + " }}")
+            self._names = meta.find_undeclared_variables(ast) - set(env.globals)
+            self._call = env.compile_expression(source, undefined_to_none=False)
+        except TemplateSyntaxError as e:
+            raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
+        self._fast = _fast_path(ast, env.globals)
+        self.generated = _generated(ast, env.globals)
+
+    @property
+    def fast(self) -> Callable[[dict[str, Any]], Any] | None:
+        """The expression as Python closures, if in the fast subset: they raise one of
+        `errors` where `evaluate` returns its default, and never return undefined."""
+        return self._fast
+
+    errors = (*_EVAL_ERRORS, exprcompile.MISSING)
+
+    @property
+    def names(self) -> set[str]:
+        """The field names the expression reads."""
+        return set(self._names)
+
+    def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
+        try:
+            value = self._fast(context) if self._fast else self._call(context)
+        except (*_EVAL_ERRORS, exprcompile.MISSING):
+            return default
+        return default if isinstance(value, Undefined) else value
+
+
+def _the_expression(ast: Any) -> Any:
+    """The one expression node of `{{ source }}`, or None if the source held more."""
+    body = ast.body
+    if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
+        return None
+    return body[0].nodes[0]
+
+
+def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | None:
+    """The expression as Python closures, when it is in the fast subset (else None)."""
+    node = _the_expression(ast)
+    try:
+        return exprcompile.compile_node(node, dict(globals_)) if node is not None else None
+    except exprcompile.Unsupported:
+        return None
+
+
+def _generated(ast: Any, globals_: Any) -> Any:
+    """The expression as Python source (exprgen.py), when in that subset (else None)."""
+    from tracker.expr import codegen as exprgen  # noqa: PLC0415
+
+    node = _the_expression(ast)
+    try:
+        return exprgen.generate(node, set(globals_)) if node is not None else None
+    except exprcompile.Unsupported:
+        return None
+
+
+def compile_all(expressions: dict[str, str], what: str) -> dict[str, Expression]:
+    return {name: Expression(src, f"{what} '{name}'") for name, src in expressions.items()}
+
+
+def evaluator(source: str, what: str) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over an item's context; an error on one item means 'no match'."""
+    expression = Expression(source, what)
+    return lambda context: bool(expression.evaluate(context, default=False))
+
+
+# ---------------------------------------------------------------- report templates
+
+
+def report_environment(project_dir: Path | None, builtin_dir: Path,
+                       filters: dict[str, Callable[..., Any]]) -> SandboxedEnvironment:
+    """The sandbox for report templates: the project's own first, then the built-ins.
+
+    `builtin/NAME` always names the built-in template, so a project template can
+    extend or include the one it replaces. HTML templates are autoescaped; an unknown
+    name is an error, never an empty string.
+    """
+    builtin = FileSystemLoader(str(builtin_dir))
+    loaders: list[Any] = [PrefixLoader({"builtin": builtin})]
+    if project_dir is not None and project_dir.is_dir():
+        loaders.append(FileSystemLoader(str(project_dir)))
+    loaders.append(builtin)
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                               autoescape=_is_html, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+    env.filters.update(filters)
+    env.globals.update(helpers())
+    return env
+
+
+def _is_html(name: str | None) -> bool:
+    return bool(name) and str(name).removesuffix(".j2").endswith((".html", ".htm", ".svg"))
+
+
+def render(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    """Render a template; any error becomes one line naming the template and line."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound as e:
+        raise TrackerError(f"template not found: {e.name}") from None
+    except TemplateSyntaxError as e:
+        raise TrackerError(f"{e.name or name}:{e.lineno}: {e.message}") from None
+    except (TemplateError, *_EVAL_ERRORS) as e:
+        where = _template_line(e, env) or name
+        message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise TrackerError(f"{where}: {message}") from None
+
+
+def _template_line(error: BaseException, env: SandboxedEnvironment) -> str | None:
+    """`name:line` of the innermost template frame in the error's traceback."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html", ".md", ".htm", ".svg")) or filename == "<template>":
+            found = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def mark_safe(text: str) -> Markup:
+    """Text our own code built and escaped (SVG charts, rendered Markdown)."""
+    return Markup(text)

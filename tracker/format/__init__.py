@@ -1,0 +1,1 @@
+"""The item file, pure: front matter, the YAML dialect, YAML formatting, merges."""

@@ -1,0 +1,391 @@
+"""The item file format: YAML front matter between `---` lines, then a Markdown body.
+
+This module owns the YAML dialect (safe loaders only, C loader when available, no
+duplicate keys, no anchors or aliases) and the minimal-diff edits: changing a field
+rewrites that field's lines and nothing else, so comments, quoting, key order, blank
+lines, CRLF line endings and a BOM all survive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.format import yaml as simpleyaml
+from tracker.format import yamlfmt
+from tracker.model.errors import InvalidItem
+from tracker.model.record import record, replace
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
+
+BOM = "\ufeff"
+_OPEN = re.compile(r"---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^---[ \t]*(\r?\n|\Z)", re.MULTILINE)
+_CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>)( |\r?$)", re.MULTILINE)
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+class _Refused(Exception):
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag, self.line = tag, line
+
+
+_LOADER: Any = None
+
+
+def _loader() -> Any:
+    """Our PyYAML loader class, made on first use: PyYAML is imported only for the
+    front matter simpleyaml leaves to it (nesting, block text, comments…)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml  # noqa: PLC0415
+
+        base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class Loader(base):  # type: ignore[misc, valid-type]
+            """Safe loader that refuses duplicate keys instead of keeping the last one,
+            and the tags whose values no item needs (binary data, sets, ordered pairs)."""
+
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) \
+                        else id(key_node)
+                    if key in seen:
+                        raise _Duplicate(str(key), key_node.start_mark.line)
+                    seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        for tag in ("binary", "set", "omap", "pairs"):
+            Loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refuse_tag)
+        _LOADER = Loader
+    return _LOADER
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Loader":  # frontmatter.Loader, as before, without importing PyYAML early
+        return _loader()
+    raise AttributeError(name)
+
+
+def _refuse_tag(loader: Any, node: Any) -> None:
+    raise _Refused(node.tag.rsplit(":", 1)[-1], node.start_mark.line)
+
+
+@record(frozen=True)
+class Document:
+    """A file split into its parts; joining them gives back the exact text."""
+
+    bom: str
+    opening: str
+    lines: tuple[str, ...]  # front matter lines, each with its own line ending
+    closing: str
+    body: str
+
+    @property
+    def text(self) -> str:
+        """The whole file, byte for byte as read (once encoded as UTF-8)."""
+        return self.bom + self.opening + "".join(self.lines) + self.closing + self.body
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if self.opening.endswith("\r\n") else "\n"
+
+    @property
+    def yaml_text(self) -> str:
+        return "".join(self.lines)
+
+
+def decode(path: str, data: bytes) -> str:
+    """UTF-8 text of a file, or an error naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InvalidItem(path, line, None, "not valid UTF-8 text") from None
+
+
+def split(path: str, text: str) -> Document:
+    """Cut a file into BOM, opening line, front matter lines, closing line and body."""
+    bom = BOM if text.startswith(BOM) else ""
+    rest = text[len(bom):]
+    if not rest.strip():
+        raise InvalidItem(path, 1, None, "empty file: an item starts with a '---' line")
+    opening = _OPEN.match(rest)
+    if not opening:
+        raise InvalidItem(path, 1, None, "no front matter: the file must start with a '---' line")
+    closing = _CLOSE.search(rest, opening.end())
+    if not closing:
+        raise InvalidItem(path, 1, None, "front matter is not closed: add a '---' line after it")
+    return Document(
+        bom=bom,
+        opening=opening.group(0),
+        lines=tuple(_split_lines(rest[opening.end():closing.start()])),
+        closing=closing.group(0),
+        body=rest[closing.end():],
+    )
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their endings, splitting on '\\n' only (not on form feeds or U+2028)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
+    """Parse YAML text in our dialect; errors name the file's line (first_line is line 1's)."""
+    simple = simpleyaml.load(text)
+    if simple is not simpleyaml.FALLBACK:
+        return simple
+    import yaml  # noqa: PLC0415 - see _loader
+
+    if "&" in text or "*" in text:
+        _refuse_aliases(path, text, first_line)
+    try:
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+    except _Duplicate as e:
+        raise InvalidItem(path, first_line + e.line, e.key,
+                          "duplicate key: the field is given twice") from None
+    except _Refused as e:
+        raise InvalidItem(path, first_line + e.line, None,
+                          f"the YAML tag !!{e.tag} is not allowed in items") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = first_line + mark.line if mark else None
+        raise InvalidItem(path, line, None, f"invalid YAML: {_yaml_reason(e)}") from None
+    except yaml.reader.ReaderError as e:
+        line = first_line + text.count("\n", 0, max(e.position, 0))
+        raise InvalidItem(path, line, None, f"invalid YAML: {e.reason} "
+                          f"(character #x{e.character:04x})" if isinstance(e.character, int)
+                          else f"invalid YAML: {e.reason}") from None
+    except yaml.YAMLError as e:
+        reason = " ".join(str(e).split())
+        raise InvalidItem(path, None, None, f"invalid YAML: {reason}") from None
+    except (ValueError, OverflowError) as e:  # PyYAML builds dates like 2026-02-30 itself
+        line, field = _locate_bad_value(text)
+        what = "date" if re.search(r"day|month|year|hour|minute|second|offset|tz", str(e)) \
+            else "value"
+        raise InvalidItem(path, first_line + line if line is not None else None, field,
+                          f"invalid {what}: {e}") from None
+    except RecursionError:
+        raise InvalidItem(path, first_line, None, "front matter is nested too deeply") from None
+
+
+def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
+    """The line and key of the top-level value that cannot be built (an impossible date)."""
+    loader = _loader()(text)
+    try:
+        root = loader.get_single_node()
+        for key_node, value_node in getattr(root, "value", []) or []:
+            try:
+                loader.construct_object(value_node, deep=True)
+            except (ValueError, OverflowError):
+                return value_node.start_mark.line, str(getattr(key_node, "value", "")) or None
+        return None, None
+    except Exception:  # noqa: BLE001 - best effort: the caller reports without a line
+        return None, None
+    finally:
+        loader.dispose()
+
+
+def _yaml_reason(e: Any) -> str:
+    parts = [p for p in (e.context, e.problem) if p]
+    return "; ".join(parts).replace("\n", " ") or "cannot parse"
+
+
+def _refuse_aliases(path: str, text: str, first_line: int) -> None:
+    import yaml  # noqa: PLC0415
+
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise InvalidItem(path, first_line + event.start_mark.line, None,
+                                  "YAML anchors and aliases are not allowed in items")
+    except yaml.YAMLError:
+        return  # the real parse reports it with its line
+
+
+def parse(path: str, text: str) -> tuple[dict[str, Any], Document]:
+    """The fields and the split document of an item file's text."""
+    doc = split(path, text)
+    data = load_yaml(path, doc.yaml_text)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else "a single value"
+        raise InvalidItem(path, 2, None, f"front matter must be fields (key: value), found {found}")
+    for key in data:
+        if not isinstance(key, str):
+            raise InvalidItem(path, key_line(doc, str(key)), str(key),
+                              "field names must be text")
+    return data, doc
+
+
+def key_line(doc: Document, key: str) -> int | None:
+    """The file line (1-based) where a top-level key starts, found without parsing."""
+    pattern = re.compile(r"""(?:{k}|"{k}"|'{k}')[ \t]*:""".format(k=re.escape(key)))
+    for index, line in enumerate(doc.lines):
+        if pattern.match(line):
+            return index + 2
+    return None
+
+
+def conflict_lines(text: str) -> list[int]:
+    """Lines (1-based) that hold git conflict markers."""
+    return [text.count("\n", 0, m.start()) + 1 for m in _CONFLICT.finditer(text)]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def render(fields: dict[str, Any], body: str, quoted: Iterable[str] = (),
+           newline: str = "\n") -> str:
+    """A new file in canonical form: the fields in the given order, then the body."""
+    quoted = set(quoted)
+    lines: list[str] = []
+    for key, value in fields.items():
+        if value is not None:
+            lines.extend(yamlfmt.field_lines(key, value, quote=key in quoted))
+    if body and not body.endswith("\n"):
+        body += "\n"
+    text = "---\n" + "".join(line + "\n" for line in lines) + "---\n" + body
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+@record(frozen=True)
+class _Span:
+    start: int  # index into Document.lines
+    end: int  # exclusive
+    node: Any  # the value's yaml node
+
+
+def _spans(doc: Document) -> dict[str, _Span]:
+    simple = _simple_spans(doc)
+    if simple is not None:
+        return simple
+    loader = _loader()(doc.yaml_text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    spans: dict[str, _Span] = {}
+    if root is None:
+        return spans
+    for key_node, value_node in root.value:
+        end_mark = value_node.end_mark
+        end = end_mark.line if end_mark.column == 0 and end_mark.line > key_node.start_mark.line \
+            else end_mark.line + 1
+        start, end = key_node.start_mark.line, min(end, len(doc.lines))
+        if not (type(value_node).__name__ == "ScalarNode" and value_node.style in ("|", ">")):
+            while end > start + 1 and _is_filler(doc.lines[end - 1]):
+                end -= 1  # blank lines and comments after a value are not part of it
+        spans[key_node.value] = _Span(start, end, value_node)
+    return spans
+
+
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):")
+
+
+def _simple_spans(doc: Document) -> dict[str, _Span] | None:
+    """Spans of front matter simpleyaml reads: one line per field (None otherwise)."""
+    if simpleyaml.load(doc.yaml_text) is simpleyaml.FALLBACK:
+        return None
+    spans: dict[str, _Span] = {}
+    for number, line in enumerate(doc.lines):
+        match = _SIMPLE_KEY.match(line)
+        if match is None:
+            continue  # a blank or comment line
+        text = line.rstrip("\r\n")
+        value = text[match.end():].lstrip(" ")
+        quote = value[0] if value[:1] in ("'", '"') else None
+        spans[match.group(1)] = _Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
+    return spans
+
+
+def _is_filler(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or (stripped.startswith("#") and not line[:1].isspace())
+
+
+def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[str] = (),
+         order: list[str] | None = None, quoted: Iterable[str] = ()) -> Document:
+    """The document with some fields set or removed, every other byte kept.
+
+    `order` is the preferred key order, used only to place keys the file lacks.
+    The result is parsed back and compared before it is returned.
+    """
+    before = load_yaml(path, doc.yaml_text) or {}
+    spans = _spans(doc)
+    quoted = set(quoted)
+    ops: list[tuple[int, int, list[str]]] = []
+    for key in removals:
+        if key in spans and key not in updates:
+            ops.append((spans[key].start, spans[key].end, []))
+    inserts: dict[int, list[str]] = {}
+    for key, value in updates.items():
+        if key in spans:
+            ops.append(_replace_op(doc, key, value, spans[key], key in quoted))
+        else:
+            at = _insert_at(key, spans, order or [], len(doc.lines))
+            new = yamlfmt.field_lines(key, value, quote=key in quoted)
+            inserts.setdefault(at, []).extend(line + doc.newline for line in new)
+    ops.extend((at, at, lines) for at, lines in inserts.items())  # in the order given
+    lines = list(doc.lines)
+    for start, end, new_lines in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
+        lines[start:end] = new_lines
+    result = replace(doc, lines=tuple(lines))
+    _verify(path, before, result, updates, removals)
+    return result
+
+
+def _replace_op(doc: Document, key: str, value: Any, span: _Span,
+                quote: bool) -> tuple[int, int, list[str]]:
+    old = doc.lines[span.start:span.end]
+    ending = "\r\n" if old[-1].endswith("\r\n") else "\n"
+    style = yamlfmt.Style.of(span.node, old)
+    new = yamlfmt.field_lines(key, value, quote=quote, style=style, raw_key=_raw_key(old[0]))
+    if len(old) == 1 and len(new) == 1:
+        end = span.node.end_column if isinstance(span.node, yamlfmt.Plain) \
+            else span.node.end_mark.column
+        comment = yamlfmt.trailing_comment(old[0], end)
+        new = [new[0] + comment]
+    return span.start, span.end, [line + ending for line in new]
+
+
+def _raw_key(line: str) -> str | None:
+    match = re.match(r"""([^\s:#'"][^:]*?|"[^"]*"|'[^']*')[ \t]*:""", line)
+    return match.group(1) if match else None
+
+
+def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) -> int:
+    if key in order:
+        position = order.index(key)
+        for before in reversed(order[:position]):
+            if before in spans:
+                return spans[before].end
+        for after in order[position + 1:]:
+            if after in spans:
+                return spans[after].start
+    return end
+
+
+def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str, Any],
+            removals: Iterable[str]) -> None:
+    expected = dict(before)
+    for key in removals:
+        expected.pop(key, None)
+    expected.update(updates)
+    after = load_yaml(path, doc.yaml_text) or {}
+    if after != expected:
+        changed = sorted(k for k in set(after) | set(expected) if after.get(k) != expected.get(k))
+        raise InvalidItem(path, None, ", ".join(changed),
+                          "the edit could not be written without changing other fields; "
+                          "edit the file by hand (tracker edit)")

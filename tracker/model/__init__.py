@@ -1,0 +1,1 @@
+"""Plain data: importing nothing of tracker but itself."""

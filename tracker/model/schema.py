@@ -1,0 +1,398 @@
+"""Kinds: their fields and types, workflow and id scheme, read from `.tracker/kinds/*.yaml`.
+
+Pure: no disk, no git. `Kind.from_dict` builds a kind from parsed YAML; `parse_input`
+turns command-line text into a typed value; `check_value` says what is wrong with a
+value read from a file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+
+from tracker.model import clock
+from tracker.model.errors import InvalidValue, TrackerError
+from tracker.model.record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
+_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+class SchemaError(TrackerError):
+    """A kind file that does not describe a valid kind."""
+
+
+@record(frozen=True)
+class Field:
+    name: str
+    type: str = "string"
+    required: bool = False
+    default: Any = None
+    values: tuple[str, ...] = ()  # enum choices
+    pattern: str | None = None
+    of: str = "string"  # list item type
+    ref_kind: str | None = None
+    quote: bool = False  # always write quoted (codes, times)
+    auto: str | None = None  # "now" / "today": set on creation
+    minimum: float | None = None
+    maximum: float | None = None
+    label: str | None = None
+    help: str | None = None
+
+    def describe(self) -> str:
+        if self.type == "enum":
+            return "one of: " + ", ".join(self.values)
+        if self.type == "list":
+            return f"a list of {self.of} values, like [a, b] or a,b"
+        return {"int": "a whole number", "float": "a number", "bool": "true or false",
+                "date": "a date like 2026-04-21", "datetime": "a date and time like "
+                "2026-04-21T18:30:00+02:00", "ref": "the id of another item"}.get(
+                    self.type, "text")
+
+
+@record(frozen=True)
+class Workflow:
+    statuses: tuple[str, ...]
+    initial: str
+    transitions: dict[str, tuple[str, ...]]  # "*" holds moves allowed from any status
+
+    def allowed(self, current: str | None) -> list[str]:
+        """The statuses reachable in one move from `current`."""
+        targets = list(self.transitions.get(current or "", ())) + list(
+            self.transitions.get("*", ()))
+        return [s for s in dict.fromkeys(targets) if s != current]
+
+
+@record(frozen=True)
+class IdScheme:
+    scheme: str = "random"  # or "key"
+    prefix: str = ""
+    length: int = 8
+    key: str | None = None  # "{commune_insee}_{code}"
+    pattern: str | None = None
+
+
+@record(frozen=True)
+class Rollup:
+    """A value gathered from items of another kind: a count or a sum.
+
+    `via` names the field of those items that holds this item's id; `where` is an
+    expression over each of them, where `parent` is this item. `sum` is a field name
+    or an expression (`fields[parent.metric]`).
+    """
+
+    source: str
+    via: str | None = None
+    sum: str | None = None
+    count: bool = False
+    where: str | None = None
+
+
+@record(frozen=True)
+class Rule:
+    """A check over one item: `rule` must be true, or `check` reports `message`."""
+
+    rule: str
+    message: str
+    field: str | None = None
+
+
+@record(frozen=True)
+class Kind:
+    name: str
+    folder: str
+    fields: dict[str, Field]
+    workflow: Workflow | None = None
+    ids: IdScheme = IdScheme()
+    strict: bool = False
+    computed: dict[str, str] = field(default_factory=dict)
+    columns: tuple[str, ...] = ("status", "title")
+    label: str | None = None
+    rollups: dict[str, Rollup] = field(default_factory=dict)
+    checks: tuple[Rule, ...] = ()
+    shard: int = 0  # files in subfolders named by this many characters of the id
+    shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
+
+    def shard_of(self, item_id: str) -> str:
+        """The subfolder of an id's file in a sharded kind: the first `shard` characters
+        after the id's prefix (`issue-k3x9q2ab` → `k3`), lowercased, anything but a
+        letter or digit made `_` (never a hidden or odd folder name)."""
+        return shard_name(self.ids.prefix, item_id, self.shard)
+
+    @property
+    def quoted(self) -> set[str]:
+        """Fields always written quoted (codes, times)."""
+        return {name for name, spec in self.fields.items() if spec.quote}
+
+    @property
+    def order(self) -> list[str]:
+        """Canonical key order: title, status, then the schema's fields."""
+        names = [n for n in ("title", "status") if n in self.fields]
+        return names + [n for n in self.fields if n not in names]
+
+    @classmethod
+    def from_dict(cls, name: str, data: Any, source: str) -> "Kind":
+        if not isinstance(data, dict):
+            raise SchemaError(f"{source}: a kind file holds fields (key: value)")
+        if not _NAME.match(name):
+            raise SchemaError(f"{source}: kind name '{name}' must be lowercase letters, "
+                              "digits, '-' or '_'")
+        workflow = _workflow(data.get("workflow"), source)
+        fields = _fields(data.get("fields") or {}, source, workflow)
+        return cls(
+            name=name,
+            folder=str(data.get("folder") or name),
+            fields=fields,
+            workflow=workflow,
+            ids=_id_scheme(data.get("id") or {}, name, source),
+            strict=bool(data.get("strict", False)),
+            computed={str(k): str(v) for k, v in (data.get("computed") or {}).items()},
+            columns=tuple(data.get("columns") or ("status", "title")),
+            label=data.get("label"),
+            rollups=_rollups(data.get("rollups") or {}, source),
+            checks=_rules(data.get("checks") or [], source),
+            shard=_shard(data.get("shard", 0), source),
+            shard_named="shard" in data,
+        )
+
+
+def shard_name(prefix: str, item_id: str, chars: int) -> str:
+    """The first `chars` characters of an id after `prefix-`, as a folder name."""
+    start = len(prefix) + 1 if prefix and item_id.startswith(prefix + "-") else 0
+    return "".join(c if c.isascii() and c.isalnum() else "_"
+                   for c in item_id[start:start + chars].lower()) or "_"
+
+
+def _shard(raw: Any, source: str) -> int:
+    if raw in (None, False):
+        return 0
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 4:
+        raise SchemaError(f"{source}: 'shard' is the number of id characters (1 to 4) "
+                          "naming each item's subfolder, or 0 for none")
+    return raw
+
+
+def _rollups(raw: Any, source: str) -> dict[str, Rollup]:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'rollups' must map names to their settings")
+    rollups = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or not spec.get("from") or not (
+                spec.get("sum") or spec.get("count")):
+            raise SchemaError(f"{source}: rollup '{name}' needs 'from' and 'sum' or 'count'")
+        rollups[str(name)] = Rollup(source=str(spec["from"]), via=spec.get("via"),
+                                    sum=spec.get("sum"), count=bool(spec.get("count")),
+                                    where=spec.get("where"))
+    return rollups
+
+
+def _rules(raw: Any, source: str) -> tuple[Rule, ...]:
+    if not isinstance(raw, list):
+        raise SchemaError(f"{source}: 'checks' must be a list of rules")
+    rules = []
+    for spec in raw:
+        if not isinstance(spec, dict) or not spec.get("rule") or not spec.get("message"):
+            raise SchemaError(f"{source}: each check needs a 'rule' and a 'message'")
+        rules.append(Rule(str(spec["rule"]), str(spec["message"]), spec.get("field")))
+    return tuple(rules)
+
+
+def _fields(raw: Any, source: str, workflow: Workflow | None) -> dict[str, Field]:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'fields' must map field names to their settings")
+    fields: dict[str, Field] = {}
+    for name, spec in raw.items():
+        spec = {"type": spec} if isinstance(spec, str) else (spec or {})
+        if not isinstance(spec, dict):
+            raise SchemaError(f"{source}: field '{name}' must be a type or a mapping")
+        if name == "status" and workflow:
+            spec = {**spec, "values": spec.get("values") or list(workflow.statuses)}
+        fields[str(name)] = _field(str(name), spec, source)
+    if workflow and "status" not in fields:
+        fields["status"] = Field("status")
+    if workflow:
+        status = fields["status"]
+        fields["status"] = Field(**{**status.__dict__, "type": "enum",
+                                    "values": workflow.statuses,
+                                    "default": status.default or workflow.initial})
+    return fields
+
+
+def _field(name: str, spec: dict[str, Any], source: str) -> Field:
+    kind = str(spec.get("type", "string"))
+    if kind not in TYPES:
+        raise SchemaError(f"{source}: field '{name}': unknown type '{kind}' "
+                          f"(one of {', '.join(TYPES)})")
+    values = tuple(str(v) for v in spec.get("values") or ())
+    if kind == "enum" and not values:
+        raise SchemaError(f"{source}: field '{name}': an enum needs its 'values'")
+    pattern = spec.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise SchemaError(f"{source}: field '{name}': bad pattern: {e}") from None
+    return Field(name=name, type=kind, required=bool(spec.get("required", False)),
+                 default=spec.get("default"), values=values, pattern=pattern,
+                 of=str(spec.get("of", "string")), ref_kind=spec.get("kind"),
+                 quote=bool(spec.get("quote", False)), auto=spec.get("auto"),
+                 minimum=spec.get("min"), maximum=spec.get("max"),
+                 label=spec.get("label"), help=spec.get("help"))
+
+
+def _workflow(raw: Any, source: str) -> Workflow | None:
+    if not raw:
+        return None
+    if not isinstance(raw, dict) or not raw.get("statuses"):
+        raise SchemaError(f"{source}: 'workflow' needs a list of 'statuses'")
+    statuses = tuple(str(s) for s in raw["statuses"])
+    transitions = {str(k): tuple(str(s) for s in (v or ()))
+                   for k, v in (raw.get("transitions") or {}).items()}
+    for origin, targets in transitions.items():
+        for status in (origin, *targets):
+            if status != "*" and status not in statuses:
+                raise SchemaError(f"{source}: workflow: unknown status '{status}'")
+    initial = str(raw.get("initial", statuses[0]))
+    return Workflow(statuses=statuses, initial=initial, transitions=transitions)
+
+
+def _id_scheme(raw: Any, kind: str, source: str) -> IdScheme:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'id' must be a mapping (scheme, prefix, length, key)")
+    scheme = str(raw.get("scheme", "key" if raw.get("key") else "random"))
+    if scheme not in ("random", "key"):
+        raise SchemaError(f"{source}: id scheme must be 'random' or 'key'")
+    if scheme == "key" and not raw.get("key"):
+        raise SchemaError(f"{source}: an id scheme 'key' needs a 'key' like '{{code}}'")
+    length = int(raw.get("length", 8))
+    if not 4 <= length <= 32:
+        raise SchemaError(f"{source}: id length must be between 4 and 32")
+    return IdScheme(scheme=scheme, prefix=str(raw.get("prefix", kind)), length=length,
+                    key=raw.get("key"), pattern=raw.get("pattern"))
+
+
+# ---------------------------------------------------------------- values
+
+
+def parse_input(spec: Field, text: str) -> Any:
+    """A value typed on the command line, converted to the field's type."""
+    kind = spec.type
+    try:
+        if kind == "list":
+            return [parse_scalar(spec, spec.of, item) for item in _list_items(text)]
+        return parse_scalar(spec, kind, text)
+    except ValueError as e:
+        raise InvalidValue(spec.name, f"{e}; expected {spec.describe()}") from None
+
+
+def _list_items(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        from tracker.format.yamlfmt import _loads  # noqa: PLC0415
+
+        loaded = _loads(f"k: {text}")
+        loaded = loaded.get("k") if isinstance(loaded, dict) else None
+        if isinstance(loaded, list):
+            return [str(v) for v in loaded]
+        text = text[1:-1]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_scalar(spec: Field, kind: str, text: str) -> Any:
+    text = text.strip() if kind != "string" else text
+    if kind == "int":
+        if not re.fullmatch(r"[-+]?\d+", text):
+            raise ValueError(f"'{text}' is not a whole number")
+        return int(text)
+    if kind == "float":
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(f"'{text}' is not a finite number")
+        return number
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "yes", "y", "1", "on"):
+            return True
+        if lowered in ("false", "no", "n", "0", "off"):
+            return False
+        raise ValueError(f"'{text}' is not true or false")
+    if kind == "date":
+        return clock.today() if text == "today" else date.fromisoformat(text)
+    if kind == "datetime":
+        return clock.now() if text == "now" else datetime.fromisoformat(text)
+    if kind == "enum" and text not in spec.values:
+        raise ValueError(f"'{text}' is not allowed")
+    return text
+
+
+def check_value(spec: Field, value: Any) -> str | None:
+    """What is wrong with a value read from a file, or None."""
+    if value is None or (spec.required and value == ""):
+        return "is required" if spec.required else None
+    if spec.type == "list":
+        if not isinstance(value, list):
+            return f"expected a list, found {_what(value)}"
+        for item in value:
+            problem = _check_scalar(spec, spec.of, item)
+            if problem:
+                return f"list item {item!r}: {problem}"
+        return None
+    return _check_scalar(spec, spec.type, value)
+
+
+def _check_scalar(spec: Field, kind: str, value: Any) -> str | None:
+    if kind == "any":
+        return None
+    if kind in ("string", "ref", "enum"):
+        if not isinstance(value, str):
+            hint = ": put it in quotes" if isinstance(value, (int, float, bool, date)) else ""
+            return f"expected text, found {_what(value)}{hint}"
+        if kind == "enum" and value not in spec.values:
+            return f"'{value}' is not allowed; {spec.describe()}"
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
+            return f"'{value}' does not match the pattern {spec.pattern}"
+        return None
+    if kind == "bool":
+        return None if isinstance(value, bool) else f"expected true or false, found {_what(value)}"
+    if kind in ("int", "float"):
+        ok = isinstance(value, int) and not isinstance(value, bool) or (
+            kind == "float" and isinstance(value, float))
+        if not ok:
+            return f"expected {spec.describe()}, found {_what(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, found {value}"
+        if spec.minimum is not None and value < spec.minimum:
+            return f"{value} is below the minimum {spec.minimum}"
+        if spec.maximum is not None and value > spec.maximum:
+            return f"{value} is above the maximum {spec.maximum}"
+        return None
+    if kind == "date":
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return None
+        return f"expected {spec.describe()}, found {_what(value)}"
+    if kind == "datetime":
+        if isinstance(value, datetime):
+            return None
+        return f"expected {spec.describe()}, found {_what(value)}"
+    return None
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, datetime):
+        return f"the date and time {value.isoformat()}"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"

@@ -1,0 +1,1 @@
+"""Reports, the static site, charts, exports."""

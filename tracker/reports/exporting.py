@@ -1,0 +1,77 @@
+"""Moving out freely: every item as JSON, JSON Lines or CSV, in a stable field order.
+
+Order: id, kind, then each kind's schema fields in schema order, then any other
+fields in name order, then the body. The JSON form is what `tracker import json`
+reads back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from tracker.api import Tracker
+from tracker.model.values import to_jsonable
+from tracker.store.workspace import Item
+
+
+def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None) -> list[
+        dict[str, Any]]:
+    listing = t.items(kinds)
+    items = listing.items
+    if where:
+        from tracker.expr.jinja import Expression  # noqa: PLC0415
+
+        expression = Expression(where, "--where")
+        items = [i for i in items if expression.evaluate(t.context(i), default=False)]
+    return [_record(i) for i in items]
+
+
+def _record(item: Item) -> dict[str, Any]:
+    schema_order = [n for n in item.kind.order if n in item.fields]
+    others = sorted(k for k in item.fields if k not in item.kind.fields)
+    data: dict[str, Any] = {"id": item.id, "kind": item.kind.name}
+    for name in schema_order + others:
+        if name not in data:
+            data[name] = item.fields[name]
+    data["body"] = item.body
+    return data
+
+
+def columns(rows: list[dict[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            if key != "body":
+                seen.setdefault(key, None)
+    return list(seen) + ["body"]
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(to_jsonable(rows), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_jsonl(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(to_jsonable(r), ensure_ascii=False) + "\n" for r in rows)
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    names = columns(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_cell(to_jsonable(row.get(n))) for n in names])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

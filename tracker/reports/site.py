@@ -1,0 +1,153 @@
+"""`tracker report site --out DIR`: a static HTML site that opens from the file system.
+
+index.html (a board per kind, charts), kinds/KIND.html (a sortable table), and
+items/KIND/ID.html (fields, rendered body, history). No network, no CDN; a few lines
+of optional JavaScript sort the tables. Pages are rendered from the `site/` templates,
+which a project can override in `.tracker/templates/site/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+from urllib.parse import quote
+
+from tracker.api import Tracker
+from tracker.expr import jinja as sandbox
+from tracker.model import ids
+from tracker.reports.render import (
+    HistoryHelper,
+    build_context,
+    builtin_reports_dir,
+    environment,
+    script_context,
+)
+
+T = TypeVar("T")
+Progress = Callable[[list[T], str], Iterable[T]]
+BOARD_LIMIT = 60
+
+
+def page_name(item_id: str) -> str:
+    """A safe file name for an item's page (hand-made ids may hold any character)."""
+    if ids.problem(item_id) is None:
+        return f"{item_id}.html"
+    digest = hashlib.sha1(item_id.encode("utf-8")).hexdigest()[:10]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", item_id)[:60].lstrip(".") + f"-{digest}.html"
+
+
+def item_href(kind: str, item_id: str) -> str:
+    return f"items/{quote(kind)}/{quote(page_name(item_id))}"
+
+
+def build_site(t: Tracker, out: Path, where: str | None = None,
+               progress: Progress[Any] | None = None) -> Path:
+    """Write the site into `out`; returns the path of index.html."""
+    progress = progress or _no_progress
+    context = {**build_context(t, where), **script_context()}
+    env = environment(t)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(builtin_reports_dir() / "site" / "style.css", out / "style.css")
+    items = context["items"]
+    for record in items:
+        record["href"] = item_href(record["kind"], record["id"])
+    history: HistoryHelper = context["history"]
+    by_kind = {name: [r for r in items if r["kind"] == name] for name in context["kinds"]}
+    reports = _write_reports(t, env, context, out)
+    _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
+        **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
+        "reports": reports, "bilans": bool(by_kind.get("bilan"))}))
+    for name, records in by_kind.items():
+        _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
+            **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
+    base = {k: v for k, v in context.items() if k not in ("items", "history", "campaign")}
+    pages = [("site/item.html.j2", record["href"], {
+        "root": "../../", "item": record, "kind": context["kinds"][record["kind"]],
+        "changes": history.for_item(record["id"])}) for record in items]
+    bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
+    if bilans:
+        pages += _bilan_pages(env, base, bilans, out)
+    render_pages(env, base, pages, out, progress)
+    return out / "index.html"
+
+
+def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> list[Any]:
+    """Every report that fits this tracker, as a page of the site (reports/NAME.html)."""
+    from tracker.reports.render import list_reports, render_markdown  # noqa: PLC0415
+
+    written = []
+    for report in list_reports(t):
+        if report.name == "site":
+            continue
+        page = {**context, "root": "../", "report": report}
+        if "html" in report.formats:
+            html = sandbox.render(env, report.formats["html"], page)
+        else:
+            text = sandbox.render(env, report.formats["md"], page)
+            html = sandbox.render(env, "site/report.html.j2",
+                                  {**page, "content": render_markdown(text)})
+        _write(out / "reports" / f"{report.name}.html", html)
+        written.append(report)
+    return written
+
+
+def _bilan_pages(env: Any, base: dict[str, Any], bilans: list[dict[str, Any]],
+                 out: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """The index of communes by département, and one page job per commune."""
+    by_departement: dict[str, list[dict[str, Any]]] = {}
+    for bilan in bilans:
+        bilan["page"] = f"{quote(page_name(str(bilan.get('commune_insee') or bilan['id'])))}"
+        by_departement.setdefault(str(bilan.get("departement")), []).append(bilan)
+    _write(out / "bilans" / "index.html", sandbox.render(env, "site/bilans.html.j2", {
+        **base, "root": "../", "departements": sorted(by_departement.items())}))
+    return [("site/bilan.html.j2", f"bilans/{b['page']}", {"root": "../", "bilan": b})
+            for b in bilans]
+
+
+# ---------------------------------------------------------------- page rendering
+
+_JOB: dict[str, Any] = {}
+PARALLEL_FROM = 2000  # pages; below this, starting processes costs more than it saves
+
+
+def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dict[str, Any]]],
+                 out: Path, progress: Progress[Any]) -> None:
+    """Render and write pages; many pages are spread over the machine's cores."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(pages) < PARALLEL_FROM or workers < 2:
+        for template, rel, extra in progress(pages, "Writing pages"):
+            _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+        return
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    _JOB.update(env=env, base=base, out=out)
+    size = max(50, len(pages) // (workers * 8))
+    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = pool.map(_render_chunk, chunks)
+            for _chunk in progress(chunks, "Writing pages"):
+                next(results)
+    finally:
+        _JOB.clear()
+
+
+def _render_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> int:
+    env, base, out = _JOB["env"], _JOB["base"], _JOB["out"]
+    for template, rel, extra in chunk:
+        _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+    return len(chunk)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _no_progress(items: list[T], label: str) -> Iterator[T]:
+    return iter(items)

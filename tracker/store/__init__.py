@@ -1,0 +1,1 @@
+"""The tracker on disk: workspace, snapshot, caches, files."""

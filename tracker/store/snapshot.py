@@ -1,0 +1,589 @@
+"""Every item's parsed front matter, one table per kind, kept in `.git/tracker-cache/`
+and checked against git's own index, so that a warm `list` of 100,000 items neither
+stats nor parses them.
+
+A row is the parse of exactly the bytes read. It remembers their git blob id (the
+sha1 of `blob <size>\\0` and the bytes) and the file's (size, mtime_ns, ctime_ns,
+inode), and it is served again only when
+
+- git's index holds that same blob id for the path (a regular file, not marked
+  assume-unchanged) and `git diff-files` does not list the path: git itself then
+  vouches that the file on disk is that blob (it stats every file in C, on every
+  core, and compares the content where a stat is racy); or
+- the file's stat is the one remembered. Stats are remembered only when older than
+  two seconds when the table is written, which closes the race of a file changed
+  twice within one tick of a coarse clock (git's own rule for racy entries).
+
+While `.git/index` keeps its stat and checksum, the index's blob ids are the ones
+remembered, so a warm read is one `git diff-files` (run while this file is read),
+one stat per kind folder, and a stat of the few files git does not vouch for. After
+the index changed, one `git ls-files` gives the new blob ids. The names in a kind
+folder are the remembered ones while the folder's stat is (a racy folder stamp is
+not stored). Columns are stored apart and read only when asked for: a filter on
+two fields unpickles two lists.
+
+Disposable: missing, corrupt or from another version, it is rebuilt silently; written
+atomically (of concurrent writers, the last complete write wins); TRACKER_NO_CACHE=1
+turns it off, and every command then parses the files.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+from array import array
+from bisect import bisect_left
+from pathlib import Path
+
+from tracker.format import frontmatter
+from tracker.git import repo as gitrepo
+from tracker.model.errors import InvalidItem
+from tracker.model.record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator
+
+    from tracker.store.workspace import Workspace
+
+MAGIC = b"tracker-snapshot 7\n"
+FILE = "snapshot-v7.bin"
+RACY_NS = 2_000_000_000
+NO_SHA = bytes(20)
+Key = tuple[int, int, int, int]
+
+
+class _Absent:
+    """A column's value in a row whose file lacks that field (pickled by reference)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def disabled() -> bool:
+    return os.environ.get("TRACKER_NO_CACHE", "") not in ("", "0")
+
+
+def key_of(st: os.stat_result) -> Key:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@record
+class Table:
+    """The rows of one kind folder, in file name order."""
+
+    folder: str  # relative to the repository top, '/' separators
+    names: list[str]  # file names (`k3/issue-k3x9q2ab.md` in sharded kinds), sorted
+    shas: bytes  # 20 bytes per row: the blob id of the bytes parsed
+    flags: bytearray  # 1: the index holds this blob for the path (a regular file)
+    shape_of: array  # index into shapes: the row's field names in file order; -1: a problem
+    shapes: list[tuple[str, ...]]
+    problems: dict[int, tuple[int | None, str | None, str]]  # row: (line, field, reason)
+    folder_stamp: tuple[int, ...] | None = None  # mtime, ctime, inode, device
+    _stats: list[Key | None] | None = None
+    _columns: dict[str, list[Any]] = field(default_factory=dict)
+    _sections: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _blob: memoryview | None = None
+    _names: dict[str, None] | None = None
+    marked: set[int] = field(default_factory=set)  # rows whose file holds conflict markers
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def stats(self) -> list[Key | None]:
+        if self._stats is None:
+            self._stats = self._section("\0stats") or [None] * len(self.names)
+        return self._stats
+
+    def column_names(self) -> dict[str, None]:
+        """The fields some row has (an ordered set)."""
+        if self._names is None:
+            names = dict.fromkeys(n for n in self._sections if not n.startswith("\0"))
+            names.update(dict.fromkeys(self._columns))
+            self._names = names
+        return self._names
+
+    def column(self, name: str) -> list[Any]:
+        """The field's value in every row (ABSENT where a file lacks it)."""
+        if name not in self._columns:
+            if name not in self.column_names():
+                return [ABSENT] * len(self.names)
+            self._columns[name] = self._section(name)
+        return self._columns[name]
+
+    def load_all(self) -> dict[str, list[Any]]:
+        for name in self.column_names():
+            self.column(name)
+        return self._columns
+
+    def raw(self, name: str) -> memoryview | None:
+        """A section's pickled bytes as read from the file (None if it has none)."""
+        if name not in self._sections or self._blob is None:
+            return None
+        start, end = self._sections[name]
+        return self._blob[start:end]
+
+    def _section(self, name: str) -> Any:
+        if name not in self._sections or self._blob is None:
+            return None
+        start, end = self._sections[name]
+        import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
+        return pickle.loads(self._blob[start:end])  # noqa: S301 - our own file in .git/
+
+    def fields(self, row: int) -> dict[str, Any]:
+        keys = self.shapes[self.shape_of[row]]
+        return {k: self.column(k)[row] for k in keys}
+
+    def rel(self, row: int) -> str:
+        return f"{self.folder}/{self.names[row]}"
+
+
+def empty_table(folder: str) -> Table:
+    return Table(folder, [], b"", bytearray(), array("i"), [], {})
+
+
+# ---------------------------------------------------------------- the file
+
+
+@record
+class Snapshot:
+    index_stamp: tuple[Any, ...] | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+
+
+def read_file(path: Path) -> Snapshot:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if not data.startswith(MAGIC):
+            return Snapshot()
+        size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
+        start = len(MAGIC) + 8
+        import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
+        header = pickle.loads(data[start:start + size])  # noqa: S301 - our own file
+        blob = memoryview(data)[start + size:]
+        tables = {}
+        for name, t in header["tables"].items():
+            shape_of = array("i")
+            shape_of.frombytes(t["shape_of"])
+            names = t["names"].split("\0") if t["names"] else []
+            tables[name] = Table(t["folder"], names, t["shas"], bytearray(t["flags"]),
+                                 shape_of, t["shapes"], t["problems"], t["folder_stamp"],
+                                 _sections=t["sections"], _blob=blob, marked=set(t["marked"]))
+            if len(shape_of) != len(names) or len(t["shas"]) != 20 * len(names):
+                return Snapshot()
+        return Snapshot(header["index_stamp"], tables)
+    except Exception:  # noqa: BLE001 - any unreadable snapshot is simply rebuilt
+        return Snapshot()
+
+
+def write_file(path: Path, snap: Snapshot) -> None:
+    import pickle  # noqa: PLC0415 - not loaded by commands that never list
+
+    from tracker.store.workspace import save_disposable  # noqa: PLC0415 - workspace imports this module
+
+    horizon = time.time_ns() - RACY_NS
+    sections: list[bytes] = []
+    offset = 0
+    header: dict[str, Any] = {"index_stamp": snap.index_stamp, "tables": {}}
+
+    def add_raw(data: bytes | memoryview) -> tuple[int, int]:
+        nonlocal offset
+        sections.append(bytes(data))
+        offset += len(data)
+        return (offset - len(data), offset)
+
+    def add(value: Any) -> tuple[int, int]:
+        return add_raw(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    for name, t in snap.tables.items():
+        spans: dict[str, tuple[int, int]] = {}
+        if t._stats is None and t.raw("\0stats") is not None:
+            spans["\0stats"] = add_raw(t.raw("\0stats"))  # type: ignore[arg-type]
+        else:
+            spans["\0stats"] = add([k if k is not None and k[1] < horizon else None
+                                     for k in t.stats])
+        for column in t.column_names():
+            raw = t.raw(column) if column not in t._columns else None
+            spans[column] = add_raw(raw) if raw is not None else add(t.column(column))
+        stamp = t.folder_stamp if t.folder_stamp and t.folder_stamp[0] < horizon else None
+        header["tables"][name] = {
+            "folder": t.folder, "names": "\0".join(t.names), "shas": bytes(t.shas),
+            "flags": bytes(t.flags), "shape_of": t.shape_of.tobytes(), "shapes": t.shapes,
+            "problems": t.problems, "folder_stamp": stamp, "sections": spans,
+            "marked": sorted(t.marked)}
+    head = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+    save_disposable(path, [MAGIC + len(head).to_bytes(8, "little") + head, *sections])
+
+
+# ---------------------------------------------------------------- git's word
+
+
+def index_stamp(index: Path) -> tuple[Any, ...] | None:
+    """The index file's stat and trailing checksum: equal stamps, equal content."""
+    if os.environ.get("GIT_INDEX_FILE"):
+        return None
+    try:
+        with open(index, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            handle.seek(max(0, st.st_size - 20))
+            tail = handle.read(20)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, tail)
+
+
+def index_blobs(top: Path, folders: list[str]) -> dict[str, bytes]:
+    """{path: blob id} for the regular files git's index holds, unmerged and not
+    marked assume-unchanged, under the folders."""
+    out = _git(top, "ls-files", "-v", "-s", "-z", "--", *folders)
+    blobs: dict[str, bytes] = {}
+    if out is None:
+        return blobs
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" and \
+                parts[1] in (b"100644", b"100755") and len(parts[2]) == 40:
+            blobs[os.fsdecode(path)] = bytes.fromhex(parts[2].decode("ascii"))
+    return blobs
+
+
+def _git(top: Path, *args: str) -> bytes | None:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    gitrepo.trace(f"git {args[0]}", started)
+    return done.stdout if done.returncode == 0 else None
+
+
+class DirtyFiles:
+    """`git diff-files` run in the background: the tracked files that differ from the
+    index (or None when git could not say, so that nothing is vouched for)."""
+
+    def __init__(self, top: Path, folders: list[str]) -> None:
+        self.folders = folders
+        self.process: subprocess.Popen[bytes] | None = None
+        if folders:
+            self.process = _diff_files(top, folders)
+
+    def result(self) -> set[str] | None:
+        if self.process is None:
+            return None
+        started = time.perf_counter()
+        out, _ = self.process.communicate()
+        gitrepo.trace("waiting for git diff-files", started)
+        if self.process.returncode != 0:
+            return None
+        prefixes = tuple(f"{folder}/" for folder in self.folders)
+        return {path for path in map(os.fsdecode, out.split(b"\0"))
+                if path.startswith(prefixes)}
+
+
+def _diff_files(top: Path, folders: list[str]) -> "subprocess.Popen[bytes] | None":
+    try:
+        return subprocess.Popen(["git", "--literal-pathspecs", "diff-files", "--name-only",
+                                 "-z", "--", *folders], cwd=top, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def dirty_files(top: Path, folders: list[str]) -> DirtyFiles:
+    """The prefetched run for this work tree if there is one, else a new one."""
+    from tracker.cli.fast import PREFETCHED  # noqa: PLC0415
+
+    process = PREFETCHED.pop(str(top), None)
+    if not isinstance(process, subprocess.Popen) or not folders:
+        return DirtyFiles(top, folders)
+    dirty = DirtyFiles(top, [])
+    dirty.folders, dirty.process = folders, process
+    return dirty
+
+
+# ---------------------------------------------------------------- refreshing
+
+
+def blob_id(data: bytes) -> bytes:
+    import hashlib  # noqa: PLC0415
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).digest()
+
+
+if TYPE_CHECKING:
+    Reader = Callable[[Path, str], bytes]
+
+
+class Refresh:
+    """A refresh under way. `remembered` holds the tables as last written, at once;
+    `finish` checks them against git and the files. A caller may work on the former
+    while git stats the work tree, and redo it for the kinds `finish` says moved."""
+
+    def __init__(self, ws: "Workspace", kinds: Iterable[Any]) -> None:
+        assert ws.top is not None
+        self.ws, self.top = ws, ws.top
+        self.gitdir = gitrepo.git_dir(self.top)
+        self.wanted = [(k, ws.display(ws.folder(k))) for k in kinds if ws.folder_inside(k)]
+        self.running = dirty_files(self.top, [folder for _, folder in self.wanted])
+        self.file = self.gitdir / "tracker-cache" / FILE
+        self.old = read_file(self.file)
+        self.remembered: dict[str, Table] = {}
+        for kind, folder in self.wanted:
+            table = self.old.tables.get(kind.name)
+            if table is not None and table.folder == folder:
+                self.remembered[kind.name] = table
+
+    def finish(self) -> tuple[dict[str, Table], set[str]]:
+        """The checked tables, and the kinds whose rows differ from `remembered`."""
+        old = self.old
+        stamp = index_stamp(self.gitdir / "index")
+        index = None
+        if stamp is None or stamp != old.index_stamp:
+            index = index_blobs(self.top, [f for _, f in self.wanted]) if stamp else {}
+        dirty = self.running.result()
+        tables: dict[str, Table] = {}
+        moved: set[str] = set()
+        changed = stamp != old.index_stamp
+        for kind, folder in self.wanted:
+            before = self.remembered.get(kind.name)
+            table, differs = _refresh_table(self.ws, self.ws.folder(kind), folder, before,
+                                            index, dirty, sharded=kind.shard > 0)
+            tables[kind.name] = table
+            changed = changed or differs
+            if table is not before:
+                moved.add(kind.name)
+        if changed:
+            keep = {} if index is not None else {
+                name: t for name, t in old.tables.items() if name not in tables}
+            write_file(self.file, Snapshot(stamp, {**keep, **tables}))
+        return tables, moved
+
+
+def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
+                   index: dict[str, bytes] | None, dirty: set[str] | None,
+                   listed: bool = False, sharded: bool = False) -> tuple[Table, bool]:
+    """The folder's table, and whether it differs from the remembered one."""
+    try:
+        fst = os.stat(folder)
+    except OSError:
+        return empty_table(rel), old is not None
+    if not stat.S_ISDIR(fst.st_mode):
+        return empty_table(rel), old is not None
+    fstamp: tuple[Any, ...] = (fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino, fst.st_dev)
+    names: list[str] | None = None
+    if sharded:
+        fstamp, names = _shard_stamp(folder, fstamp, old, listed)
+    elif old is not None and old.folder_stamp == fstamp and not listed:
+        names = old.names
+    if names is None:
+        names = sorted(item_names(folder, sharded))
+    if old is None:
+        old = empty_table(rel)
+    prefix = rel + "/"
+    same = names is old.names or names == old.names
+    if same:
+        positions: list[int | None] | range = range(len(names))
+    else:
+        where = {n: j for j, n in enumerate(old.names)}
+        positions = [where.get(n) for n in names]
+    flags = bytearray(old.flags) if same else bytearray(
+        old.flags[j] if j is not None else 0 for j in positions)
+    if index is not None:  # the index changed: which remembered blobs does it hold now?
+        shas = old.shas
+        flags = bytearray(
+            1 if j is not None and index.get(prefix + n) == shas[20 * j:20 * j + 20] else 0
+            for n, j in zip(names, positions))
+    # rows to look at: new ones, ones git does not vouch for, ones git says differ
+    suspects: set[int] = set()
+    if dirty is None:
+        suspects.update(range(len(names)))
+    else:
+        start = flags.find(0)
+        while start != -1:
+            suspects.add(start)
+            start = flags.find(0, start + 1)
+        for changed in dirty:
+            if changed.startswith(prefix):
+                i = bisect_left(names, changed[len(prefix):])
+                if i < len(names) and names[i] == changed[len(prefix):]:
+                    suspects.add(i)
+    reread: dict[int, Row] = {}
+    old_stats = old.stats if suspects else []
+    for i in sorted(suspects):
+        j = positions[i]
+        path = folder / names[i]
+        try:
+            lst = os.lstat(path)
+        except FileNotFoundError:
+            if names is old.names and not listed:  # gone, though the folder looks the same
+                return _refresh_table(ws, folder, rel, old, index, dirty, listed=True,
+                                      sharded=sharded)
+            lst = None
+        except OSError:
+            lst = None
+        key = key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
+        if j is not None and key is not None and old_stats[j] == key:
+            if flags[i] and (dirty is None or prefix + names[i] in dirty):
+                flags[i] = 0  # the content is the remembered one, but not git's blob
+            continue
+        reread[i] = _read_row(ws, path, prefix + names[i], key)
+        sha = reread[i][0]
+        if index is not None:
+            flags[i] = 1 if key is not None and index.get(prefix + names[i]) == sha else 0
+        elif j is not None and old.flags[j] and not (dirty and prefix + names[i] in dirty):
+            flags[i] = 1 if key is not None and old.shas[20 * j:20 * j + 20] == sha else 0
+        else:
+            flags[i] = 0
+    if same and not reread:
+        if flags == old.flags and fstamp == old.folder_stamp:
+            return old, False
+        old.flags, old.folder_stamp = flags, fstamp
+        return old, True
+    return _rebuild(old, names, positions, flags, reread, rel, fstamp, same), True
+
+
+def id_of(name: str) -> str:
+    """The id of an item file named relative to its kind folder (`k3/issue-k3x.md`)."""
+    return name[name.rfind("/") + 1:-3]
+
+
+def item_names(folder: Path, sharded: bool) -> Iterator[str]:
+    """The item files of a kind folder, relative to it: `*.md` not hidden, and in a
+    sharded kind those of its subfolders too (`k3/issue-k3x9q2ab.md`; real folders
+    only, never a link, one level)."""
+    with os.scandir(folder) as entries:
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if name.endswith(".md"):
+                yield name
+            elif sharded and entry.is_dir(follow_symlinks=False):
+                subfolders.append(name)
+    for sub in subfolders:
+        try:
+            inside = os.listdir(folder / sub)
+        except OSError:
+            continue
+        yield from (f"{sub}/{n}" for n in inside if n.endswith(".md") and n[0] != ".")
+
+
+def _shard_stamp(folder: Path, top: tuple[Any, ...], old: "Table | None", listed: bool
+                 ) -> tuple[tuple[Any, ...], list[str] | None]:
+    """A sharded folder's stamp: its own and each subfolder's (mtime, ctime, inode),
+    the latest time first (the racy check reads it); and the remembered names when
+    nothing moved. The subfolders are the remembered ones while the top's stamp is."""
+    remembered = old.folder_stamp if old is not None else None
+    subs: Any
+    if remembered is not None and remembered[1:5] == top and not listed:
+        subs = remembered[5::4]
+    else:
+        with os.scandir(folder) as entries:
+            subs = sorted(e.name for e in entries if not e.name.startswith(".")
+                          and e.is_dir(follow_symlinks=False))
+    parts: list[Any] = [*top]
+    latest = max(top[0], top[1])
+    for sub in subs:
+        try:
+            st = os.lstat(folder / sub)
+        except OSError:
+            st = None
+        times = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if st else (0, 0, 0)
+        parts += (sub, *times)
+        latest = max(latest, times[0], times[1])
+    stamp = (latest, *parts)
+    if remembered == stamp and not listed:
+        return stamp, old.names  # type: ignore[union-attr]
+    return stamp, None
+
+
+if TYPE_CHECKING:
+    Row = tuple[bytes, "Key | None", Any, bool]
+
+
+def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None) -> Row:
+    """(blob id, stat key, fields or an InvalidItem, conflict markers?) for one file."""
+    try:
+        data = ws.read_bytes(path)
+    except InvalidItem as e:
+        return NO_SHA, None, e, False
+    sha = blob_id(data)
+    try:
+        text = frontmatter.decode(rel, data)
+        fields, _ = frontmatter.parse(rel, text)
+    except InvalidItem as e:
+        return sha, key, e, False
+    marked = (b"<<<<<<<" in data or b">>>>>>>" in data) and bool(frontmatter.conflict_lines(text))
+    return sha, key, fields, marked
+
+
+def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
+             flags: bytearray, reread: dict[int, Row], rel: str,
+             fstamp: tuple[int, ...], same: bool) -> Table:
+    n = len(names)
+    columns = old.load_all()
+    old_stats = old.stats
+    if same:
+        new_columns = {name: list(values) for name, values in columns.items()}
+        shas = bytearray(old.shas)
+        stats = list(old_stats)
+        shape_of = array("i", old.shape_of)
+        problems = dict(old.problems)
+        marked = set(old.marked)
+    else:
+        new_columns = {name: [values[j] if j is not None else ABSENT for j in positions]
+                       for name, values in columns.items()}
+        shas = bytearray(b"".join(old.shas[20 * j:20 * j + 20] if j is not None else NO_SHA
+                                  for j in positions))
+        stats = [old_stats[j] if j is not None else None for j in positions]
+        shape_of = array("i", (old.shape_of[j] if j is not None else -1 for j in positions))
+        problems = {i: old.problems[j] for i, j in enumerate(positions)
+                    if j is not None and j in old.problems}
+        marked = {i for i, j in enumerate(positions) if j is not None and j in old.marked}
+    shapes = list(old.shapes)
+    shape_index = {s: k for k, s in enumerate(shapes)}
+    for i, (sha, key, fields, conflicted) in reread.items():
+        shas[20 * i:20 * i + 20] = sha
+        stats[i] = key
+        if conflicted:
+            marked.add(i)
+        else:
+            marked.discard(i)
+        for values in new_columns.values():
+            values[i] = ABSENT
+        if isinstance(fields, InvalidItem):
+            problems[i] = (fields.line, fields.field, fields.reason)
+            shape_of[i] = -1
+            continue
+        problems.pop(i, None)
+        shape = tuple(fields)
+        if shape not in shape_index:
+            shape_index[shape] = len(shapes)
+            shapes.append(shape)
+        shape_of[i] = shape_index[shape]
+        for name, value in fields.items():
+            if name not in new_columns:
+                new_columns[name] = [ABSENT] * n
+            if type(value) is str and len(value) <= 40:  # one object for each status…:
+                value = sys.intern(value)  # pickled once, unpickled once
+            new_columns[name][i] = value
+    table = Table(rel, names, bytes(shas), flags, shape_of, shapes, problems, fstamp,
+                  _stats=stats, marked=marked)
+    table._columns = new_columns
+    return table

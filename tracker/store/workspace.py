@@ -1,0 +1,435 @@
+"""The tracker on disk: where it is, its config and kinds, its item files, atomic
+writes and the write lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import marshal  # built in: pickle would cost ~7 ms of start-up
+import os
+import stat
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from tracker.format import frontmatter
+from tracker.git import commit as gitobjects
+from tracker.git import repo as gitrepo
+from tracker.model import ids
+from tracker.model.errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
+from tracker.model.record import record
+from tracker.model.schema import Kind, SchemaError
+from tracker.store import snapshot
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator
+
+CONFIG_DIR = ".tracker"
+CONFIG_FILE = "config.yaml"
+LOCK_SECONDS = 60.0
+
+
+@record
+class ItemFile:
+    """An item file found on disk, not read yet."""
+
+    kind: Kind
+    id: str
+    path: Path
+
+
+@record
+class Item:
+    """One parsed item. Read from the cache, its text is loaded only when asked for."""
+
+    kind: Kind
+    id: str
+    path: Path
+    rel: str  # path relative to the repository top, with '/' separators
+    fields: dict[str, Any]
+    loaded_doc: frontmatter.Document | None = None
+    conflicted: bool | None = None  # conflict markers in the file? None: not known yet
+
+    @property
+    def doc(self) -> frontmatter.Document:
+        if self.loaded_doc is None:
+            data = self.path.read_bytes()
+            self.loaded_doc = frontmatter.split(self.rel, frontmatter.decode(self.rel, data))
+        return self.loaded_doc
+
+    @property
+    def body(self) -> str:
+        return self.doc.body
+
+    @property
+    def title(self) -> str:
+        return str(self.fields.get("title") or "")
+
+
+class Workspace:
+    """A tracker root: the folder holding `.tracker/config.yaml`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock_depth = 0
+        self._inside: dict[str, bool] = {}
+        self.top = gitrepo.find_top(root)
+        self._prefix = str(self.top or self.root).rstrip(os.sep) + os.sep
+        self._settings = _Settings(self.top)
+        self.config = self._settings.load(root / CONFIG_DIR / CONFIG_FILE) or {}
+        if not isinstance(self.config, dict):
+            raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
+                              "the config must be a mapping")
+        self.kinds = self._load_kinds()
+        self._settings.save()
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """Where parsed things are remembered (`.git/tracker-cache/`), or None."""
+        if self.top is None or snapshot.disabled():
+            return None
+        return gitrepo.git_dir(self.top) / "tracker-cache"
+
+    @classmethod
+    def find(cls, start: Path) -> "Workspace":
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            if (folder / CONFIG_DIR / CONFIG_FILE).is_file():
+                return cls(folder)
+        raise NotATracker(f"no tracker here ({start}): run 'tracker init' first")
+
+    def _load_kinds(self) -> dict[str, Kind]:
+        folder = self.root / CONFIG_DIR / "kinds"
+        wanted = self.config.get("kinds")
+        kinds: dict[str, Kind] = {}
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            name = path.stem
+            if wanted and name not in wanted:
+                continue
+            kind = Kind.from_dict(name, self._settings.load(path), self.display(path))
+            _check_folder(kind, self.display(path))
+            kinds[name] = kind
+        return kinds
+
+    # ------------------------------------------------------------ paths
+
+    def display(self, path: Path) -> str:
+        """A path as shown to people and in JSON: relative to the repository top."""
+        text = str(path)
+        if text.startswith(self._prefix):  # a string prefix: pathlib is slow at 100k items
+            rel = text[len(self._prefix):]
+            return rel if os.sep == "/" else rel.replace(os.sep, "/")
+        base = self.top or self.root
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return text
+
+    def kind(self, name: str) -> Kind:
+        if name in self.kinds:
+            return self.kinds[name]
+        raise TrackerError(f"unknown kind '{name}'; kinds here: {', '.join(self.kinds) or 'none'}")
+
+    def folder(self, kind: Kind) -> Path:
+        return self.root / kind.folder
+
+    def path_for(self, kind: Kind, item_id: str) -> Path:
+        """The file of an id, which can never be outside the kind's folder. In a
+        sharded kind, the id's subfolder (`issues/k3/issue-k3x9q2ab.md`), unless the
+        file is in the folder itself (put there by hand, or before sharding)."""
+        ids.validate(item_id)
+        folder = self.folder(kind)
+        path = folder / f"{item_id}.md"
+        if path.parent != folder:
+            raise InvalidId(f"invalid id '{item_id}'")
+        if not self.folder_inside(kind):
+            raise TrackerError(f"{kind.folder}/ leads outside the tracker (a link): "
+                               "tracker neither reads nor writes there")
+        if kind.shard and not os.path.lexists(path):
+            sub = folder / kind.shard_of(item_id)
+            if sub.is_symlink():
+                raise TrackerError(f"{self.display(sub)}/ is a link: tracker neither "
+                                   "reads nor writes there")
+            return sub / f"{item_id}.md"
+        return path
+
+    def item_files(self, kinds: list[Kind] | None = None) -> Iterator[ItemFile]:
+        """Every `*.md` file in the kind folders (and their subfolders, in sharded
+        kinds), in path order; hidden files skipped."""
+        for kind in kinds or list(self.kinds.values()):
+            folder = self.folder(kind)
+            if not self.folder_inside(kind):
+                continue  # a kind folder that links outside the tracker is never read
+            try:
+                names = sorted(snapshot.item_names(folder, kind.shard > 0))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for name in names:
+                yield ItemFile(kind, snapshot.id_of(name), folder / name)
+
+    def folder_inside(self, kind: Kind) -> bool:
+        """False when the kind's folder is a link (or under one) leading out of the tracker."""
+        if kind.name in self._inside:
+            return self._inside[kind.name]
+        folder = self.folder(kind)
+        if not folder.exists():
+            return True  # not cached: the folder may be created by this very command
+        inside = folder.resolve().is_relative_to(self.root.resolve())
+        self._inside[kind.name] = inside
+        return inside
+
+    def ids(self, kinds: list[Kind] | None = None) -> list[tuple[Kind, str]]:
+        return [(f.kind, f.id) for f in self.item_files(kinds)]
+
+    # ------------------------------------------------------------ reading
+
+    def read_text(self, path: Path) -> str:
+        """A file's text, refusing links that lead outside the tracker."""
+        return frontmatter.decode(self.display(path), self.read_bytes(path))
+
+    def read_bytes(self, path: Path) -> bytes:
+        """A file's bytes, refusing links that lead outside the tracker."""
+        shown = self.display(path)
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise InvalidItem(shown, None, None, "a link to a file outside the tracker")
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise InvalidItem(shown, None, None, "a link to nothing (dangling)") from None
+        except OSError as e:
+            raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
+        if stat.S_ISDIR(mode):
+            raise InvalidItem(shown, None, None, "a folder, not an item file")
+        if not stat.S_ISREG(mode):  # a pipe would block the read forever
+            raise InvalidItem(shown, None, None, "not a regular file (a pipe or a device)")
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise InvalidItem(shown, None, None, f"cannot read: {e.strerror}") from None
+
+    def load(self, file: ItemFile) -> Item:
+        shown = self.display(file.path)
+        fields, doc = frontmatter.parse(shown, self.read_text(file.path))
+        return Item(file.kind, file.id, file.path, shown, fields, doc)
+
+    def load_all(self, kinds: list[Kind] | None = None
+                 ) -> tuple[list[Item], list[InvalidItem]]:
+        """Every item of these kinds (all kinds by default), in kind then file name
+        order, and the files that could not be read."""
+        chosen = kinds or list(self.kinds.values())
+        tables = self.tables(chosen)
+        if tables is None:
+            return self.load_many(list(self.item_files(chosen)))
+        items, problems = [], []
+        for kind in chosen:
+            table = tables.get(kind.name)
+            if table is None:
+                continue
+            folder = self.folder(kind)
+            columns = table.load_all()
+            shapes = table.shapes
+            for row, (name, shape) in enumerate(zip(table.names, table.shape_of)):
+                rel = f"{table.folder}/{name}"
+                if shape < 0:
+                    line, field, reason = table.problems[row]
+                    problems.append(InvalidItem(rel, line, field, reason))
+                    continue
+                fields = {k: columns[k][row] for k in shapes[shape]}
+                items.append(Item(kind, snapshot.id_of(name), folder / name, rel, fields,
+                                  conflicted=row in table.marked))
+        return items, problems
+
+    def tables(self, kinds: list[Kind]) -> "dict[str, snapshot.Table] | None":
+        """The kinds' snapshot tables (see snapshot.py), or None without git or cache."""
+        refresh = self.refresh(kinds)
+        return refresh.finish()[0] if refresh is not None else None
+
+    def refresh(self, kinds: list[Kind]) -> "snapshot.Refresh | None":
+        """A refresh of the kinds' tables under way, or None without git or cache."""
+        if snapshot.disabled() or self.top is None:
+            return None
+        return snapshot.Refresh(self, kinds)
+
+    def load_many(self, files: list[ItemFile]) -> tuple[list[Item], list[InvalidItem]]:
+        """Items parsed from these files, and the files that could not be read."""
+        items, problems = [], []
+        for file in files:
+            try:
+                items.append(self.load(file))
+            except InvalidItem as e:
+                problems.append(e)
+        return items, problems
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialize writers: an OS lock, released by the kernel if the process dies."""
+        import fcntl  # noqa: PLC0415 - POSIX only
+
+        if self._lock_depth:  # re-entrant: a second flock in one process would wait forever
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
+        path = base / "tracker.lock"
+        adopted = gitobjects.adopt_lock(path)  # taken at launch by a plain set or new
+        with adopted or open(path, "a+b") as handle:
+            deadline = time.monotonic() + LOCK_SECONDS
+            while adopted is None:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise LockTimeout(f"another tracker process holds {path}; "
+                                          "try again when it has finished") from None
+                    time.sleep(0.01)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = True) -> None:
+    """Write a file so that it is always either its old or its new version.
+
+    With `create`, refuse to replace a file that exists (FileExistsError). Bulk
+    writers pass `sync=False` and call `os.sync()` once when they are done.
+    """
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
+    fd, tmp = temporary_file(path.parent, f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if create:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_disposable(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write a cache file under `.git/tracker-cache/` atomically, without fsync (it can
+    be rebuilt); of concurrent writers the last complete write wins, and a folder that
+    cannot be written only costs speed."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temporary_file(path.parent, f".{path.name}.")
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def temporary_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new file `<prefix><random>.tmp` in the folder, open for writing, mode 0600: what
+    tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+class _Settings:
+    """The parsed config and kind files (marshal: plain data, built-in, no code run on
+    load), remembered under `.git/tracker-cache/` by each
+    file's (size, mtime_ns, ctime_ns, inode), so that a command that reads one item
+    needs no YAML parser at all. Entries younger than two seconds are not stored (the
+    racy-clock rule of snapshot.py); no git, or TRACKER_NO_CACHE=1: no memory."""
+
+    def __init__(self, top: Path | None) -> None:
+        self.file = None if top is None or snapshot.disabled() else \
+            gitrepo.git_dir(top) / "tracker-cache" / "settings-v3.marshal"
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        if self.file is not None:
+            try:
+                with open(self.file, "rb") as handle:
+                    loaded = marshal.load(handle)  # our own file in .git/
+                self.entries = loaded if isinstance(loaded, dict) else {}
+            except Exception:  # noqa: BLE001 - unreadable: parse the files again
+                self.entries = {}
+
+    def load(self, path: Path) -> Any:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return _load_yaml_file(path)
+        key = snapshot.key_of(st)
+        entry = self.entries.get(str(path))
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+            return entry[1]
+        data = _load_yaml_file(path)
+        if self.file is not None and st.st_mtime_ns < time.time_ns() - snapshot.RACY_NS:
+            try:
+                marshal.dumps(data)  # core types only: a date in a kind file is not kept
+            except ValueError:
+                return data
+            self.entries[str(path)] = (key, data)
+            self.dirty = True
+        return data
+
+    def save(self) -> None:
+        if not self.dirty or self.file is None:
+            return
+        save_disposable(self.file, [marshal.dumps(self.entries)])
+
+
+def _load_yaml_file(path: Path) -> Any:
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidItem(shown, None, None, f"cannot read: {e}") from None
+    return frontmatter.load_yaml(shown, text, first_line=1)
+
+
+def _check_folder(kind: Kind, source: str) -> None:
+    parts = Path(kind.folder).parts
+    if not parts or Path(kind.folder).is_absolute() or ".." in parts or parts[0] in (
+            CONFIG_DIR, ".git"):
+        raise SchemaError(f"{source}: folder '{kind.folder}' must be a folder inside the "
+                          "tracker")
