@@ -291,7 +291,8 @@ def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], A
 
 
 def _site(repo: Path, out: Path) -> Path:
+    from tracker.campaign.reports import template_helpers  # noqa: PLC0415
     from tracker.reports.site import build_site  # noqa: PLC0415
 
     with dated(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS), "Équipe campagne"):
-        return build_site(Tracker(repo), out / "site")
+        return build_site(Tracker(repo), out / "site", helpers=[template_helpers])
