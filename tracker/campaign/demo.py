@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from tracker import api
 from tracker.api import Tracker
-from tracker.core import init as project
 from tracker.model import ids
 from tracker.model.clock import dated
 from tracker.model.errors import TrackerError
@@ -48,7 +48,7 @@ def build_campaign_demo(out: Path, seed: int = 7,
 def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Path:
     repo = out / "campagne"
     with dated(START, "Équipe campagne"):
-        project.init(repo, "campaign")
+        api.init(repo, "campaign")
     t = Tracker(repo)
     communes = _communes()
     progress(f"Communes: {len(communes)} in {', '.join(DEPARTEMENTS)}")
@@ -158,10 +158,8 @@ def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
     plan.arms = split(plan.ranked, 0.5, seed=2027)
     plan.teams = assign(t, plan.ranked, teams, plan.arms)
     apply(t, plan)
-    from tracker.core.bulk import upsert  # noqa: PLC0415
-
-    upsert(t, "bureau", [{"bureau_id": b, "target_doors": 350, "priority": "A"}
-                         for b in plan.teams], message="target: 350 portes par bureau assigné")
+    t.upsert("bureau", [{"bureau_id": b, "target_doors": 350, "priority": "A"}
+                        for b in plan.teams], message="target: 350 portes par bureau assigné")
     by_team: dict[str, list[str]] = {}
     for bureau, team in plan.teams.items():
         by_team.setdefault(team, []).append(bureau)
@@ -293,7 +291,8 @@ def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], A
 
 
 def _site(repo: Path, out: Path) -> Path:
+    from tracker.campaign.reports import template_helpers  # noqa: PLC0415
     from tracker.reports.site import build_site  # noqa: PLC0415
 
     with dated(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS), "Équipe campagne"):
-        return build_site(Tracker(repo), out / "site")
+        return build_site(Tracker(repo), out / "site", helpers=[template_helpers])

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
+from tracker import api
 from tracker.api import Tracker
-from tracker.core import init as project
 from tracker.model.clock import dated
 from tracker.model.errors import TrackerError
 
@@ -39,7 +39,7 @@ def build_demo(out: Path, seed: int = 7, progress: Callable[[str], None] = print
         raise TrackerError(f"{out} is not empty: choose another --out folder")
     rng = random.Random(seed)
     with dated(START):
-        project.init(out, "default")
+        api.init(out, "default")
     t = Tracker(out)
     events: list[tuple[datetime, int, str]] = []
     for index in range(len(TASKS)):

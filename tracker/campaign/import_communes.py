@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from tracker.importers import MalformedInput, Progress, Row, apply, count_new, decode, read_bytes
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
-    from tracker.core.bulk import Outcome
+    from tracker.api import Outcome, Tracker
 
 KIND = "bilan"
 KEEP = ("status", "indicators", "message", "claim_risk")

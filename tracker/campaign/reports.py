@@ -1,10 +1,24 @@
-"""What the campaign's report templates see as `campaign`: statistics over the items."""
+"""What the campaign's report templates see as `campaign`: statistics over the items.
+
+`template_helpers` is the helper that the report command and the demo hand to
+tracker.reports (render_report, build_site), which know nothing of the campaign.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.campaign import stats
+
+if TYPE_CHECKING:
+    from tracker.api import Tracker
+
+
+def template_helpers(t: Tracker, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """`campaign` for a tracker with the campaign's kinds (it has `bureau`), else nothing."""
+    if "bureau" not in t.kinds:
+        return {}
+    return {"campaign": CampaignHelper(records, dict(t.ws.config))}
 
 
 class CampaignHelper:

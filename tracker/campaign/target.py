@@ -77,8 +77,6 @@ def assign(t: Tracker, ranked: list[dict[str, Any]], teams: list[str],
 
 def apply(t: Tracker, plan: Plan, commit: bool = True) -> int:
     """Write the arms and teams in one commit; returns how many bureaux changed."""
-    from tracker.core.bulk import upsert  # noqa: PLC0415
-
     records = []
     for row in plan.ranked:
         record: dict[str, Any] = {"bureau_id": row["id"]}
@@ -92,6 +90,6 @@ def apply(t: Tracker, plan: Plan, commit: bool = True) -> int:
             records.append(record)
     parts = [f"{len(plan.arms)} drawn" if plan.arms else "",
              f"{len(plan.teams)} assigned" if plan.teams else ""]
-    outcome = upsert(t, "bureau", records, message="target: bureaux "
-                     + ", ".join(p for p in parts if p), commit=commit)
+    outcome = t.upsert("bureau", records, message="target: bureaux "
+                       + ", ".join(p for p in parts if p), commit=commit)
     return outcome.updated

@@ -36,6 +36,7 @@ def _bar(items: list[Any], label: str, stream: Any) -> Iterable[Any]:
 def report(ctx: click.Context, name: str | None, show_list: bool, out: str | None,
            where: str | None, fmt: str) -> None:
     """Render the report NAME (to stdout, or to --out); `report site --out DIR` builds the site."""
+    from tracker.campaign.reports import template_helpers  # noqa: PLC0415
     from tracker.reports import render  # noqa: PLC0415 - Jinja only for reports
 
     t = tracker(ctx)
@@ -48,12 +49,14 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
             raise UsageError("the site needs a folder: tracker report site --out DIR")
         from tracker.reports.site import build_site  # noqa: PLC0415
 
-        index = build_site(t, Path(out), where=where, progress=progress_bar)
+        index = build_site(t, Path(out), where=where, progress=progress_bar,
+                           helpers=[template_helpers])
         click.echo(str(index.resolve()))
         return
     if fmt in ("text", "json"):
         raise UsageError("a report renders as --format md or html")
-    text = render.render_report(t, name, fmt if fmt_given else None, where=where)
+    text = render.render_report(t, name, fmt if fmt_given else None, where=where,
+                                helpers=[template_helpers])
     if out:
         render.write_output(Path(out), text)
         click.echo(str(Path(out).resolve()))

@@ -2,7 +2,7 @@
 
 Each importer is a pure parser (text in, `Row`s out, errors located as `FILE:LINE`)
 plus a thin `run_*` function that reads the file and hands the rows to `apply`, which
-checks every value against the kind before `bulk.upsert` writes anything: a malformed
+checks every value against the kind before `Tracker.upsert` writes anything: a malformed
 file writes nothing, a good one gives one commit.
 """
 
@@ -18,8 +18,7 @@ from tracker.model import schema
 from tracker.model.errors import TrackerError
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
-    from tracker.core.bulk import Outcome
+    from tracker.api import Outcome, Tracker
     from tracker.model.schema import Kind
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
@@ -115,8 +114,6 @@ def apply(t: Tracker, kind_name: str, rows: list[Row], source: str, *, message: 
           key: str | None = None, keep: Iterable[str] = (),
           progress: Progress | None = None) -> Outcome:
     """Check every row, then create or update the items under one lock, in one commit."""
-    from tracker.core import bulk  # noqa: PLC0415
-
     check_rows(t.ws.kind(kind_name), rows, source, key)
-    return bulk.upsert(t, kind_name, [r.record for r in rows], key=key, keep=keep,
-                       message=message, progress=progress)
+    return t.upsert(kind_name, [r.record for r in rows], key=key, keep=keep,
+                    message=message, progress=progress)

@@ -20,8 +20,7 @@ from tracker.model import schema
 from tracker.model.errors import InvalidValue, UsageError
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
-    from tracker.core.bulk import Outcome
+    from tracker.api import Outcome, Tracker
     from tracker.model.schema import Kind
 
 DERIVED = ("id", "kind", "path")

@@ -35,8 +35,7 @@ from tracker.importers import (
 )
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
-    from tracker.core.bulk import Outcome
+    from tracker.api import Outcome, Tracker
 
 KIND = "bureau"
 KEEP = ("status", "priority", "team", "experiment_arm", "target_doors")

@@ -302,12 +302,11 @@ def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, mes
                     key: str | None = None, id_field: str | None = None,
                     progress: Any = None) -> Any:
     """Check the rows (all but body and id), then upsert them with their bodies."""
-    from tracker.core import bulk  # noqa: PLC0415
     from tracker.importers import check_rows  # noqa: PLC0415
 
     kind = t.ws.kind(kind_name)
     held = ("body", id_field)
     check_rows(kind, [Row(r.line, {k: v for k, v in r.record.items() if k not in held})
                       for r in rows], source, key if not id_field else None)
-    return bulk.upsert(t, kind_name, [r.record for r in rows], key=key, message=message,
-                       body_field="body", id_field=id_field, progress=progress)
+    return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
+                    body_field="body", id_field=id_field, progress=progress)

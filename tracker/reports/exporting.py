@@ -12,9 +12,8 @@ import io
 import json
 from typing import Any
 
-from tracker.api import Tracker
+from tracker.api import Item, Tracker
 from tracker.model.values import to_jsonable
-from tracker.store.workspace import Item
 
 
 def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None) -> list[

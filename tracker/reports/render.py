@@ -16,15 +16,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from tracker.api import Tracker
+from tracker.api import CONFIG_DIR, Item, Tracker, templates_dir, write_atomic
 from tracker.expr import jinja as sandbox
 from tracker.model import values
 from tracker.model.clock import now
 from tracker.model.errors import TrackerError, UsageError
 from tracker.reports import charts
 from tracker.reports.diffmd import md_escape
-from tracker.store.resources import templates_dir
-from tracker.store.workspace import CONFIG_DIR, Item, write_atomic
 
 # Sorts a table.sortable when its header is clicked. The page's Content-Security-Policy
 # allows this script alone (by hash): nothing injected into a page can run.
@@ -47,6 +45,10 @@ _DESCRIPTION = re.compile(r"\{#-?\s*description:\s*(.*?)\s*-?#\}")
 _REQUIRES = re.compile(r"\{#-?\s*requires:\s*(.*?)\s*-?#\}")
 _SUFFIXES = {"md": (".md", ".md.j2"), "html": (".html", ".html.j2")}
 SITE_DESCRIPTION = "Static HTML site: boards, tables, item pages and charts (needs --out)"
+
+# Names a caller adds to what templates see, made from the tracker and the item records
+# (the campaign's `campaign` helper): reports know no template family of their own.
+Helper = Callable[[Tracker, list[dict[str, Any]]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,7 @@ class HistoryHelper:
         if self._entries is None:
             self._entries = []
             if self._t.ws.top is not None:
-                from tracker.core.history import History  # noqa: PLC0415
-
-                with History(self._t) as history:
+                with self._t.history() as history:
                     if history.reader.has_head():
                         self._entries = list(reversed(history.log()))
         return self._entries
@@ -210,21 +210,17 @@ def done_statuses(kind: Any) -> tuple[str, ...]:
     return finished or (kind.workflow.statuses[-1],)
 
 
-def build_context(t: Tracker, where: str | None = None,
-                  items: list[Item] | None = None) -> dict[str, Any]:
-    """What templates see: items, kinds, config, history helpers, problems, `now`."""
+def build_context(t: Tracker, where: str | None = None, items: list[Item] | None = None,
+                  helpers: Iterable[Helper] = ()) -> dict[str, Any]:
+    """What templates see: items, kinds, config, history helpers, problems, `now`, and
+    the names each of `helpers` adds."""
     listing = t.items() if items is None else None
     chosen = items if items is not None else listing.items  # type: ignore[union-attr]
     if where:
         expression = sandbox.Expression(where, "--where")
         chosen = [i for i in chosen if expression.evaluate(t.context(i), default=False)]
     records = [_full_record(t, i) for i in chosen]
-    extra: dict[str, Any] = {}
-    if "bureau" in t.kinds:
-        from tracker.campaign.reports import CampaignHelper  # noqa: PLC0415
-
-        extra["campaign"] = CampaignHelper(records, dict(t.ws.config))
-    return {**extra,
+    return {**helper_context(t, records, helpers),
         "items": records,
         "kinds": {name: _kind_info(kind) for name, kind in t.kinds.items()},
         "config": dict(t.ws.config),
@@ -233,6 +229,15 @@ def build_context(t: Tracker, where: str | None = None,
         "now": now(),
         "today": now().date(),
     }
+
+
+def helper_context(t: Tracker, records: list[dict[str, Any]],
+                   helpers: Iterable[Helper]) -> dict[str, Any]:
+    """The names `helpers` add for these records (a later helper's name wins)."""
+    extra: dict[str, Any] = {}
+    for helper in helpers:
+        extra.update(helper(t, records))
+    return extra
 
 
 def _full_record(t: Tracker, item: Item) -> dict[str, Any]:
@@ -334,7 +339,7 @@ def environment(t: Tracker) -> Any:
 
 
 def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | None = None,
-                  extra: dict[str, Any] | None = None) -> str:
+                  extra: dict[str, Any] | None = None, helpers: Iterable[Helper] = ()) -> str:
     """One report as text, in `fmt` (md or html; default: the one it has, md first)."""
     report = find_report(t, name)
     if name == "site":
@@ -344,7 +349,7 @@ def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | No
     if fmt not in report.formats:
         raise UsageError(f"report '{name}' has no {fmt} version; it has: "
                          + ", ".join(report.formats))
-    context = build_context(t, where)
+    context = build_context(t, where, helpers=helpers)
     if fmt == "html":
         context.update(script_context(), root="")
     context.update(extra or {})

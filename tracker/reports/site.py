@@ -20,10 +20,12 @@ from tracker.api import Tracker
 from tracker.expr import jinja as sandbox
 from tracker.model import ids
 from tracker.reports.render import (
+    Helper,
     HistoryHelper,
     build_context,
     builtin_reports_dir,
     environment,
+    helper_context,
     script_context,
 )
 
@@ -45,10 +47,13 @@ def item_href(kind: str, item_id: str) -> str:
 
 
 def build_site(t: Tracker, out: Path, where: str | None = None,
-               progress: Progress[Any] | None = None) -> Path:
-    """Write the site into `out`; returns the path of index.html."""
+               progress: Progress[Any] | None = None, helpers: Iterable[Helper] = ()) -> Path:
+    """Write the site into `out`; returns the path of index.html. The names `helpers`
+    add (see render.build_context) are for the pages over all items, as `items` is."""
     progress = progress or _no_progress
     context = {**build_context(t, where), **script_context()}
+    extra = helper_context(t, context["items"], helpers)
+    context = {**extra, **context}  # as build_context(helpers=…) orders them
     env = environment(t)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(builtin_reports_dir() / "site" / "style.css", out / "style.css")
@@ -64,7 +69,7 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     for name, records in by_kind.items():
         _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
             **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
-    base = {k: v for k, v in context.items() if k not in ("items", "history", "campaign")}
+    base = {k: v for k, v in context.items() if k not in ("items", "history", *extra)}
     pages = [("site/item.html.j2", record["href"], {
         "root": "../../", "item": record, "kind": context["kinds"][record["kind"]],
         "changes": history.for_item(record["id"])}) for record in items]
