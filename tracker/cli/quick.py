@@ -64,7 +64,7 @@ def _start_index(directory: str | None) -> None:
 def _execute(command: str, directory: str | None, ref: str, kind: str, title: str,
              pairs: list[str]) -> int:
     from tracker.api import Tracker, parse_assignments  # noqa: PLC0415
-    from tracker.model.errors import TrackerError, one_line  # noqa: PLC0415
+    from tracker.cli import boundary  # noqa: PLC0415
 
     try:
         t = Tracker(directory)
@@ -72,22 +72,12 @@ def _execute(command: str, directory: str | None, ref: str, kind: str, title: st
             item = t.set(ref, parse_assignments(pairs), (), commit=True)
         else:
             item = t.new(kind, title, parse_assignments(pairs), "", commit=True)
-    except TrackerError as e:
-        print(f"Error: {one_line(str(e))}", file=sys.stderr)
-        return int(e.exit_code)
-    except OSError as e:
-        if e.errno is None:
-            raise
-        where = f": {e.filename}" if e.filename else ""
-        print(f"Error: {e.strerror}{where}", file=sys.stderr)
-        return 1
-    try:
         print(item.id, flush=True)
-    except BrokenPipeError:  # done, and the reader had gone: as the click path says it
-        from tracker.cli.app import _quiet_stdout  # noqa: PLC0415
-
-        _quiet_stdout()
-        return 141
+    except boundary.EXPECTED as e:
+        code = boundary.exit_code(e)
+        if code is None:
+            raise
+        return code
     if command == "set":
         for notice in t.notices:
             print(notice, file=sys.stderr)
