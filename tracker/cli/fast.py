@@ -1,6 +1,6 @@
 """The console scripts' entry point: `tracker --version` answers before click loads,
 and a listing starts git's stat of the work tree before anything else (see
-snapshot.py: `git diff-files` runs on the other core while Python starts up).
+git/process.py: `git diff-files` runs on the other core while Python starts up).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import os
 import sys
 
 READERS = {"list", "check", "report", "export"}  # commands that read every item
-PREFETCHED: dict[str, object] = {}  # work tree top: the running `git diff-files`
 
 
 def main() -> None:
@@ -64,12 +63,6 @@ def _prefetch(args: list[str]) -> None:
         folder = parent
     if root is None:
         return
-    import subprocess  # noqa: PLC0415
+    from tracker.git import process  # noqa: PLC0415
 
-    try:
-        PREFETCHED[folder] = subprocess.Popen(
-            ["git", "--literal-pathspecs", "-c", "core.preloadIndex=false", "diff-files",
-             "--name-only", "-z", "--", os.path.relpath(root, folder)],
-            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except OSError:
-        pass
+    process.prefetch_diff_files(folder, os.path.relpath(root, folder))

@@ -44,21 +44,12 @@ def run(args: list[str]) -> int | None:
 
 
 def _start_index(directory: str | None) -> None:
-    """Have git take the index and read it while Python loads (gitobjects.start_early)."""
-    if os.environ.get("TRACKER_NO_EARLY_INDEX"):
-        return
-    folder = os.path.realpath(directory or ".")
-    while not os.path.exists(os.path.join(folder, ".git")):
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return
-        folder = parent
-    git = os.path.join(folder, ".git")
-    if not os.path.isdir(git) or os.path.exists(os.path.join(git, "index.lock")):
-        return  # a linked worktree, or a lock left over: the usual path says which
-    from tracker.git.commit import start_early  # noqa: PLC0415
+    """Have git take the index and read it while Python loads (process.start_index_early)."""
+    from tracker.git import process  # noqa: PLC0415
 
-    start_early(folder)
+    top = process.find_top(os.path.realpath(directory or "."))
+    if top is not None:
+        process.start_index_early(top)
 
 
 def _execute(command: str, directory: str | None, ref: str, kind: str, title: str,
