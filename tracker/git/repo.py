@@ -231,15 +231,15 @@ class DirtyFiles:
     def __init__(self, folders: list[str], running: "subprocess.Popen[bytes] | None"
                  ) -> None:
         self.folders = folders
-        self.process = running
+        self.running = running
 
     def result(self) -> set[str] | None:
-        if self.process is None:
+        if self.running is None:
             return None
         started = time.perf_counter()
-        out, _ = self.process.communicate()
+        out, _ = self.running.communicate()
         process.trace("waiting for git diff-files", started)
-        if self.process.returncode != 0:
+        if self.running.returncode != 0:
             return None
         prefixes = tuple(f"{folder}/" for folder in self.folders)
         return {path for path in map(os.fsdecode, out.split(b"\0"))
