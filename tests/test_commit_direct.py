@@ -1,4 +1,4 @@
-"""Commits built from objects written here (tracker/gitobjects.py) are the commits
+"""Commits built from objects written here (tracker/git/commit.py) are the commits
 `git commit -- PATH` makes, and step aside whenever they would not be: hooks, signing,
 links and executables."""
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import git, item_file, new_item, write_tree
-from tracker.git import commit as gitobjects
+from tracker.git import commit as gitcommit
 from tracker.git import repo as gitrepo
 
 
@@ -21,13 +21,13 @@ from tracker.git import repo as gitrepo
 def direct(monkeypatch):
     """What each commit_paths call returned: True committed, None stepped aside."""
     calls = []
-    real = gitobjects.commit_paths
+    real = gitcommit.commit_paths
 
     def spy(*args):
         result = real(*args)
         calls.append(result)
         return result
-    monkeypatch.setattr(gitobjects, "commit_paths", spy)
+    monkeypatch.setattr(gitcommit, "commit_paths", spy)
     return calls
 
 
@@ -170,13 +170,13 @@ def test_a_commit_made_elsewhere_meanwhile_is_kept(repo, invoke, direct, monkeyp
     """HEAD moves between the read of HEAD and the commit (another program committed):
     the compare-and-swap refuses, git's own commit then lands on top of it."""
     item = new_item(invoke, "issue", "Racing")
-    real = gitobjects._hash_objects
+    real = gitcommit._hash_objects
 
     def meanwhile(top, paths):
         other = git(repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "elsewhere").strip()
         git(repo, "update-ref", "HEAD", other)
         return real(top, paths)
-    monkeypatch.setattr(gitobjects, "_hash_objects", meanwhile)
+    monkeypatch.setattr(gitcommit, "_hash_objects", meanwhile)
     assert invoke("set", item, "priority=high").exit_code == 0
     assert direct[-1] is None
     assert git(repo, "log", "--format=%s").splitlines()[:3] == [
@@ -187,7 +187,7 @@ def test_a_commit_made_elsewhere_meanwhile_is_kept(repo, invoke, direct, monkeyp
 def test_a_big_folder_tree_is_left_to_git_write_tree(repo, invoke, direct, monkeypatch):
     """Past BIG_TREE the folder's tree comes from `git write-tree` (the index's cached
     trees), still only when nothing else is staged."""
-    monkeypatch.setattr(gitobjects, "BIG_TREE", 0)
+    monkeypatch.setattr(gitcommit, "BIG_TREE", 0)
     item = new_item(invoke, "issue", "Grand dossier")
     assert direct == [True] and head_files(repo) == [f"issues/{item}.md"]
     assert invoke("set", item, "priority=high").exit_code == 0

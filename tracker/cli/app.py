@@ -1,8 +1,7 @@
 """The command line: the only click user. Each command parses, calls the library, formats.
 
-Errors: a `TrackerError` becomes one line `Error: …` on stderr with its exit code (1 for
-a refused request or problems found, 2 for usage). Any other exception is a bug and
-shows its traceback.
+Errors: what boundary.py answers (a `TrackerError` becomes one line `Error: …` on
+stderr with its exit code); any other exception is a bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import importlib
 import click
 
 from tracker import __version__
-from tracker.model.errors import TrackerError, one_line
+from tracker.cli import boundary
 
 # Each command's module, imported only when that command runs: `tracker --version` and
 # the merge driver start without loading every command (and what they import).
@@ -42,31 +41,12 @@ class TrackerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except TrackerError as e:
-            click.echo(f"Error: {one_line(str(e))}", err=True)
-            ctx.exit(e.exit_code)
-        except BrokenPipeError:  # `tracker log | head`: the reader has all it wanted
-            _quiet_stdout()
-            ctx.exit(141)  # what a shell reports for a command ended by SIGPIPE, as git
-        except OSError as e:
-            if e.errno is None:
+        except boundary.EXPECTED as e:
+            code = boundary.exit_code(e, lambda message: click.echo(message, err=True))
+            if code is None:
                 raise
-            where = f": {e.filename}" if e.filename else ""
-            click.echo(f"Error: {e.strerror}{where}", err=True)
-            ctx.exit(1)
+            ctx.exit(code)
         return None
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's final flush raises nothing more."""
-    import os  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError
 from tracker.store.resources import project_templates, templates_dir
@@ -37,7 +38,8 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
     if gitrepo.inside_git_dir(folder):
         raise TrackerError(f"{folder} is a bare git repository (or inside .git): it has no "
                            "work tree; clone it and run 'tracker init' in the clone")
-    top = gitrepo.find_top(folder)
+    found = gitprocess.find_top(str(folder))
+    top = Path(found) if found is not None else None
     if top is None or (top != folder and gitrepo.ignored(top, folder)):
         # no repository here, or one whose .gitignore excludes this folder: its own
         gitrepo.init(folder)

@@ -4,14 +4,14 @@
 writes the 9 MB index twice; `git write-tree` rebuilds the tree of every folder the
 index marks changed and writes the index again. Neither is needed to commit one file:
 its new tree is HEAD's tree with one entry replaced, and so on up to the top, a few
-small objects when kind folders are sharded (see layout.py).
+small objects when kind folders are sharded (see core/shard.py).
 
 So `commit_paths` hashes the files with `git hash-object -w` (git applies the
 repository's filters and line-ending rules), splices the entries into HEAD's trees
 (read through one `cat-file --batch`), writes the changed trees as loose objects,
 and makes the commit with `git commit-tree`. `git update-index` records the files in
 the index meanwhile, on the other core (for plain `set` and `new` it is started at
-launch, see `start_early`); HEAD moves (`update-ref`, compare-and-swap on
+launch, see process.start_index_early); HEAD moves (`update-ref`, compare-and-swap on
 the HEAD read at the start) only once the index holds the files, so no crash can leave
 a commit the index contradicts. Other staged work stays staged and out of the commit,
 exactly as with `git commit -- PATH`.
@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
+import time
 import zlib
-from pathlib import Path
 
+from tracker.git import process
+from tracker.git.process import attempt, run, start, trace
 from tracker.model.errors import GitError
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
-    from typing import Any
+    import subprocess
+    from pathlib import Path
 
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 TREE_MODE = b"40000"
@@ -42,83 +44,6 @@ FILE_MODE = b"100644"
 # index: C beats parsing, sorting and compressing it here (0.25 s against 0.3 s for a
 # 100,000-entry folder). Sharded kinds never come near it.
 BIG_TREE = 1 << 20
-_EARLY: dict[str, "subprocess.Popen[bytes]"] = {}  # work tree top: the waiting update-index
-_EARLY_LOCK: dict[str, Any] = {}  # the tracker lock file taken with it: its open handle
-
-
-def start_early(top: str) -> None:
-    """Start `git update-index --stdin` now, for `set` and `new`: it takes the index
-    lock and reads the index (tens of ms in a big repository) while Python loads; the
-    paths follow once the file is written. If the command stops before that, the
-    process gets no path and leaves the index as it was. It is released (nothing
-    given) before any other git command runs (`release_early`) and at exit.
-
-    Only a process that holds the tracker's writer lock (.git/tracker.lock, taken here
-    without waiting; the workspace adopts it) starts one: of concurrent `tracker set`s,
-    the one whose turn it is also holds the index."""
-    if _EARLY:
-        return
-    import fcntl  # noqa: PLC0415
-
-    lock_path = os.path.join(top, ".git", "tracker.lock")
-    try:
-        handle = open(lock_path, "a+b")  # noqa: SIM115 - held until the workspace adopts it
-    except OSError:
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()  # another writer's turn: wait for it the usual way
-        return
-    _EARLY_LOCK[os.path.realpath(lock_path)] = handle
-    try:
-        _EARLY[os.path.realpath(top)] = subprocess.Popen(
-            ["git", "--literal-pathspecs", "update-index", "--add", "--remove", "-z",
-             "--stdin"], cwd=top, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
-    except OSError:
-        pass
-    import atexit  # noqa: PLC0415
-
-    atexit.register(release_early)
-
-
-def adopt_lock(path: Path) -> Any:
-    """The tracker lock's handle if `start_early` took that lock file (else None)."""
-    return _EARLY_LOCK.pop(os.path.realpath(path), None)
-
-
-def holds_index(top: Path) -> bool:
-    """True while this process's early update-index holds `top`'s index lock."""
-    process = _EARLY.get(os.path.realpath(top))
-    return process is not None and process.poll() is None
-
-
-def release_early() -> None:
-    """Let the early update-index end without a path (it changes nothing)."""
-    while _EARLY:
-        _, process = _EARLY.popitem()
-        _finish(process, b"")
-    while _EARLY_LOCK:
-        _EARLY_LOCK.popitem()[1].close()  # closing the file releases its flock
-
-
-def _take_early(top: Path) -> "subprocess.Popen[bytes] | None":
-    process = _EARLY.pop(os.path.realpath(top), None)
-    if process is not None and process.poll() is not None:
-        process.wait()  # it could not take the lock (someone held it): start afresh
-        return None
-    return process
-
-
-def _finish(process: "subprocess.Popen[bytes]", listing: bytes) -> None:
-    try:
-        assert process.stdin is not None
-        process.stdin.write(listing)
-        process.stdin.close()
-    except (BrokenPipeError, OSError):
-        pass
-    process.wait()
 
 
 def commit_paths(top: Path, paths: list[str], message: str, log_message: str
@@ -126,16 +51,12 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
     """Commit exactly these repository-relative paths (files written or removed) as
     `git commit -- PATHS` would. True: committed; False: nothing changed; None: not
     attempted (see the module's docstring)."""
-    import time  # noqa: PLC0415
-
-    from tracker.git.repo import attempt, run, trace  # noqa: PLC0415
-
     if any("\n" in p or p.startswith("/") or "\\" in p for p in paths):
         return None
     started = time.perf_counter()
     # the index takes the files first: it is the long step, the rest runs beside it
-    index = _take_early(top) or _start(top, "update-index", "--add", "--remove", "-z",
-                                        "--stdin", stdin=True)
+    index = process.take_early_index(top) or start(top, "update-index", "--add", "--remove",
+                                                   "-z", "--stdin", stdin=True)
     try:
         index.stdin.write("".join(p + "\0" for p in paths).encode("utf-8"))  # type: ignore[union-attr]
         index.stdin.close()  # type: ignore[union-attr]
@@ -150,9 +71,7 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
     if index.wait() != 0:
         error = index.stderr.read().decode("utf-8", "replace")  # type: ignore[union-attr]
         if "index.lock" in error:
-            from tracker.git.repo import busy  # noqa: PLC0415
-
-            raise GitError(busy("index.lock"))
+            raise GitError(process.busy("index.lock"))
         raise GitError(f"git update-index failed: {' '.join(error.split())[:300]}")
     trace("git update-index (beside the trees)", started)
     if staged is not None:
@@ -173,8 +92,6 @@ def _tree_from_index(top: Path, staged: "subprocess.Popen[bytes]", paths: list[s
     """`git write-tree`, when the index differs from HEAD only in these paths, as the
     running `diff-index` says (else None: other staged work would go into the commit;
     git commit keeps it out)."""
-    from tracker.git.repo import run  # noqa: PLC0415
-
     out, _ = staged.communicate()
     listed = set(filter(None, out.decode("utf-8", "surrogateescape").split("\0")))
     if staged.returncode != 0 or not listed <= set(paths):
@@ -187,9 +104,9 @@ def _commit_tree(top: Path, paths: list[str]
     """(the new tree, None, HEAD, HEAD's tree, the objects folder), or None when git's
     porcelain must commit. For a tree too big to build here, no tree but the running
     `git diff-index` that says whether `git write-tree` may build it."""
-    probe = _start(top, "rev-parse", "--show-object-format", "--git-path", "hooks",
+    probe = start(top, "rev-parse", "--show-object-format", "--git-path", "hooks",
                    "--git-path", "objects", "HEAD", "HEAD^{tree}")
-    config = _start(top, "config", "-z", "--get-regexp",
+    config = start(top, "config", "-z", "--get-regexp",
                     r"^(commit\.gpgsign|core\.sharedrepository)$")
     found = probe.communicate()[0].decode("utf-8", "replace").splitlines()
     settings = config.communicate()[0]
@@ -212,7 +129,7 @@ def _commit_tree(top: Path, paths: list[str]
     tree = _spliced_tree(top, top / objects, head, head_tree, {p: blobs.get(p) for p in paths})
     if tree is None:  # git writes it; what else is staged? Asked now, while the index
         # is HEAD's cached trees (fast), before update-index rewrites it
-        staged = _start(top, "diff-index", "--cached", "--name-only", "-z", head, "--")
+        staged = start(top, "diff-index", "--cached", "--name-only", "-z", head, "--")
         return None, staged, head, head_tree, top / objects
     return tree, None, head, head_tree, top / objects
 
@@ -226,8 +143,6 @@ def _maintenance(top: Path, objects: Path) -> None:
     except OSError:
         return
     if loose > 6700 // 256:
-        from tracker.git.repo import attempt  # noqa: PLC0415
-
         attempt(top, "maintenance", "run", "--auto", "--quiet")
 
 
@@ -241,21 +156,10 @@ def _asks_more(settings: bytes) -> bool:
     return False
 
 
-def _start(top: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(["git", "--literal-pathspecs", *args], cwd=top,
-                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-
-
 def _hash_objects(top: Path, paths: list[str]) -> dict[str, bytes]:
     """The files' blob ids, the blobs written: git's filters and eol rules applied."""
     if not paths:
         return {}
-    from tracker.git.repo import run  # noqa: PLC0415
-
     out = run(top, "hash-object", "-w", "--", *paths).split()
     if len(out) != len(paths):
         raise GitError("git hash-object did not name every file")
@@ -302,13 +206,13 @@ def _read_trees(top: Path, head: str, folders: list[str]) -> dict[str, bytes] | 
     """The raw trees of these folders at HEAD; a folder HEAD lacks is left out. None
     when one is bigger than BIG_TREE (not read: git writes that tree)."""
     asks = [f"{head}^{{tree}}" if not f else f"{head}:{f}" for f in folders]
-    sizes = subprocess.run(["git", "cat-file", "--batch-check"], cwd=top, capture_output=True,
-                           input="".join(a + "\n" for a in asks).encode("utf-8")).stdout
+    sizes = process.read(top, "cat-file", "--batch-check",
+                         input="".join(a + "\n" for a in asks).encode("utf-8")).stdout
     if any(int(line.split()[2]) > BIG_TREE for line in sizes.splitlines()
            if not line.endswith(b" missing")):  # "<sha> <type> <size>" or "<name> missing"
         return None
-    done = subprocess.run(["git", "cat-file", "--batch"], cwd=top, capture_output=True,
-                          input="".join(a + "\n" for a in asks).encode("utf-8"))
+    done = process.read(top, "cat-file", "--batch",
+                        input="".join(a + "\n" for a in asks).encode("utf-8"))
     if done.returncode != 0:
         raise GitError("git cat-file failed: " + done.stderr.decode("utf-8", "replace"))
     out, at, trees = done.stdout, 0, {}

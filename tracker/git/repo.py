@@ -1,36 +1,30 @@
-"""The only module that talks to git.
+"""What tracker asks of a repository: its folders, commits, config, history reads,
+merges and sync, and what its index says of the work tree (for the snapshot).
 
-Writes (add, commit, config) run the `git` command directly: that costs a few
-milliseconds where importing GitPython costs a hundred, and `tracker set` should feel
-instant. Reads of history go through GitPython's persistent `cat-file --batch`
-process (see `open_repo`), imported only when history is asked for.
+Writes (add, commit, config) run the `git` command directly, through process.py:
+that costs a few milliseconds where importing GitPython costs a hundred, and
+`tracker set` should feel instant. Reads of history go through GitPython's persistent
+`cat-file --batch` process (see `open_repo`), imported only when history is asked for.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tracker.git import commit as gitobjects
+from tracker.git import commit as gitcommit
+from tracker.git import process
+from tracker.git.process import attempt, run
 from tracker.model.errors import GitError, UsageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    import subprocess
     from typing import Any, Iterable
 
 _REV_OK = re.compile(r"[A-Za-z0-9._/@{}^~:+-]+\Z")
-
-
-def find_top(start: Path) -> Path | None:
-    """The work tree holding `start`: the nearest folder with a `.git` entry."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def git_dir(top: Path) -> Path:
@@ -44,33 +38,6 @@ def git_dir(top: Path) -> Path:
     return entry
 
 
-def trace(what: str, started: float) -> None:
-    """With TRACKER_TRACE=1, say on stderr how long a step took (the benchmarks' profiles)."""
-    if os.environ.get("TRACKER_TRACE"):
-        print(f"trace: {what} {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
-
-
-def run(top: Path, *args: str, input: str | None = None, check: bool = True,
-        env: dict[str, str] | None = None) -> str:
-    """Run `git args…` in `top` and return its stdout; a failure raises GitError."""
-    gitobjects.release_early()  # an early update-index lets go of the index first
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input,
-                              capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", env=env)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    trace(f"git {args[0]}", started)
-    if check and done.returncode != 0:
-        if "index.lock" in done.stderr:
-            raise GitError(busy("index.lock"))
-        message = (done.stderr.strip() or done.stdout.strip()).splitlines()
-        detail = " ".join(message[:2]) if message else f"exit {done.returncode}"
-        raise GitError(f"git {args[0]} failed: {detail}")
-    return done.stdout
-
-
 def inside_git_dir(folder: Path) -> bool:
     """True in a bare repository or inside a .git folder, where no item can live."""
     out = run(folder, "rev-parse", "--is-bare-repository", "--is-inside-git-dir",
@@ -81,9 +48,7 @@ def inside_git_dir(folder: Path) -> bool:
 def ignored(top: Path, folder: Path) -> bool:
     """True when the repository at `top` ignores `folder` (its items could never be added)."""
     rel = folder.relative_to(top).as_posix()
-    done = subprocess.run(["git", "check-ignore", "-q", "--", rel + "/"], cwd=top,
-                          capture_output=True)
-    return done.returncode == 0
+    return attempt(top, "check-ignore", "-q", "--", rel + "/").returncode == 0
 
 
 def init(folder: Path) -> None:
@@ -100,10 +65,8 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> 
         return False
     if len(paths) > 100:
         return commit_many(top, paths, message)
-    from tracker.git.commit import commit_paths  # noqa: PLC0415
-
     text = _clean_message(message)
-    done = commit_paths(top, paths, text, f"commit: {text.splitlines()[0]}")
+    done = gitcommit.commit_paths(top, paths, text, f"commit: {text.splitlines()[0]}")
     if done is not None:
         return done
     # `commit -- PATHS` takes tracked files as they are in the work tree: one git process.
@@ -166,18 +129,12 @@ def commit_many(top: Path, paths: list[str], message: str) -> bool:
 def commit_blocker(top: Path) -> str | None:
     """Why git could not take a change now (a lock a crashed git left), or None."""
     folder = git_dir(top)
-    if (folder / "index.lock").exists() and not gitobjects.holds_index(top):
-        return busy("index.lock")
+    if (folder / "index.lock").exists() and not process.holds_index(top):
+        return process.busy("index.lock")
     for lock in _ref_locks(folder):
         if lock.exists():
-            return busy(lock.relative_to(folder).as_posix())
+            return process.busy(lock.relative_to(folder).as_posix())
     return None
-
-
-def busy(lock: str) -> str:
-    """The error for a lock file in .git/ that stops git (maybe left by a crash)."""
-    return (f"git is busy: .git/{lock} exists. If no other git command is running, a "
-            f"crashed one left it: remove .git/{lock} and retry")
 
 
 def _ref_locks(folder: Path) -> list[Path]:
@@ -242,6 +199,61 @@ def open_repo(top: Path) -> Any:
         raise GitError(f"{top} is not a git repository") from None
 
 
+# ---------------------------------------------------------------- the index's word
+# What the snapshot (store/snapshot.py) asks git: which blob the index holds for each
+# file, and which tracked files differ from it.
+
+
+def index_blobs(top: Path, folders: list[str]) -> dict[str, bytes]:
+    """{path: blob id} for the regular files git's index holds, unmerged and not
+    marked assume-unchanged, under the folders."""
+    blobs: dict[str, bytes] = {}
+    try:
+        done = process.read(top, "ls-files", "-v", "-s", "-z", "--", *folders)
+    except GitError:  # no git to ask: nothing is vouched for, every file is read
+        return blobs
+    if done.returncode != 0:
+        return blobs
+    for entry in done.stdout.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" and \
+                parts[1] in (b"100644", b"100755") and len(parts[2]) == 40:
+            blobs[os.fsdecode(path)] = bytes.fromhex(parts[2].decode("ascii"))
+    return blobs
+
+
+class DirtyFiles:
+    """`git diff-files` running in the background: the tracked files under the folders
+    that differ from the index (or None when git could not say, so that nothing is
+    vouched for)."""
+
+    def __init__(self, folders: list[str], running: "subprocess.Popen[bytes] | None"
+                 ) -> None:
+        self.folders = folders
+        self.running = running
+
+    def result(self) -> set[str] | None:
+        if self.running is None:
+            return None
+        started = time.perf_counter()
+        out, _ = self.running.communicate()
+        process.trace("waiting for git diff-files", started)
+        if self.running.returncode != 0:
+            return None
+        prefixes = tuple(f"{folder}/" for folder in self.folders)
+        return {path for path in map(os.fsdecode, out.split(b"\0"))
+                if path.startswith(prefixes)}
+
+
+def dirty_files(top: Path, folders: list[str]) -> DirtyFiles:
+    """The run started at launch for this work tree if there is one, else a new one."""
+    running = process.take_prefetched(top)
+    if not folders:
+        return DirtyFiles(folders, None)
+    return DirtyFiles(folders, running or process.diff_files(top, folders))
+
+
 # ---------------------------------------------------------------- history reads
 # One `git log` walk, one `ls-tree` or `diff`, and blobs through GitPython's
 # persistent `cat-file --batch` process: never one git process per item or commit.
@@ -294,9 +306,8 @@ class Reader:
         wanted = sorted(set(shas))
         if not wanted:
             return {}
-        done = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top,
-                              input="".join(f"{sha}\n" for sha in wanted).encode(),
-                              capture_output=True)
+        done = process.read(self.top, "cat-file", "--batch",
+                            input="".join(f"{sha}\n" for sha in wanted).encode())
         if done.returncode != 0:
             raise GitError("git cat-file failed: " + done.stderr.decode(errors="replace")[:200])
         return _parse_batch(done.stdout)
@@ -417,12 +428,8 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, bool]:
         for name, data in names.items():
             Path(folder, name).write_bytes(data)
         labels = [arg for label in MERGE_LABELS for arg in ("-L", label)]
-        try:
-            done = subprocess.run(["git", "merge-file", "-p", "--diff3", *labels, "ours",
-                                   "base", "theirs"], cwd=folder, capture_output=True,
-                                  check=False)
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH") from None
+        done = process.read(folder, "merge-file", "-p", "--diff3", *labels, "ours", "base",
+                            "theirs")
     if 0 <= done.returncode < 128:
         return done.stdout, done.returncode > 0
     return _both_sides(ours, theirs), True
@@ -441,19 +448,6 @@ def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
     data, conflicted = merge_bytes(base.encode("utf-8"), ours.encode("utf-8"),
                                    theirs.encode("utf-8"))
     return data.decode("utf-8", errors="surrogateescape"), conflicted
-
-
-def attempt(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `git args…` and return its outcome (returncode, stdout, stderr), never raising."""
-    gitobjects.release_early()
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    trace(f"git {args[0]}", started)
-    return done
 
 
 def current_branch(top: Path) -> str | None:

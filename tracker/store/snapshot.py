@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 import time
 from array import array
@@ -245,77 +244,6 @@ def index_stamp(index: Path) -> tuple[Any, ...] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, tail)
 
 
-def index_blobs(top: Path, folders: list[str]) -> dict[str, bytes]:
-    """{path: blob id} for the regular files git's index holds, unmerged and not
-    marked assume-unchanged, under the folders."""
-    out = _git(top, "ls-files", "-v", "-s", "-z", "--", *folders)
-    blobs: dict[str, bytes] = {}
-    if out is None:
-        return blobs
-    for entry in out.split(b"\0"):
-        meta, _, path = entry.partition(b"\t")
-        parts = meta.split(b" ")
-        if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" and \
-                parts[1] in (b"100644", b"100755") and len(parts[2]) == 40:
-            blobs[os.fsdecode(path)] = bytes.fromhex(parts[2].decode("ascii"))
-    return blobs
-
-
-def _git(top: Path, *args: str) -> bytes | None:
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
-    gitrepo.trace(f"git {args[0]}", started)
-    return done.stdout if done.returncode == 0 else None
-
-
-class DirtyFiles:
-    """`git diff-files` run in the background: the tracked files that differ from the
-    index (or None when git could not say, so that nothing is vouched for)."""
-
-    def __init__(self, top: Path, folders: list[str]) -> None:
-        self.folders = folders
-        self.process: subprocess.Popen[bytes] | None = None
-        if folders:
-            self.process = _diff_files(top, folders)
-
-    def result(self) -> set[str] | None:
-        if self.process is None:
-            return None
-        started = time.perf_counter()
-        out, _ = self.process.communicate()
-        gitrepo.trace("waiting for git diff-files", started)
-        if self.process.returncode != 0:
-            return None
-        prefixes = tuple(f"{folder}/" for folder in self.folders)
-        return {path for path in map(os.fsdecode, out.split(b"\0"))
-                if path.startswith(prefixes)}
-
-
-def _diff_files(top: Path, folders: list[str]) -> "subprocess.Popen[bytes] | None":
-    try:
-        return subprocess.Popen(["git", "--literal-pathspecs", "diff-files", "--name-only",
-                                 "-z", "--", *folders], cwd=top, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
-
-
-def dirty_files(top: Path, folders: list[str]) -> DirtyFiles:
-    """The prefetched run for this work tree if there is one, else a new one."""
-    from tracker.cli.fast import PREFETCHED  # noqa: PLC0415
-
-    process = PREFETCHED.pop(str(top), None)
-    if not isinstance(process, subprocess.Popen) or not folders:
-        return DirtyFiles(top, folders)
-    dirty = DirtyFiles(top, [])
-    dirty.folders, dirty.process = folders, process
-    return dirty
-
-
 # ---------------------------------------------------------------- refreshing
 
 
@@ -339,7 +267,7 @@ class Refresh:
         self.ws, self.top = ws, ws.top
         self.gitdir = gitrepo.git_dir(self.top)
         self.wanted = [(k, ws.display(ws.folder(k))) for k in kinds if ws.folder_inside(k)]
-        self.running = dirty_files(self.top, [folder for _, folder in self.wanted])
+        self.running = gitrepo.dirty_files(self.top, [folder for _, folder in self.wanted])
         self.file = self.gitdir / "tracker-cache" / FILE
         self.old = read_file(self.file)
         self.remembered: dict[str, Table] = {}
@@ -354,7 +282,7 @@ class Refresh:
         stamp = index_stamp(self.gitdir / "index")
         index = None
         if stamp is None or stamp != old.index_stamp:
-            index = index_blobs(self.top, [f for _, f in self.wanted]) if stamp else {}
+            index = gitrepo.index_blobs(self.top, [f for _, f in self.wanted]) if stamp else {}
         dirty = self.running.result()
         tables: dict[str, Table] = {}
         moved: set[str] = set()

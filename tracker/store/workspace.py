@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.format import frontmatter
-from tracker.git import commit as gitobjects
+from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
 from tracker.model import ids
 from tracker.model.errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
@@ -74,7 +74,8 @@ class Workspace:
         self.root = root
         self._lock_depth = 0
         self._inside: dict[str, bool] = {}
-        self.top = gitrepo.find_top(root)
+        top = gitprocess.find_top(str(root))
+        self.top = Path(top) if top is not None else None
         self._prefix = str(self.top or self.root).rstrip(os.sep) + os.sep
         self._settings = _Settings(self.top)
         self.config = self._settings.load(root / CONFIG_DIR / CONFIG_FILE) or {}
@@ -279,7 +280,7 @@ class Workspace:
             return
         base = gitrepo.git_dir(self.top) if self.top else self.root / CONFIG_DIR
         path = base / "tracker.lock"
-        adopted = gitobjects.adopt_lock(path)  # taken at launch by a plain set or new
+        adopted = gitprocess.adopt_lock(path)  # taken at launch by a plain set or new
         with adopted or open(path, "a+b") as handle:
             deadline = time.monotonic() + LOCK_SECONDS
             while adopted is None:

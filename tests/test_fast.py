@@ -1,4 +1,4 @@
-"""`set` and `new` in their plain forms run without click (tracker/quick.py): same output,
+"""`set` and `new` in their plain forms run without click (tracker/cli/fast.py): same output,
 errors, exit codes, files and commits as through click, whose forms with `--` force."""
 
 from __future__ import annotations
@@ -115,3 +115,22 @@ def test_outside_a_tracker_and_a_missing_folder(tmp_path):
     assert outside.returncode == 1 and outside.stderr.startswith("Error: no tracker here")
     missing = run_tracker(tmp_path, "-C", "nowhere", "set", "issue-x", "a=b")
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize(("args", "decided"), [
+    (["--version"], ("version", None, [])),
+    (["set", "issue-a", "x=1"], ("set", None, ["issue-a", "x=1"])),
+    (["-C", ".", "new", "issue", "T", "--set", "a=b"],
+     ("new", ".", ["issue", "T", "--set", "a=b"])),
+    (["-C.", "set", "issue-a", "x=1"], ("set", ".", ["issue-a", "x=1"])),
+    (["-C", "nowhere", "set", "issue-a", "x=1"], ("click", "nowhere", ["issue-a", "x=1"])),
+    (["set", "issue-a", "--no-commit", "x=1"], ("click", None, ["issue-a", "--no-commit", "x=1"])),
+    (["new", "issue", "T", "--set"], ("click", None, ["issue", "T", "--set"])),
+    (["-C", ".", "list", "--where", "x"], ("read", ".", ["--where", "x"])),
+    (["list", "--at", "HEAD~1"], ("click", None, ["--at", "HEAD~1"])),
+    (["--help"], ("click", None, [])), (["-C"], ("click", None, [])), ([], ("click", None, [])),
+])
+def test_the_command_line_is_read_once_and_decided(args, decided):
+    from tracker.cli import fast
+
+    assert fast.read(args) == decided
