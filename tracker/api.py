@@ -28,7 +28,8 @@ from tracker.model.errors import (
 from tracker.model.record import record
 from tracker.model.schema import Kind
 from tracker.store import snapshot
-from tracker.store.workspace import Item, ItemFile, Workspace, write_atomic
+from tracker.store.files import write_atomic
+from tracker.store.workspace import Item, ItemFile, Workspace
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError
+from tracker.store.files import write_atomic
 from tracker.store.resources import project_templates, templates_dir
-from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace, write_atomic
+from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace
 
 ATTRIBUTES = ".gitattributes"
 DRIVER_NAME = "tracker: field-aware merge of item files"

@@ -23,8 +23,9 @@ from tracker.model.clock import now
 from tracker.model.errors import TrackerError, UsageError
 from tracker.reports import charts
 from tracker.reports.diffmd import md_escape
+from tracker.store.files import write_atomic
 from tracker.store.resources import templates_dir
-from tracker.store.workspace import CONFIG_DIR, Item, write_atomic
+from tracker.store.workspace import CONFIG_DIR, Item
 
 # Sorts a table.sortable when its header is clicked. The page's Content-Security-Policy
 # allows this script alone (by hash): nothing injected into a page can run.

@@ -22,9 +22,8 @@ folder are the remembered ones while the folder's stat is (a racy folder stamp i
 not stored). Columns are stored apart and read only when asked for: a filter on
 two fields unpickles two lists.
 
-Disposable: missing, corrupt or from another version, it is rebuilt silently; written
-atomically (of concurrent writers, the last complete write wins); TRACKER_NO_CACHE=1
-turns it off, and every command then parses the files.
+It is the cache's SNAPSHOT file (cache.py: disposable, rebuilt silently, written
+atomically; TRACKER_NO_CACHE=1 turns it off, and every command then parses the files).
 """
 
 from __future__ import annotations
@@ -42,18 +41,17 @@ from tracker.format import frontmatter
 from tracker.git import repo as gitrepo
 from tracker.model.errors import InvalidItem
 from tracker.model.record import field, record
+from tracker.store import cache
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Iterator
 
+    from tracker.store.cache import Key
     from tracker.store.workspace import Workspace
 
-MAGIC = b"tracker-snapshot 7\n"
-FILE = "snapshot-v7.bin"
-RACY_NS = 2_000_000_000
+MAGIC = b"tracker-snapshot 7\n"  # the version is also in the name, cache.SNAPSHOT
 NO_SHA = bytes(20)
-Key = tuple[int, int, int, int]
 
 
 class _Absent:
@@ -67,14 +65,6 @@ class _Absent:
 
 
 ABSENT = _Absent()
-
-
-def disabled() -> bool:
-    return os.environ.get("TRACKER_NO_CACHE", "") not in ("", "0")
-
-
-def key_of(st: os.stat_result) -> Key:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @record
@@ -163,9 +153,10 @@ class Snapshot:
 
 
 def read_file(path: Path) -> Snapshot:
+    data = cache.File(path).load()
+    if data is None:
+        return Snapshot()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
         if not data.startswith(MAGIC):
             return Snapshot()
         size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
@@ -192,9 +183,7 @@ def read_file(path: Path) -> Snapshot:
 def write_file(path: Path, snap: Snapshot) -> None:
     import pickle  # noqa: PLC0415 - not loaded by commands that never list
 
-    from tracker.store.workspace import save_disposable  # noqa: PLC0415 - workspace imports this module
-
-    horizon = time.time_ns() - RACY_NS
+    horizon = cache.horizon()
     sections: list[bytes] = []
     offset = 0
     header: dict[str, Any] = {"index_stamp": snap.index_stamp, "tables": {}}
@@ -225,7 +214,7 @@ def write_file(path: Path, snap: Snapshot) -> None:
             "problems": t.problems, "folder_stamp": stamp, "sections": spans,
             "marked": sorted(t.marked)}
     head = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    save_disposable(path, [MAGIC + len(head).to_bytes(8, "little") + head, *sections])
+    cache.File(path).save([MAGIC + len(head).to_bytes(8, "little") + head, *sections])
 
 
 # ---------------------------------------------------------------- git's word
@@ -334,13 +323,13 @@ class Refresh:
     `finish` checks them against git and the files. A caller may work on the former
     while git stats the work tree, and redo it for the kinds `finish` says moved."""
 
-    def __init__(self, ws: "Workspace", kinds: Iterable[Any]) -> None:
+    def __init__(self, ws: "Workspace", kinds: Iterable[Any], file: cache.File) -> None:
         assert ws.top is not None
         self.ws, self.top = ws, ws.top
         self.gitdir = gitrepo.git_dir(self.top)
         self.wanted = [(k, ws.display(ws.folder(k))) for k in kinds if ws.folder_inside(k)]
         self.running = dirty_files(self.top, [folder for _, folder in self.wanted])
-        self.file = self.gitdir / "tracker-cache" / FILE
+        self.file = file.path
         self.old = read_file(self.file)
         self.remembered: dict[str, Table] = {}
         for kind, folder in self.wanted:
@@ -436,7 +425,7 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
             lst = None
         except OSError:
             lst = None
-        key = key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
+        key = cache.key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
         if j is not None and key is not None and old_stats[j] == key:
             if flags[i] and (dirty is None or prefix + names[i] in dirty):
                 flags[i] = 0  # the content is the remembered one, but not git's blob
