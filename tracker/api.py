@@ -13,6 +13,7 @@ from pathlib import Path
 from tracker.core import privacy
 from tracker.core.derive import Derived
 from tracker.format import frontmatter
+from tracker.format.yaml import flow_items
 from tracker.git import repo as gitrepo
 from tracker.model import ids, schema
 from tracker.model.clock import now
@@ -193,7 +194,7 @@ class Tracker:
         if spec.default is None:
             return None
         if isinstance(spec.default, str) and spec.type not in ("string", "enum", "ref"):
-            return schema.parse_input(spec, spec.default)
+            return parse_input(spec, spec.default)
         return spec.default
 
     def _new_path(self, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path]:
@@ -350,7 +351,7 @@ class Tracker:
                 raise InvalidValue(name, f"unknown field; fields of {kind.name}: "
                                    + ", ".join(kind.fields))
             return text
-        value = schema.parse_input(spec, text)
+        value = parse_input(spec, text)
         _check(spec, value)
         return value
 
@@ -536,3 +537,9 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
             raise UsageError(f"expected FIELD=VALUE, got '{pair}'")
         values[name.strip()] = value
     return values
+
+
+def parse_input(spec: schema.Field, text: str) -> Any:
+    """A value typed by a person (on the command line, in a CSV cell) in the field's type;
+    a flow list `[a, b]` is read as YAML reads it."""
+    return schema.parse_input(spec, text, flow_items)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.format import frontmatter
+from tracker.format import yaml as dialect
 from tracker.git import commit as gitobjects
 from tracker.git import repo as gitrepo
 from tracker.model import ids
@@ -348,7 +349,7 @@ def _load_yaml_file(path: Path) -> Any:
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidItem(shown, None, None, f"cannot read: {e}") from None
-    return frontmatter.load_yaml(shown, text, first_line=1)
+    return dialect.read(shown, text, first_line=1)
 
 
 def _check_folder(kind: Kind, source: str) -> None:
