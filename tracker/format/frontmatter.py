@@ -72,13 +72,13 @@ def split(path: str, text: str) -> Document:
     return Document(
         bom=bom,
         opening=opening.group(0),
-        lines=tuple(_split_lines(rest[opening.end():closing.start()])),
+        lines=tuple(split_lines(rest[opening.end():closing.start()])),
         closing=closing.group(0),
         body=rest[closing.end():],
     )
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Lines with their endings, splitting on '\\n' only (not on form feeds or U+2028)."""
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
@@ -134,14 +134,25 @@ def render(fields: dict[str, Any], body: str, quoted: Iterable[str] = (),
     return text.replace("\n", newline) if newline != "\n" else text
 
 
+# ---------------------------------------------------------------- line edits
+#
+# An edit is a list of operations (start, end, new lines) on a document's front matter
+# lines: `field_spans` says which lines hold each field, `insert_at` where a field the file
+# lacks goes, and `splice` applies the operations. The field merge (merge.py) edits with
+# the same three.
+
+
 @record(frozen=True)
-class _Span:
+class Span:
+    """The front matter lines that hold one field."""
+
     start: int  # index into Document.lines
     end: int  # exclusive
     node: Any  # the value's yaml node
 
 
-def _spans(doc: Document) -> dict[str, _Span]:
+def field_spans(doc: Document) -> dict[str, Span]:
+    """Where each top-level field is, by key."""
     simple = _simple_spans(doc)
     if simple is not None:
         return simple
@@ -150,7 +161,7 @@ def _spans(doc: Document) -> dict[str, _Span]:
         root = loader.get_single_node()
     finally:
         loader.dispose()
-    spans: dict[str, _Span] = {}
+    spans: dict[str, Span] = {}
     if root is None:
         return spans
     for key_node, value_node in root.value:
@@ -161,18 +172,18 @@ def _spans(doc: Document) -> dict[str, _Span]:
         if not (type(value_node).__name__ == "ScalarNode" and value_node.style in ("|", ">")):
             while end > start + 1 and _is_filler(doc.lines[end - 1]):
                 end -= 1  # blank lines and comments after a value are not part of it
-        spans[key_node.value] = _Span(start, end, value_node)
+        spans[key_node.value] = Span(start, end, value_node)
     return spans
 
 
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):")
 
 
-def _simple_spans(doc: Document) -> dict[str, _Span] | None:
+def _simple_spans(doc: Document) -> dict[str, Span] | None:
     """Spans of front matter the fast path reads: one line per field (None otherwise)."""
     if dialect.load(doc.yaml_text) is dialect.FALLBACK:
         return None
-    spans: dict[str, _Span] = {}
+    spans: dict[str, Span] = {}
     for number, line in enumerate(doc.lines):
         match = _SIMPLE_KEY.match(line)
         if match is None:
@@ -180,7 +191,7 @@ def _simple_spans(doc: Document) -> dict[str, _Span] | None:
         text = line.rstrip("\r\n")
         value = text[match.end():].lstrip(" ")
         quote = value[0] if value[:1] in ("'", '"') else None
-        spans[match.group(1)] = _Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
+        spans[match.group(1)] = Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
     return spans
 
 
@@ -197,30 +208,25 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     The result is parsed back and compared before it is returned.
     """
     before = dialect.read(path, doc.yaml_text) or {}
-    spans = _spans(doc)
+    spans = field_spans(doc)
     quoted = set(quoted)
     ops: list[tuple[int, int, list[str]]] = []
     for key in removals:
         if key in spans and key not in updates:
             ops.append((spans[key].start, spans[key].end, []))
-    inserts: dict[int, list[str]] = {}
     for key, value in updates.items():
         if key in spans:
             ops.append(_replace_op(doc, key, value, spans[key], key in quoted))
         else:
-            at = _insert_at(key, spans, order or [], len(doc.lines))
+            at = insert_at(key, spans, order or [], len(doc.lines))
             new = yamlfmt.field_lines(key, value, quote=key in quoted)
-            inserts.setdefault(at, []).extend(line + doc.newline for line in new)
-    ops.extend((at, at, lines) for at, lines in inserts.items())  # in the order given
-    lines = list(doc.lines)
-    for start, end, new_lines in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
-        lines[start:end] = new_lines
-    result = replace(doc, lines=tuple(lines))
+            ops.append((at, at, [line + doc.newline for line in new]))
+    result = replace(doc, lines=tuple(splice(list(doc.lines), ops)))
     _verify(path, before, result, updates, removals)
     return result
 
 
-def _replace_op(doc: Document, key: str, value: Any, span: _Span,
+def _replace_op(doc: Document, key: str, value: Any, span: Span,
                 quote: bool) -> tuple[int, int, list[str]]:
     old = doc.lines[span.start:span.end]
     ending = "\r\n" if old[-1].endswith("\r\n") else "\n"
@@ -239,7 +245,9 @@ def _raw_key(line: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) -> int:
+def insert_at(key: str, spans: dict[str, Span], order: list[str], end: int) -> int:
+    """Where a field the lines lack goes: after the nearest field before it in `order`
+    that they hold, else before the nearest one after it, else at `end`."""
     if key in order:
         position = order.index(key)
         for before in reversed(order[:position]):
@@ -249,6 +257,20 @@ def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) ->
             if after in spans:
                 return spans[after].start
     return end
+
+
+def splice(lines: list[str], ops: list[tuple[int, int, list[str]]]) -> list[str]:
+    """The lines with ranges replaced, removed or inserted: each operation is (start, end,
+    new lines) on the original indices, none overlapping; insertions at one place go in
+    the order given, before a range that starts there."""
+    out: list[str] = []
+    position = 0
+    for start, end, new in sorted(ops, key=lambda op: (op[0], op[1] != op[0])):
+        out.extend(lines[position:start])
+        out.extend(new)
+        position = max(position, end)
+    out.extend(lines[position:])
+    return out
 
 
 def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str, Any],
