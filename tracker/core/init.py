@@ -51,8 +51,7 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
     for kind_file in sorted((source / "kinds").glob("*.yaml")):
         target = folder / CONFIG_DIR / "kinds" / kind_file.name
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kind_file, target)
+            write_atomic(target, kind_file.read_bytes().decode("utf-8"))
             result.created.append(target)
     install_git_settings(top)
     attributes = install_attributes(folder)
