@@ -137,7 +137,7 @@ def _starts(line: str, key: str) -> bool:
 # ---------------------------------------------------------------- the merge
 
 
-merge_mod = pytest.importorskip("tracker.merge")  # written by another engineer (issue 4)
+merge_mod = pytest.importorskip("tracker.format.merge")  # written by another engineer (issue 4)
 
 MERGE_SETTINGS = settings(max_examples=120, deadline=None)
 edits = st.dictionaries(keys, st.one_of(st.none(), one_line_values), max_size=4)

@@ -9,12 +9,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.format import frontmatter, yamlfmt
+from tracker.format import yaml as dialect
+from tracker.format import yamlfmt
 
 
 def _read(lines: list[str]) -> dict:
     """Read lines back with the tracker's own dialect (the C safe loader when present)."""
-    return yaml.load("\n".join(lines) + "\n", Loader=frontmatter.Loader)  # noqa: S506
+    return yaml.load("\n".join(lines) + "\n", Loader=dialect.Loader)  # noqa: S506
 
 
 @pytest.mark.parametrize("text", [

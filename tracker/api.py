@@ -13,6 +13,7 @@ from pathlib import Path
 from tracker.core import privacy
 from tracker.core.derive import Derived
 from tracker.format import frontmatter
+from tracker.format.yaml import flow_items
 from tracker.git import repo as gitrepo
 from tracker.model import ids, schema
 from tracker.model.clock import now
@@ -28,7 +29,8 @@ from tracker.model.errors import (
 from tracker.model.record import record
 from tracker.model.schema import Kind
 from tracker.store import snapshot
-from tracker.store.workspace import Item, ItemFile, Workspace, write_atomic
+from tracker.store.files import write_atomic
+from tracker.store.workspace import Item, ItemFile, Workspace
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
@@ -192,7 +194,7 @@ class Tracker:
         if spec.default is None:
             return None
         if isinstance(spec.default, str) and spec.type not in ("string", "enum", "ref"):
-            return schema.parse_input(spec, spec.default)
+            return parse_input(spec, spec.default)
         return spec.default
 
     def _new_path(self, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path]:
@@ -349,7 +351,7 @@ class Tracker:
                 raise InvalidValue(name, f"unknown field; fields of {kind.name}: "
                                    + ", ".join(kind.fields))
             return text
-        value = schema.parse_input(spec, text)
+        value = parse_input(spec, text)
         _check(spec, value)
         return value
 
@@ -583,3 +585,9 @@ def templates_dir() -> Path:
     from tracker.store import resources  # noqa: PLC0415
 
     return resources.templates_dir()
+
+
+def parse_input(spec: schema.Field, text: str) -> Any:
+    """A value typed by a person (on the command line, in a CSV cell) in the field's type;
+    a flow list `[a, b]` is read as YAML reads it."""
+    return schema.parse_input(spec, text, flow_items)

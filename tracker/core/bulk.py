@@ -19,7 +19,8 @@ from tracker.model import ids, schema
 from tracker.model.errors import InvalidValue, TrackerError
 from tracker.model.record import replace as with_fields
 from tracker.model.schema import Kind
-from tracker.store.workspace import Item, write_atomic
+from tracker.store.files import write_atomic
+from tracker.store.workspace import Item
 
 
 @dataclass

@@ -11,8 +11,9 @@ from pathlib import Path
 from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError
+from tracker.store.files import write_atomic
 from tracker.store.resources import project_templates, templates_dir
-from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace, write_atomic
+from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace
 
 ATTRIBUTES = ".gitattributes"
 DRIVER_NAME = "tracker: field-aware merge of item files"
@@ -52,8 +53,7 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
     for kind_file in sorted((source / "kinds").glob("*.yaml")):
         target = folder / CONFIG_DIR / "kinds" / kind_file.name
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kind_file, target)
+            write_atomic(target, kind_file.read_bytes().decode("utf-8"))
             result.created.append(target)
     install_git_settings(top)
     attributes = install_attributes(folder)

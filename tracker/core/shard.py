@@ -95,7 +95,7 @@ def _set_shard_line(path: Path, chars: int, before: int) -> bool:
         new = text + ("" if text.endswith("\n") or not text else "\n") + f"shard: {chars}\n"
     if new == text:
         return False
-    from tracker.store.workspace import write_atomic  # noqa: PLC0415
+    from tracker.store.files import write_atomic  # noqa: PLC0415
 
     write_atomic(path, new)
     return True

@@ -261,7 +261,7 @@ class Remembered:
             return None
 
     def put(self, text: str, generated: Generated, names: set[str]) -> None:
-        from tracker.store.workspace import save_disposable  # noqa: PLC0415
+        from tracker.store.files import save_disposable  # noqa: PLC0415
 
         entries = {k: v for k, v in self.entries.items() if k != text}
         entries[text] = (generated.source, generated.args, generated.helpers, sorted(names))

@@ -1,16 +1,15 @@
 """The item file format: YAML front matter between `---` lines, then a Markdown body.
 
-This module owns the YAML dialect (safe loaders only, C loader when available, no
-duplicate keys, no anchors or aliases) and the minimal-diff edits: changing a field
-rewrites that field's lines and nothing else, so comments, quoting, key order, blank
-lines, CRLF line endings and a BOM all survive.
+The front matter is read in the one YAML dialect (yaml.py). This module owns the
+minimal-diff edits: changing a field rewrites that field's lines and nothing else, so
+comments, quoting, key order, blank lines, CRLF line endings and a BOM all survive.
 """
 
 from __future__ import annotations
 
 import re
 
-from tracker.format import yaml as simpleyaml
+from tracker.format import yaml as dialect
 from tracker.format import yamlfmt
 from tracker.model.errors import InvalidItem
 from tracker.model.record import record, replace
@@ -23,58 +22,6 @@ BOM = "\ufeff"
 _OPEN = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^---[ \t]*(\r?\n|\Z)", re.MULTILINE)
 _CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>)( |\r?$)", re.MULTILINE)
-
-
-class _Duplicate(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        self.key, self.line = key, line
-
-
-class _Refused(Exception):
-    def __init__(self, tag: str, line: int) -> None:
-        self.tag, self.line = tag, line
-
-
-_LOADER: Any = None
-
-
-def _loader() -> Any:
-    """Our PyYAML loader class, made on first use: PyYAML is imported only for the
-    front matter simpleyaml leaves to it (nesting, block text, comments…)."""
-    global _LOADER
-    if _LOADER is None:
-        import yaml  # noqa: PLC0415
-
-        base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        class Loader(base):  # type: ignore[misc, valid-type]
-            """Safe loader that refuses duplicate keys instead of keeping the last one,
-            and the tags whose values no item needs (binary data, sets, ordered pairs)."""
-
-            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-                seen: set[Any] = set()
-                for key_node, _ in node.value:
-                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) \
-                        else id(key_node)
-                    if key in seen:
-                        raise _Duplicate(str(key), key_node.start_mark.line)
-                    seen.add(key)
-                return super().construct_mapping(node, deep=deep)
-
-        for tag in ("binary", "set", "omap", "pairs"):
-            Loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refuse_tag)
-        _LOADER = Loader
-    return _LOADER
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Loader":  # frontmatter.Loader, as before, without importing PyYAML early
-        return _loader()
-    raise AttributeError(name)
-
-
-def _refuse_tag(loader: Any, node: Any) -> None:
-    raise _Refused(node.tag.rsplit(":", 1)[-1], node.start_mark.line)
 
 
 @record(frozen=True)
@@ -125,13 +72,13 @@ def split(path: str, text: str) -> Document:
     return Document(
         bom=bom,
         opening=opening.group(0),
-        lines=tuple(_split_lines(rest[opening.end():closing.start()])),
+        lines=tuple(split_lines(rest[opening.end():closing.start()])),
         closing=closing.group(0),
         body=rest[closing.end():],
     )
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Lines with their endings, splitting on '\\n' only (not on form feeds or U+2028)."""
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
@@ -140,83 +87,10 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def load_yaml(path: str, text: str, first_line: int = 2) -> Any:
-    """Parse YAML text in our dialect; errors name the file's line (first_line is line 1's)."""
-    simple = simpleyaml.load(text)
-    if simple is not simpleyaml.FALLBACK:
-        return simple
-    import yaml  # noqa: PLC0415 - see _loader
-
-    if "&" in text or "*" in text:
-        _refuse_aliases(path, text, first_line)
-    try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
-    except _Duplicate as e:
-        raise InvalidItem(path, first_line + e.line, e.key,
-                          "duplicate key: the field is given twice") from None
-    except _Refused as e:
-        raise InvalidItem(path, first_line + e.line, None,
-                          f"the YAML tag !!{e.tag} is not allowed in items") from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = first_line + mark.line if mark else None
-        raise InvalidItem(path, line, None, f"invalid YAML: {_yaml_reason(e)}") from None
-    except yaml.reader.ReaderError as e:
-        line = first_line + text.count("\n", 0, max(e.position, 0))
-        raise InvalidItem(path, line, None, f"invalid YAML: {e.reason} "
-                          f"(character #x{e.character:04x})" if isinstance(e.character, int)
-                          else f"invalid YAML: {e.reason}") from None
-    except yaml.YAMLError as e:
-        reason = " ".join(str(e).split())
-        raise InvalidItem(path, None, None, f"invalid YAML: {reason}") from None
-    except (ValueError, OverflowError) as e:  # PyYAML builds dates like 2026-02-30 itself
-        line, field = _locate_bad_value(text)
-        what = "date" if re.search(r"day|month|year|hour|minute|second|offset|tz", str(e)) \
-            else "value"
-        raise InvalidItem(path, first_line + line if line is not None else None, field,
-                          f"invalid {what}: {e}") from None
-    except RecursionError:
-        raise InvalidItem(path, first_line, None, "front matter is nested too deeply") from None
-
-
-def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
-    """The line and key of the top-level value that cannot be built (an impossible date)."""
-    loader = _loader()(text)
-    try:
-        root = loader.get_single_node()
-        for key_node, value_node in getattr(root, "value", []) or []:
-            try:
-                loader.construct_object(value_node, deep=True)
-            except (ValueError, OverflowError):
-                return value_node.start_mark.line, str(getattr(key_node, "value", "")) or None
-        return None, None
-    except Exception:  # noqa: BLE001 - best effort: the caller reports without a line
-        return None, None
-    finally:
-        loader.dispose()
-
-
-def _yaml_reason(e: Any) -> str:
-    parts = [p for p in (e.context, e.problem) if p]
-    return "; ".join(parts).replace("\n", " ") or "cannot parse"
-
-
-def _refuse_aliases(path: str, text: str, first_line: int) -> None:
-    import yaml  # noqa: PLC0415
-
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise InvalidItem(path, first_line + event.start_mark.line, None,
-                                  "YAML anchors and aliases are not allowed in items")
-    except yaml.YAMLError:
-        return  # the real parse reports it with its line
-
-
 def parse(path: str, text: str) -> tuple[dict[str, Any], Document]:
     """The fields and the split document of an item file's text."""
     doc = split(path, text)
-    data = load_yaml(path, doc.yaml_text)
+    data = dialect.read(path, doc.yaml_text)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -260,23 +134,34 @@ def render(fields: dict[str, Any], body: str, quoted: Iterable[str] = (),
     return text.replace("\n", newline) if newline != "\n" else text
 
 
+# ---------------------------------------------------------------- line edits
+#
+# An edit is a list of operations (start, end, new lines) on a document's front matter
+# lines: `field_spans` says which lines hold each field, `insert_at` where a field the file
+# lacks goes, and `splice` applies the operations. The field merge (merge.py) edits with
+# the same three.
+
+
 @record(frozen=True)
-class _Span:
+class Span:
+    """The front matter lines that hold one field."""
+
     start: int  # index into Document.lines
     end: int  # exclusive
     node: Any  # the value's yaml node
 
 
-def _spans(doc: Document) -> dict[str, _Span]:
+def field_spans(doc: Document) -> dict[str, Span]:
+    """Where each top-level field is, by key."""
     simple = _simple_spans(doc)
     if simple is not None:
         return simple
-    loader = _loader()(doc.yaml_text)
+    loader = dialect.loader()(doc.yaml_text)
     try:
         root = loader.get_single_node()
     finally:
         loader.dispose()
-    spans: dict[str, _Span] = {}
+    spans: dict[str, Span] = {}
     if root is None:
         return spans
     for key_node, value_node in root.value:
@@ -287,18 +172,18 @@ def _spans(doc: Document) -> dict[str, _Span]:
         if not (type(value_node).__name__ == "ScalarNode" and value_node.style in ("|", ">")):
             while end > start + 1 and _is_filler(doc.lines[end - 1]):
                 end -= 1  # blank lines and comments after a value are not part of it
-        spans[key_node.value] = _Span(start, end, value_node)
+        spans[key_node.value] = Span(start, end, value_node)
     return spans
 
 
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):")
 
 
-def _simple_spans(doc: Document) -> dict[str, _Span] | None:
-    """Spans of front matter simpleyaml reads: one line per field (None otherwise)."""
-    if simpleyaml.load(doc.yaml_text) is simpleyaml.FALLBACK:
+def _simple_spans(doc: Document) -> dict[str, Span] | None:
+    """Spans of front matter the fast path reads: one line per field (None otherwise)."""
+    if dialect.load(doc.yaml_text) is dialect.FALLBACK:
         return None
-    spans: dict[str, _Span] = {}
+    spans: dict[str, Span] = {}
     for number, line in enumerate(doc.lines):
         match = _SIMPLE_KEY.match(line)
         if match is None:
@@ -306,7 +191,7 @@ def _simple_spans(doc: Document) -> dict[str, _Span] | None:
         text = line.rstrip("\r\n")
         value = text[match.end():].lstrip(" ")
         quote = value[0] if value[:1] in ("'", '"') else None
-        spans[match.group(1)] = _Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
+        spans[match.group(1)] = Span(number, number + 1, yamlfmt.Plain(quote, len(text)))
     return spans
 
 
@@ -322,31 +207,26 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     `order` is the preferred key order, used only to place keys the file lacks.
     The result is parsed back and compared before it is returned.
     """
-    before = load_yaml(path, doc.yaml_text) or {}
-    spans = _spans(doc)
+    before = dialect.read(path, doc.yaml_text) or {}
+    spans = field_spans(doc)
     quoted = set(quoted)
     ops: list[tuple[int, int, list[str]]] = []
     for key in removals:
         if key in spans and key not in updates:
             ops.append((spans[key].start, spans[key].end, []))
-    inserts: dict[int, list[str]] = {}
     for key, value in updates.items():
         if key in spans:
             ops.append(_replace_op(doc, key, value, spans[key], key in quoted))
         else:
-            at = _insert_at(key, spans, order or [], len(doc.lines))
+            at = insert_at(key, spans, order or [], len(doc.lines))
             new = yamlfmt.field_lines(key, value, quote=key in quoted)
-            inserts.setdefault(at, []).extend(line + doc.newline for line in new)
-    ops.extend((at, at, lines) for at, lines in inserts.items())  # in the order given
-    lines = list(doc.lines)
-    for start, end, new_lines in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
-        lines[start:end] = new_lines
-    result = replace(doc, lines=tuple(lines))
+            ops.append((at, at, [line + doc.newline for line in new]))
+    result = replace(doc, lines=tuple(splice(list(doc.lines), ops)))
     _verify(path, before, result, updates, removals)
     return result
 
 
-def _replace_op(doc: Document, key: str, value: Any, span: _Span,
+def _replace_op(doc: Document, key: str, value: Any, span: Span,
                 quote: bool) -> tuple[int, int, list[str]]:
     old = doc.lines[span.start:span.end]
     ending = "\r\n" if old[-1].endswith("\r\n") else "\n"
@@ -365,7 +245,9 @@ def _raw_key(line: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) -> int:
+def insert_at(key: str, spans: dict[str, Span], order: list[str], end: int) -> int:
+    """Where a field the lines lack goes: after the nearest field before it in `order`
+    that they hold, else before the nearest one after it, else at `end`."""
     if key in order:
         position = order.index(key)
         for before in reversed(order[:position]):
@@ -377,13 +259,27 @@ def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) ->
     return end
 
 
+def splice(lines: list[str], ops: list[tuple[int, int, list[str]]]) -> list[str]:
+    """The lines with ranges replaced, removed or inserted: each operation is (start, end,
+    new lines) on the original indices, none overlapping; insertions at one place go in
+    the order given, before a range that starts there."""
+    out: list[str] = []
+    position = 0
+    for start, end, new in sorted(ops, key=lambda op: (op[0], op[1] != op[0])):
+        out.extend(lines[position:start])
+        out.extend(new)
+        position = max(position, end)
+    out.extend(lines[position:])
+    return out
+
+
 def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str, Any],
             removals: Iterable[str]) -> None:
     expected = dict(before)
     for key in removals:
         expected.pop(key, None)
     expected.update(updates)
-    after = load_yaml(path, doc.yaml_text) or {}
+    after = dialect.read(path, doc.yaml_text) or {}
     if after != expected:
         changed = sorted(k for k in set(after) | set(expected) if after.get(k) != expected.get(k))
         raise InvalidItem(path, None, ", ".join(changed),

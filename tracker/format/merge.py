@@ -10,7 +10,8 @@ that this module stays pure. A file that does not parse is merged as plain text.
 
 The result starts from OURS's lines: untouched lines keep their bytes, a value taken from
 THEIRS is copied with its lines (re-ended to OURS's line endings), and only a merged list
-is written anew. Every field result is checked by parsing it back.
+is written anew; the lines are edited with frontmatter.py's line edits. Every field result
+is checked by parsing it back.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def _merge_body(base: str, ours: str, theirs: str, text_merge: TextMerge) -> tup
 
 def _front_lines(doc: Document, t_doc: Document, plan: Plan) -> list[str]:
     """OURS's front matter lines with THEIRS's winning fields and the conflicts written in."""
-    ours_spans, their_spans = frontmatter._spans(doc), frontmatter._spans(t_doc)  # noqa: SLF001
+    ours_spans, their_spans = frontmatter.field_spans(doc), frontmatter.field_spans(t_doc)
     newline = doc.newline
     order = list(their_spans)
     ops: list[tuple[int, int, list[str]]] = []
@@ -222,12 +223,12 @@ def _front_lines(doc: Document, t_doc: Document, plan: Plan) -> list[str]:
         if key in ours_spans:
             ops.append((ours_spans[key].start, ours_spans[key].end, theirs))
         elif theirs:
-            at = _insert_at(key, order, ours_spans, len(doc.lines))
-            ops.append((at, at, theirs))
-    return _apply([_ended(line, newline) for line in doc.lines], ops)
+            at = frontmatter.insert_at(key, ours_spans, order, len(doc.lines))
+            ops.append((at, at, theirs))  # after the key before it in THEIRS, as there
+    return frontmatter.splice([_ended(line, newline) for line in doc.lines], ops)
 
 
-def _lines(doc: Document, span: Any, newline: str) -> list[str]:
+def _lines(doc: Document, span: frontmatter.Span | None, newline: str) -> list[str]:
     if span is None:
         return []
     return [_ended(line, newline) for line in doc.lines[span.start:span.end]]
@@ -236,30 +237,6 @@ def _lines(doc: Document, span: Any, newline: str) -> list[str]:
 def _ended(line: str, newline: str) -> str:
     """A front matter line ending with `newline` (they all end with one already)."""
     return line.removesuffix("\n").removesuffix("\r") + newline
-
-
-def _insert_at(key: str, order: list[str], spans: dict[str, Any], end: int) -> int:
-    """Where a key OURS lacks goes: after the key before it in THEIRS, as THEIRS has it."""
-    position = order.index(key)
-    for before in reversed(order[:position]):
-        if before in spans:
-            return int(spans[before].end)
-    for after in order[position + 1:]:
-        if after in spans:
-            return int(spans[after].start)
-    return end
-
-
-def _apply(lines: list[str], ops: list[tuple[int, int, list[str]]]) -> list[str]:
-    """Replace or insert line ranges (insertions first where they share a start)."""
-    out: list[str] = []
-    position = 0
-    for start, end, new in sorted(ops, key=lambda op: (op[0], op[1] != op[0])):
-        out.extend(lines[position:start])
-        out.extend(new)
-        position = max(position, end)
-    out.extend(lines[position:])
-    return out
 
 
 def _verified(path: str, result: MergeResult, ours: dict[str, Any],
@@ -291,7 +268,7 @@ class Region:
 
 def regions(text: str) -> list[Region]:
     """Every conflict region of an item file, with the fields it surrounds."""
-    lines = _split(text.removeprefix(frontmatter.BOM))
+    lines = frontmatter.split_lines(text.removeprefix(frontmatter.BOM))
     closing = _closing_index(lines)
     found, start = [], None
     for index, line in enumerate(lines):
@@ -333,7 +310,7 @@ def resolve(text: str, side: str = OURS, fields: Iterable[str] | None = None,
     """
     wanted = None if fields is None else set(fields)
     bom = frontmatter.BOM if text.startswith(frontmatter.BOM) else ""
-    lines = _split(text[len(bom):])
+    lines = frontmatter.split_lines(text[len(bom):])
     chosen = [r for r in regions(text) if (wanted is None or set(r.names) <= wanted)
               and not (front_only and BODY in r.names)]
     out, position = [], 0
@@ -371,9 +348,3 @@ def _closing_index(lines: list[str]) -> int | None:
         elif not inside and line.rstrip() == "---":
             return index
     return None
-
-
-def _split(text: str) -> list[str]:
-    """Lines with their endings, split on '\\n' only, as git and the front matter do."""
-    parts = text.split("\n")
-    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])

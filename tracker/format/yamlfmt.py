@@ -1,6 +1,7 @@
 """How the tracker writes one field as YAML lines: plain when that reads back the same,
 quoted when it would not (`01001`, `yes`, `12:30`), flow lists on one line, literal
-blocks for multi-line text. Every choice is checked by reading it back with PyYAML.
+blocks for multi-line text. Every choice is checked by reading it back in the dialect
+items are read in (yaml.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
-from tracker.format import yaml as simpleyaml
+from tracker.format import yaml as dialect
+from tracker.model.errors import InvalidItem
 from tracker.model.record import record
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
@@ -48,25 +50,20 @@ class Style:
 
 @record(frozen=True)
 class Plain:
-    """What a line of simple front matter (simpleyaml.py) says about its value."""
+    """What a line of simple front matter (yaml.py's fast path) says about its value."""
 
     quote: str | None  # the quote character, if the value is quoted
     end_column: int  # where the value ends on its line
 
 
-INVALID: Any = object()  # what _loads returns for text PyYAML refuses
+INVALID: Any = object()  # what _loads returns for text the dialect refuses
 
 
 def _loads(text: str) -> Any:
-    """The text read as the tracker reads items: simpleyaml, else PyYAML's safe loader."""
-    simple = simpleyaml.load(text)
-    if simple is not simpleyaml.FALLBACK:
-        return simple
-    import yaml  # noqa: PLC0415 - only for what simpleyaml leaves
-
+    """The text read as the tracker reads items (or INVALID)."""
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError:
+        return dialect.read("", text)
+    except InvalidItem:
         return INVALID
 
 

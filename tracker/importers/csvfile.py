@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker.api import parse_input
 from tracker.importers import MalformedInput, Progress, Row, apply, check_rows, decode, read_bytes
 from tracker.model import schema
 from tracker.model.errors import InvalidValue, UsageError
@@ -71,7 +72,7 @@ def typed(kind: Kind, name: str, text: str) -> Any:
     spec = kind.fields.get(name)
     if spec is None:
         return text
-    value = schema.parse_input(spec, text)
+    value = parse_input(spec, text)
     problem = schema.check_value(spec, value)
     if problem:
         raise InvalidValue(name, problem)

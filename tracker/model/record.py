@@ -5,6 +5,11 @@ build; the classes every command loads (kinds, items, documents, the snapshot) w
 spend a fifth of a `tracker set` on it. A record gets an `__init__` (positional or
 keyword, with defaults and `field(default_factory=...)`), `__repr__`, `__eq__`, and
 with `frozen=True` immutability and `__hash__`, exactly as a dataclass would.
+
+The rule: a class that the start-up of `tracker set`, `new` or `list` loads is a record
+(there dataclasses would cost 20–40 ms, the start-up docs/performance.md keeps small),
+and a class that only other commands load (merges, imports, history, reports, the
+campaign) may be a dataclass.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from tracker.model.record import field, record
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Callable
 
 TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
@@ -279,26 +279,29 @@ def _id_scheme(raw: Any, kind: str, source: str) -> IdScheme:
 # ---------------------------------------------------------------- values
 
 
-def parse_input(spec: Field, text: str) -> Any:
-    """A value typed on the command line, converted to the field's type."""
+def parse_input(spec: Field, text: str,
+                flow_items: Callable[[str], list[str] | None] | None = None) -> Any:
+    """A value typed on the command line, converted to the field's type.
+
+    A list is given as `a, b` or as a flow list `[a, b]`; `flow_items` reads the latter
+    as YAML does (format/yaml.py's, passed by the caller: model reads no YAML). Without
+    it, or where it gives None, the brackets are dropped and the text split at commas.
+    """
     kind = spec.type
     try:
         if kind == "list":
-            return [parse_scalar(spec, spec.of, item) for item in _list_items(text)]
+            return [parse_scalar(spec, spec.of, item) for item in _list_items(text, flow_items)]
         return parse_scalar(spec, kind, text)
     except ValueError as e:
         raise InvalidValue(spec.name, f"{e}; expected {spec.describe()}") from None
 
 
-def _list_items(text: str) -> list[str]:
+def _list_items(text: str, flow_items: Callable[[str], list[str] | None] | None) -> list[str]:
     text = text.strip()
     if text.startswith("[") and text.endswith("]"):
-        from tracker.format.yamlfmt import _loads  # noqa: PLC0415
-
-        loaded = _loads(f"k: {text}")
-        loaded = loaded.get("k") if isinstance(loaded, dict) else None
-        if isinstance(loaded, list):
-            return [str(v) for v in loaded]
+        items = flow_items(text) if flow_items is not None else None
+        if items is not None:
+            return items
         text = text[1:-1]
     return [part.strip() for part in text.split(",") if part.strip()]
 

@@ -22,9 +22,8 @@ folder are the remembered ones while the folder's stat is (a racy folder stamp i
 not stored). Columns are stored apart and read only when asked for: a filter on
 two fields unpickles two lists.
 
-Disposable: missing, corrupt or from another version, it is rebuilt silently; written
-atomically (of concurrent writers, the last complete write wins); TRACKER_NO_CACHE=1
-turns it off, and every command then parses the files.
+It is the cache's SNAPSHOT file (cache.py: disposable, rebuilt silently, written
+atomically; TRACKER_NO_CACHE=1 turns it off, and every command then parses the files).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import time
 from array import array
 from bisect import bisect_left
 from pathlib import Path
@@ -41,18 +39,17 @@ from tracker.format import frontmatter
 from tracker.git import repo as gitrepo
 from tracker.model.errors import InvalidItem
 from tracker.model.record import field, record
+from tracker.store import cache
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Iterator
 
+    from tracker.store.cache import Key
     from tracker.store.workspace import Workspace
 
-MAGIC = b"tracker-snapshot 7\n"
-FILE = "snapshot-v7.bin"
-RACY_NS = 2_000_000_000
+MAGIC = b"tracker-snapshot 7\n"  # the version is also in the name, cache.SNAPSHOT
 NO_SHA = bytes(20)
-Key = tuple[int, int, int, int]
 
 
 class _Absent:
@@ -66,14 +63,6 @@ class _Absent:
 
 
 ABSENT = _Absent()
-
-
-def disabled() -> bool:
-    return os.environ.get("TRACKER_NO_CACHE", "") not in ("", "0")
-
-
-def key_of(st: os.stat_result) -> Key:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @record
@@ -162,9 +151,10 @@ class Snapshot:
 
 
 def read_file(path: Path) -> Snapshot:
+    data = cache.File(path).load()
+    if data is None:
+        return Snapshot()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
         if not data.startswith(MAGIC):
             return Snapshot()
         size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
@@ -191,9 +181,7 @@ def read_file(path: Path) -> Snapshot:
 def write_file(path: Path, snap: Snapshot) -> None:
     import pickle  # noqa: PLC0415 - not loaded by commands that never list
 
-    from tracker.store.workspace import save_disposable  # noqa: PLC0415 - workspace imports this module
-
-    horizon = time.time_ns() - RACY_NS
+    horizon = cache.horizon()
     sections: list[bytes] = []
     offset = 0
     header: dict[str, Any] = {"index_stamp": snap.index_stamp, "tables": {}}
@@ -224,7 +212,7 @@ def write_file(path: Path, snap: Snapshot) -> None:
             "problems": t.problems, "folder_stamp": stamp, "sections": spans,
             "marked": sorted(t.marked)}
     head = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    save_disposable(path, [MAGIC + len(head).to_bytes(8, "little") + head, *sections])
+    cache.File(path).save([MAGIC + len(head).to_bytes(8, "little") + head, *sections])
 
 
 # ---------------------------------------------------------------- git's word
@@ -262,13 +250,13 @@ class Refresh:
     `finish` checks them against git and the files. A caller may work on the former
     while git stats the work tree, and redo it for the kinds `finish` says moved."""
 
-    def __init__(self, ws: "Workspace", kinds: Iterable[Any]) -> None:
+    def __init__(self, ws: "Workspace", kinds: Iterable[Any], file: cache.File) -> None:
         assert ws.top is not None
         self.ws, self.top = ws, ws.top
         self.gitdir = gitrepo.git_dir(self.top)
         self.wanted = [(k, ws.display(ws.folder(k))) for k in kinds if ws.folder_inside(k)]
         self.running = gitrepo.dirty_files(self.top, [folder for _, folder in self.wanted])
-        self.file = self.gitdir / "tracker-cache" / FILE
+        self.file = file.path
         self.old = read_file(self.file)
         self.remembered: dict[str, Table] = {}
         for kind, folder in self.wanted:
@@ -305,13 +293,41 @@ class Refresh:
 def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
                    index: dict[str, bytes] | None, dirty: set[str] | None,
                    listed: bool = False, sharded: bool = False) -> tuple[Table, bool]:
-    """The folder's table, and whether it differs from the remembered one."""
+    """The folder's table, and whether it differs from the remembered one: the rows git
+    and the stats do not vouch for are read again, the others kept."""
+    listing = _list_folder(folder, old, listed, sharded)
+    if listing is None:
+        return empty_table(rel), old is not None
+    fstamp, names = listing
+    if old is None:
+        old = empty_table(rel)
+    prefix = rel + "/"
+    same = names is old.names or names == old.names
+    positions = range(len(names)) if same else _positions(old.names, names)
+    flags = _index_flags(old, names, positions, same, prefix, index)
+    suspects = _suspect_rows(names, flags, prefix, dirty)
+    reread = _reread_rows(ws, folder, prefix, old, names, positions, flags, suspects, index,
+                          dirty, may_relist=names is old.names and not listed)
+    if reread is None:  # a file is gone, though the folder looks the same: list it
+        return _refresh_table(ws, folder, rel, old, index, dirty, listed=True, sharded=sharded)
+    if same and not reread:
+        if flags == old.flags and fstamp == old.folder_stamp:
+            return old, False
+        old.flags, old.folder_stamp = flags, fstamp
+        return old, True
+    return _rebuild(old, names, positions, flags, reread, rel, fstamp, same), True
+
+
+def _list_folder(folder: Path, old: Table | None, listed: bool, sharded: bool
+                 ) -> tuple[tuple[Any, ...], list[str]] | None:
+    """The folder's stamp and item names (the remembered names while its stamp is the
+    remembered one, unless `listed`), or None when it is not a folder."""
     try:
         fst = os.stat(folder)
     except OSError:
-        return empty_table(rel), old is not None
+        return None
     if not stat.S_ISDIR(fst.st_mode):
-        return empty_table(rel), old is not None
+        return None
     fstamp: tuple[Any, ...] = (fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino, fst.st_dev)
     names: list[str] | None = None
     if sharded:
@@ -320,69 +336,89 @@ def _refresh_table(ws: "Workspace", folder: Path, rel: str, old: Table | None,
         names = old.names
     if names is None:
         names = sorted(item_names(folder, sharded))
-    if old is None:
-        old = empty_table(rel)
-    prefix = rel + "/"
-    same = names is old.names or names == old.names
-    if same:
-        positions: list[int | None] | range = range(len(names))
-    else:
-        where = {n: j for j, n in enumerate(old.names)}
-        positions = [where.get(n) for n in names]
-    flags = bytearray(old.flags) if same else bytearray(
-        old.flags[j] if j is not None else 0 for j in positions)
-    if index is not None:  # the index changed: which remembered blobs does it hold now?
+    return fstamp, names
+
+
+def _positions(old_names: list[str], names: list[str]) -> list[int | None]:
+    """Each name's row in the remembered table (None: a new file)."""
+    where = {n: j for j, n in enumerate(old_names)}
+    return [where.get(n) for n in names]
+
+
+def _index_flags(old: Table, names: list[str], positions: list[int | None] | range,
+                 same: bool, prefix: str, index: dict[str, bytes] | None) -> bytearray:
+    """Each row's flag before any file is looked at: the remembered one, or, when the
+    index changed (`index` given), whether it now holds the remembered blob."""
+    if index is not None:
         shas = old.shas
-        flags = bytearray(
+        return bytearray(
             1 if j is not None and index.get(prefix + n) == shas[20 * j:20 * j + 20] else 0
             for n, j in zip(names, positions))
-    # rows to look at: new ones, ones git does not vouch for, ones git says differ
-    suspects: set[int] = set()
+    if same:
+        return bytearray(old.flags)
+    return bytearray(old.flags[j] if j is not None else 0 for j in positions)
+
+
+def _suspect_rows(names: list[str], flags: bytearray, prefix: str,
+                  dirty: set[str] | None) -> list[int]:
+    """The rows to look at, in order: those git does not vouch for (new ones among them)
+    and those `git diff-files` lists; every row when git could not say."""
     if dirty is None:
-        suspects.update(range(len(names)))
-    else:
-        start = flags.find(0)
-        while start != -1:
-            suspects.add(start)
-            start = flags.find(0, start + 1)
-        for changed in dirty:
-            if changed.startswith(prefix):
-                i = bisect_left(names, changed[len(prefix):])
-                if i < len(names) and names[i] == changed[len(prefix):]:
-                    suspects.add(i)
+        return list(range(len(names)))
+    suspects: set[int] = set()
+    start = flags.find(0)
+    while start != -1:
+        suspects.add(start)
+        start = flags.find(0, start + 1)
+    for changed in dirty:
+        if changed.startswith(prefix):
+            i = bisect_left(names, changed[len(prefix):])
+            if i < len(names) and names[i] == changed[len(prefix):]:
+                suspects.add(i)
+    return sorted(suspects)
+
+
+def _reread_rows(ws: "Workspace", folder: Path, prefix: str, old: Table, names: list[str],
+                 positions: list[int | None] | range, flags: bytearray, suspects: list[int],
+                 index: dict[str, bytes] | None, dirty: set[str] | None,
+                 may_relist: bool) -> dict[int, Row] | None:
+    """The suspect rows whose stat is not the remembered one, read again, and each
+    suspect's flag set in `flags`. None when a file is gone and `may_relist` (the names
+    are the remembered ones): the caller lists the folder then."""
     reread: dict[int, Row] = {}
     old_stats = old.stats if suspects else []
-    for i in sorted(suspects):
+    for i in suspects:
         j = positions[i]
         path = folder / names[i]
         try:
             lst = os.lstat(path)
         except FileNotFoundError:
-            if names is old.names and not listed:  # gone, though the folder looks the same
-                return _refresh_table(ws, folder, rel, old, index, dirty, listed=True,
-                                      sharded=sharded)
+            if may_relist:
+                return None
             lst = None
         except OSError:
             lst = None
-        key = key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
+        key = cache.key_of(lst) if lst is not None and stat.S_ISREG(lst.st_mode) else None
         if j is not None and key is not None and old_stats[j] == key:
             if flags[i] and (dirty is None or prefix + names[i] in dirty):
                 flags[i] = 0  # the content is the remembered one, but not git's blob
             continue
-        reread[i] = _read_row(ws, path, prefix + names[i], key)
-        sha = reread[i][0]
-        if index is not None:
-            flags[i] = 1 if key is not None and index.get(prefix + names[i]) == sha else 0
-        elif j is not None and old.flags[j] and not (dirty and prefix + names[i] in dirty):
-            flags[i] = 1 if key is not None and old.shas[20 * j:20 * j + 20] == sha else 0
-        else:
-            flags[i] = 0
-    if same and not reread:
-        if flags == old.flags and fstamp == old.folder_stamp:
-            return old, False
-        old.flags, old.folder_stamp = flags, fstamp
-        return old, True
-    return _rebuild(old, names, positions, flags, reread, rel, fstamp, same), True
+        row = reread[i] = _read_row(ws, path, prefix + names[i], key)
+        flags[i] = _flag_after_read(old, j, prefix + names[i], key, row[0], index, dirty)
+    return reread
+
+
+def _flag_after_read(old: Table, j: int | None, rel: str, key: Key | None, sha: bytes,
+                     index: dict[str, bytes] | None, dirty: set[str] | None) -> int:
+    """A re-read row's flag: 1 when git's index holds the blob just read for the path
+    (asked of the index when it changed, else of the row's remembered flag and blob)."""
+    if key is None:
+        return 0
+    if index is not None:
+        return 1 if index.get(rel) == sha else 0
+    if j is not None and old.flags[j] and (dirty is None or rel not in dirty):
+        return 1 if old.shas[20 * j:20 * j + 20] == sha else 0
+    return 0
 
 
 def id_of(name: str) -> str:

@@ -1,5 +1,5 @@
-"""The tracker on disk: where it is, its config and kinds, its item files, atomic
-writes and the write lock.
+"""The tracker on disk: where it is, its config and kinds, its item files and the write
+lock. Writing files is files.py's; remembering parsed ones, cache.py's.
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.format import frontmatter
+from tracker.format import yaml as dialect
 from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
 from tracker.model import ids
 from tracker.model.errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from tracker.model.record import record
 from tracker.model.schema import Kind, SchemaError
-from tracker.store import snapshot
+from tracker.store import cache, snapshot
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Iterator
+    from typing import Any, Iterator
 
 CONFIG_DIR = ".tracker"
 CONFIG_FILE = "config.yaml"
@@ -77,7 +78,7 @@ class Workspace:
         top = gitprocess.find_top(str(root))
         self.top = Path(top) if top is not None else None
         self._prefix = str(self.top or self.root).rstrip(os.sep) + os.sep
-        self._settings = _Settings(self.top)
+        self._settings = _Settings(cache.file(self.top, cache.SETTINGS))
         self.config = self._settings.load(root / CONFIG_DIR / CONFIG_FILE) or {}
         if not isinstance(self.config, dict):
             raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
@@ -88,9 +89,7 @@ class Workspace:
     @property
     def cache_folder(self) -> Path | None:
         """Where parsed things are remembered (`.git/tracker-cache/`), or None."""
-        if self.top is None or snapshot.disabled():
-            return None
-        return gitrepo.git_dir(self.top) / "tracker-cache"
+        return cache.folder(self.top)
 
     @classmethod
     def find(cls, start: Path) -> "Workspace":
@@ -250,9 +249,8 @@ class Workspace:
 
     def refresh(self, kinds: list[Kind]) -> "snapshot.Refresh | None":
         """A refresh of the kinds' tables under way, or None without git or cache."""
-        if snapshot.disabled() or self.top is None:
-            return None
-        return snapshot.Refresh(self, kinds)
+        file = cache.file(self.top, cache.SNAPSHOT)
+        return snapshot.Refresh(self, kinds, file) if file is not None else None
 
     def load_many(self, files: list[ItemFile]) -> tuple[list[Item], list[InvalidItem]]:
         """Items parsed from these files, and the files that could not be read."""
@@ -302,92 +300,20 @@ class Workspace:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = True) -> None:
-    """Write a file so that it is always either its old or its new version.
-
-    With `create`, refuse to replace a file that exists (FileExistsError). Bulk
-    writers pass `sync=False` and call `os.sync()` once when they are done.
-    """
-    data = text.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _mode_for(path)
-    fd, tmp = temporary_file(path.parent, f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if create:
-            os.link(tmp, path)
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def save_disposable(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write a cache file under `.git/tracker-cache/` atomically, without fsync (it can
-    be rebuilt); of concurrent writers the last complete write wins, and a folder that
-    cannot be written only costs speed."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temporary_file(path.parent, f".{path.name}.")
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def temporary_file(folder: Path, prefix: str) -> tuple[int, str]:
-    """A new file `<prefix><random>.tmp` in the folder, open for writing, mode 0600: what
-    tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(name, flags, 0o600), name
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name in {folder}")
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 class _Settings:
     """The parsed config and kind files (marshal: plain data, built-in, no code run on
-    load), remembered under `.git/tracker-cache/` by each
-    file's (size, mtime_ns, ctime_ns, inode), so that a command that reads one item
-    needs no YAML parser at all. Entries younger than two seconds are not stored (the
-    racy-clock rule of snapshot.py); no git, or TRACKER_NO_CACHE=1: no memory."""
+    load), remembered in the cache's SETTINGS file by each file's stat, so that a command
+    that reads one item needs no YAML parser at all. Racy stats are not remembered
+    (cache.RACY_NS); no git, or TRACKER_NO_CACHE=1: no memory."""
 
-    def __init__(self, top: Path | None) -> None:
-        self.file = None if top is None or snapshot.disabled() else \
-            gitrepo.git_dir(top) / "tracker-cache" / "settings-v3.marshal"
+    def __init__(self, file: cache.File | None) -> None:
+        self.file = file
         self.entries: dict[str, Any] = {}
         self.dirty = False
-        if self.file is not None:
+        data = file.load() if file is not None else None
+        if data is not None:
             try:
-                with open(self.file, "rb") as handle:
-                    loaded = marshal.load(handle)  # our own file in .git/
+                loaded = marshal.loads(data)  # our own file in .git/
                 self.entries = loaded if isinstance(loaded, dict) else {}
             except Exception:  # noqa: BLE001 - unreadable: parse the files again
                 self.entries = {}
@@ -397,12 +323,12 @@ class _Settings:
             st = os.stat(path)
         except OSError:
             return _load_yaml_file(path)
-        key = snapshot.key_of(st)
+        key = cache.key_of(st)
         entry = self.entries.get(str(path))
         if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
             return entry[1]
         data = _load_yaml_file(path)
-        if self.file is not None and st.st_mtime_ns < time.time_ns() - snapshot.RACY_NS:
+        if self.file is not None and st.st_mtime_ns < cache.horizon():
             try:
                 marshal.dumps(data)  # core types only: a date in a kind file is not kept
             except ValueError:
@@ -412,9 +338,8 @@ class _Settings:
         return data
 
     def save(self) -> None:
-        if not self.dirty or self.file is None:
-            return
-        save_disposable(self.file, [marshal.dumps(self.entries)])
+        if self.dirty and self.file is not None:
+            self.file.save([marshal.dumps(self.entries)])
 
 
 def _load_yaml_file(path: Path) -> Any:
@@ -425,7 +350,7 @@ def _load_yaml_file(path: Path) -> Any:
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidItem(shown, None, None, f"cannot read: {e}") from None
-    return frontmatter.load_yaml(shown, text, first_line=1)
+    return dialect.read(shown, text, first_line=1)
 
 
 def _check_folder(kind: Kind, source: str) -> None:

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracker.format import yaml as simpleyaml
-from tracker.format.frontmatter import Loader
+from tracker.format.yaml import Loader
 
 TRICKY = ["012", "0", "-0", "-5", "+5", "1_000", "0x1f", "0b101", "1:30", "190:20:30", "1.5",
           "-1.50", ".5", "1.", "1e5", "1.0e+5", ".inf", "-.inf", ".nan", "yes", "Yes", "YES",
