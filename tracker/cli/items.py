@@ -117,9 +117,7 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
         listing = t.items([kind] if kind else None)
     expression = None
     if where:  # a mistyped field is an error, before any warning about the files
-        from tracker.expr.jinja import Expression  # noqa: PLC0415 - Jinja only when filtering
-
-        expression = Expression(where, "--where")
+        expression = t.derived.expression(where, "--where")
         _check_names(t, [i.fields for i in listing.items], expression.names)
     for problem in listing.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
@@ -143,7 +141,7 @@ def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | N
     refresh = t.ws.refresh(kinds)
     if refresh is None:
         return None
-    expression = _expression(t, where) if where else None
+    expression = t.derived.expression(where, "--where") if where else None
     early = None
     if len(refresh.remembered) == len(refresh.wanted):
         early = _listing(t, kind, kinds, refresh.remembered, expression, sort, limit,
@@ -152,12 +150,6 @@ def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | N
     if early is None or moved:
         return _listing(t, kind, kinds, tables, expression, sort, limit, columns, fmt)
     return early
-
-
-def _expression(t: Tracker, where: str) -> Any:
-    from tracker.expr import codegen as exprgen  # noqa: PLC0415
-
-    return exprgen.expression(where, "--where", t.ws.cache_folder)
 
 
 def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, Any],

@@ -30,11 +30,16 @@ class Derived:
         self._lookups: dict[str, dict[str, Any] | None] = {}
 
     def expression(self, source: str, what: str) -> Any:
-        from tracker.expr.codegen import expression  # noqa: PLC0415 - Jinja only when needed
-
+        """The compiled expression (`names`, `generated`, `evaluate`), remembered across
+        runs in the cache folder when there is one."""
         key = (source, what)
         if key not in self._expressions:
-            self._expressions[key] = expression(source, what, self.t.ws.cache_folder)
+            from tracker.expr import cache  # noqa: PLC0415 - only when an expression is met
+            from tracker.store import cache as store_cache  # noqa: PLC0415
+
+            file = store_cache.file(self.t.ws.top, store_cache.EXPRESSIONS)
+            remembered = cache.remembered(file) if file is not None else None
+            self._expressions[key] = cache.expression(source, what, remembered)
         return self._expressions[key]
 
     # ------------------------------------------------------------ contexts

@@ -96,39 +96,34 @@ class Rows:
     def _matching(self, n: int, rows: list[int] | range, names: list[str],
                   extra: dict[str, Any], expression: Any) -> list[int]:
         """The rows of table n for which the expression is true."""
-        kind, table = self.tables[n]
+        generated = expression.generated
+        if generated is not None:  # the compiled function over the columns, ~0.1 µs a row
+            columns = [self._argument(n, name, absent, extra)
+                       for name, absent in zip(generated.args, generated.absent)]
+            return _run(generated.function, rows, columns, len(self.tables[n][1]))
         columns = [self._values(n, name) for name in names]
         context = dict(extra)
-        generated = getattr(expression, "generated", None)
-        if generated is not None and not extra and set(generated.args) <= set(names) \
-                and not any(ABSENT in c for c in columns) \
-                and not generated.shadowed({*kind.fields, *table.column_names()}):
-            return _run(generated, rows, [columns[names.index(a)] for a in generated.args],
-                        len(table))
-        fast, errors = expression.fast, expression.errors
-        if fast is None or any(ABSENT in c for c in columns):  # the general loop
-            evaluate = expression.evaluate
-            kept = []
-            for row in rows:
-                for name, column in zip(names, columns):
-                    if column[row] is ABSENT:
-                        context.pop(name, None)
-                    else:
-                        context[name] = column[row]
-                if evaluate(context, False):
-                    kept.append(row)
-            return kept
-        pairs = list(zip(names, columns))
+        evaluate = expression.evaluate
         kept = []
-        for row in rows:  # the same, for the common case, at ~1 µs a row
-            for name, column in pairs:
-                context[name] = column[row]
-            try:
-                if fast(context):
-                    kept.append(row)
-            except errors:
-                pass
+        for row in rows:  # the sandbox, item by item
+            for name, column in zip(names, columns):
+                if column[row] is ABSENT:
+                    context.pop(name, None)
+                else:
+                    context[name] = column[row]
+            if evaluate(context, False):
+                kept.append(row)
         return kept
+
+    def _argument(self, n: int, name: str, absent: Any, extra: dict[str, Any]) -> list[Any]:
+        """A compiled expression's argument in every row of table n: the value the
+        context holds, `absent` where it holds none."""
+        if name in extra:
+            return [extra[name]] * len(self.tables[n][1])
+        column = self._values(n, name)
+        if ABSENT in column:
+            return [absent if value is ABSENT else value for value in column]
+        return column
 
     def _values(self, n: int, name: str) -> list[Any]:
         """A name's value in every row of table n, as contexts hold it (ABSENT: none)."""
@@ -206,12 +201,11 @@ class Rows:
         return [self.tables[n][0] for n in seen]
 
 
-def _run(generated: Any, rows: list[int] | range, columns: list[list[Any]], size: int
+def _run(function: Any, rows: list[int] | range, columns: list[list[Any]], size: int
          ) -> list[int]:
-    """The rows for which the generated function, given their values, is true."""
-    from tracker.expr.codegen import ERRORS  # noqa: PLC0415
+    """The rows for which the compiled function, given their values, is true."""
+    from tracker.expr.functions import ERRORS  # noqa: PLC0415
 
-    function = generated.function
     if isinstance(rows, range) and rows == range(size):
         values: Any = zip(*columns) if columns else ((),) * size
     else:

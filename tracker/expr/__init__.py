@@ -1,1 +1,3 @@
-"""The expression language: the Jinja sandbox (reference) and the compiler."""
+"""The expression language: jinja (the sandbox: reference and fallback), codegen (the
+one compiler), functions (what compiled expressions call), cache (compiled expressions
+remembered across runs)."""

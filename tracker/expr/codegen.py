@@ -1,72 +1,97 @@
-"""The common expressions as Python source: `lambda a0, a1: …` over the names they
-read, so that `list --where` over 100,000 rows is one call of a compiled function per
-row, and an expression met before needs no Jinja at all (its source is remembered in
-`.git/tracker-cache/`).
+"""The one compiler: a Jinja expression written out as Python source, `lambda a0, a1: …`
+over the names it reads, so that `list --where` over 100,000 rows is one call of a
+compiled function per row.
 
-The generated code is the closures of exprcompile.py written out: the same
-operators, and for everything else the very same functions (get_attr, get_item,
-power, concat, call_method, the tests and filters). It is built only from a Jinja
-syntax tree, only for the nodes below; names become arguments (`a0`…), helpers
-(today, min…) `g_…` constants, and constants their `repr` (text, numbers, booleans,
-none). Anything else raises Unsupported and the closures or Jinja are used. Two
-things the argument form cannot say are left out on purpose: a name that may be
-missing (`is defined`, `default`), and a name the rows may hold as well as the
-helpers: callers check the latter with `shadowed`.
+It is built only from a Jinja syntax tree, only for the nodes below; anything else
+raises Unsupported and the caller keeps the sandboxed Jinja expression (the reference,
+held equal to this by property tests). Names become arguments (`a0`…) and constants
+their `repr` (text, numbers, booleans, none); everything but Python's own operators
+is a call of functions.py (attributes, items, `**`, `~`, tests, filters, methods).
+
+A name the row lacks is passed as MISSING, Jinja's undefined, or as the helper of
+that name (`today`, `min`…): a field of the row wins over a helper, as in Jinja.
+Jinja's own globals (`range`, `dict`…) are outside the subset.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
-from pathlib import Path
 from typing import Any, Callable
 
-from tracker.expr import closures as exprcompile
-from tracker.expr.closures import Unsupported
+from tracker.expr import functions
+from tracker.expr.functions import ERRORS, FILTERS, METHODS, MISSING, TESTS
 
-VERSION = 1
-ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-          OverflowError, RecursionError, exprcompile.MISSING)
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=",
             "in": "in", "notin": "not in"}
 _BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
+# Nodes whose value is never undefined (they give a value or raise).
+_DEFINED = {"Const", "List", "Tuple", "Compare", "Not", "Neg", "Pos", "Concat", "Test",
+            "Pow", *_BINARY}
+
+
+class Unsupported(Exception):
+    """This node is outside the compiled subset: use the Jinja expression instead."""
 
 
 class Generated:
-    """A compiled argument-form expression."""
+    """A compiled expression: `function(*values)` over `args` (`absent[i]` for a value
+    the row lacks), or `call(context)`; both raise one of ERRORS where the sandbox
+    gives its default (an error, or an undefined value)."""
 
-    def __init__(self, source: str, args: list[str], helpers: list[str]) -> None:
-        self.source, self.args, self.helpers = source, args, helpers
+    def __init__(self, source: str, args: list[str]) -> None:
+        self.source, self.args = source, args
         namespace: dict[str, Any] = {
-            "__builtins__": {}, "_attr": exprcompile.get_attr, "_item": exprcompile.get_item,
-            "_pow": exprcompile.power, "_cat": exprcompile.concat,
-            "_call": exprcompile.call_method, "_T": exprcompile.TESTS,
-            "_F": exprcompile.FILTERS}
-        for name, value in exprcompile.helpers().items():
-            namespace[f"g_{name}"] = value
+            "__builtins__": {}, "M": MISSING, "_undefined": functions.undefined,
+            "_defined": functions.defined,
+            "_attr": functions.get_attr, "_item": functions.get_item,
+            "_pow": functions.power, "_cat": functions.concat,
+            "_call": functions.call_method, "_T": TESTS, "_F": FILTERS}
         self.function: Callable[..., Any] = eval(source, namespace)  # noqa: S307 - built here
+        helpers = functions.helpers()
+        self.absent = [helpers.get(name, MISSING) for name in args]
+        # The same over a context: one call (a list of arguments built first took 5x).
+        looked_up = ", ".join(f"c.get({name!r}, _d{i})" for i, name in enumerate(args))
+        self.call: Callable[[dict[str, Any]], Any] = eval(  # noqa: S307 - names are identifiers
+            f"lambda c: _f({looked_up})", {"__builtins__": {}, "_f": self.function,
+                                            **{f"_d{i}": d for i, d in enumerate(self.absent)}})
 
-    def shadowed(self, names: Any) -> bool:
-        """True when rows may hold a helper's name (their value would win over it)."""
-        return any(h in names for h in self.helpers)
+    def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
+        """The value for a context, or `default` where the sandbox gives it."""
+        try:
+            return self.call(context)
+        except ERRORS:
+            return default
 
 
 def generate(node: Any, reserved: set[str]) -> Generated:
-    """The argument form of a Jinja expression node (Unsupported if outside the subset).
+    """The compiled form of a Jinja expression node (Unsupported if outside the subset).
 
-    `reserved` are the environment's global names: those among the helpers become
-    constants, others (Jinja's own, like `range`) are outside the subset."""
-    writer = _Writer(set(exprcompile.helpers()), reserved)
+    `reserved` are the environment's global names: those that are not helpers (Jinja's
+    own, like `range`) are outside the subset."""
+    writer = _Writer(set(functions.helpers()), reserved)
     body = writer.write(node)
+    if not _surely_defined(node):  # the undefined value is no result: raise instead
+        body = f"_r if (_r := {body}) is not M else _undefined()"
     args = ", ".join(f"a{i}" for i in range(len(writer.args)))
-    return Generated(f"lambda {args}: {body}", writer.args, sorted(writer.helpers))
+    return Generated(f"lambda {args}: {body}", writer.args)
+
+
+def _surely_defined(node: Any) -> bool:
+    kind = type(node).__name__
+    if kind in ("And", "Or"):
+        return _surely_defined(node.left) and _surely_defined(node.right)
+    if kind == "CondExpr":
+        return node.expr2 is not None and _surely_defined(node.expr1) \
+            and _surely_defined(node.expr2)
+    if kind == "Filter":
+        return node.name not in functions.MAYBE_UNDEFINED
+    return kind in _DEFINED
 
 
 class _Writer:
     def __init__(self, helpers: set[str], reserved: set[str]) -> None:
-        self.known, self.reserved = helpers, reserved
+        self.helpers, self.reserved = helpers, reserved
         self.args: list[str] = []
-        self.helpers: set[str] = set()
 
     def write(self, node: Any) -> str:
         method = getattr(self, f"_{type(node).__name__}", None)
@@ -76,12 +101,7 @@ class _Writer:
 
     def _Name(self, node: Any) -> str:
         name = node.name
-        if not name.isidentifier():
-            raise Unsupported("name")
-        if name in self.known:
-            self.helpers.add(name)
-            return f"g_{name}"
-        if name in ("config", "lookup") or name in self.reserved:
+        if not name.isidentifier() or (name in self.reserved and name not in self.helpers):
             raise Unsupported(name)
         if name not in self.args:
             self.args.append(name)
@@ -91,10 +111,15 @@ class _Writer:
         return _literal(node.value)
 
     def _List(self, node: Any) -> str:
-        return "[" + "".join(self.write(n) + ", " for n in node.items) + "]"
+        return "[" + "".join(self._element(n) + ", " for n in node.items) + "]"
 
     def _Tuple(self, node: Any) -> str:
-        return "(" + "".join(self.write(n) + ", " for n in node.items) + ")"
+        return "(" + "".join(self._element(n) + ", " for n in node.items) + ")"
+
+    def _element(self, node: Any) -> str:
+        """An item of a list: never the undefined value, so that none leaks into a result."""
+        value = self.write(node)
+        return value if _surely_defined(node) else f"_defined({value})"
 
     def _Compare(self, node: Any) -> str:
         parts = [self.write(node.expr)]
@@ -117,7 +142,7 @@ class _Writer:
         return f"(-{self.write(node.node)})"
 
     def _Pos(self, node: Any) -> str:
-        return self.write(node.node)  # as the closures: no unary plus at all
+        return f"(+{self.write(node.node)})"
 
     def _binary(self, node: Any) -> str:
         left, right = self.write(node.left), self.write(node.right)
@@ -132,10 +157,8 @@ class _Writer:
         return "_cat(" + ", ".join(self.write(n) for n in node.nodes) + ")"
 
     def _CondExpr(self, node: Any) -> str:
-        if node.expr2 is None:
-            raise Unsupported("a conditional without else")
-        return (f"({self.write(node.expr1)} if {self.write(node.test)} "
-                f"else {self.write(node.expr2)})")
+        otherwise = "M" if node.expr2 is None else self.write(node.expr2)  # Jinja: undefined
+        return f"({self.write(node.expr1)} if {self.write(node.test)} else {otherwise})"
 
     def _Getattr(self, node: Any) -> str:
         return f"_attr({self.write(node.node)}, {node.attr!r})"
@@ -144,21 +167,22 @@ class _Writer:
         return f"_item({self.write(node.node)}, {self.write(node.arg)})"
 
     def _Test(self, node: Any) -> str:
-        if node.name not in exprcompile.TESTS or node.name == "defined" or node.kwargs \
-                or node.dyn_args or node.dyn_kwargs:
+        if node.name not in TESTS or node.kwargs or node.dyn_args or node.dyn_kwargs \
+                or not _takes(TESTS[node.name], len(node.args), []):
             raise Unsupported(f"test {node.name}")
-        args = [self.write(node.node), *(self.write(a) for a in node.args)]
+        value = self.write(node.node)
+        if node.name in ("defined", "undefined"):
+            return f"({value} {'is not' if node.name == 'defined' else 'is'} M)"
+        args = [value, *(self.write(a) for a in node.args)]
         return f"_T[{node.name!r}](" + ", ".join(args) + ")"
 
     def _Filter(self, node: Any) -> str:
-        if node.name not in exprcompile.FILTERS or node.name in ("default", "d") \
-                or node.dyn_args or node.dyn_kwargs or node.node is None:
+        keys = [kw.key for kw in node.kwargs]
+        if node.name not in FILTERS or node.dyn_args or node.dyn_kwargs or node.node is None \
+                or not _takes(FILTERS[node.name], len(node.args), keys):
             raise Unsupported(f"filter {node.name}")
         args = [self.write(node.node), *(self.write(a) for a in node.args)]
-        for kw in node.kwargs:
-            if not kw.key.isidentifier():
-                raise Unsupported("keyword")
-            args.append(f"{kw.key}={self.write(kw.value)}")
+        args += [f"{kw.key}={self.write(kw.value)}" for kw in node.kwargs]
         return f"_F[{node.name!r}](" + ", ".join(args) + ")"
 
     def _Call(self, node: Any) -> str:
@@ -166,51 +190,26 @@ class _Writer:
             raise Unsupported("keyword arguments")
         args = [self.write(a) for a in node.args]
         callee = node.node
-        if type(callee).__name__ == "Name" and callee.name in self.known:
+        if type(callee).__name__ == "Name" and (callee.name in self.helpers
+                                                 or callee.name == "lookup"):
             return f"{self._Name(callee)}(" + ", ".join(args) + ")"
-        if type(callee).__name__ == "Getattr" and callee.attr in exprcompile.METHODS:
+        if type(callee).__name__ == "Getattr" and callee.attr in METHODS:
             target = self.write(callee.node)
             return f"_call({target}, {callee.attr!r}" + "".join(f", {a}" for a in args) + ")"
         raise Unsupported("call")
 
 
-class Known:
-    """An expression met before: its names and argument form without Jinja, which is
-    loaded only if a row needs the general path (a missing name, a shadowed helper)."""
-
-    fast = None
-    errors = ERRORS
-
-    def __init__(self, text: str, what: str, generated: Generated, names: set[str]) -> None:
-        self.text, self.what, self.generated, self.names = text, what, generated, names
-        self._full: Any = None
-
-    def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
-        generated = self.generated
-        if not generated.shadowed(context) and all(a in context for a in generated.args):
-            try:
-                return generated.function(*(context[a] for a in generated.args))
-            except ERRORS:
-                return default
-        if self._full is None:
-            from tracker.expr.jinja import Expression  # noqa: PLC0415
-
-            self._full = Expression(self.text, self.what)
-        return self._full.evaluate(context, default)
-
-
-def expression(text: str, what: str, cache_folder: Path | None) -> Any:
-    """A sandbox Expression for the text, or a Known one if it was met before."""
-    remembered = _remembered(cache_folder) if cache_folder is not None else None
-    hit = remembered.get(text) if remembered is not None else None
-    if hit is not None:
-        return Known(text, what, *hit)
-    from tracker.expr.jinja import Expression  # noqa: PLC0415
-
-    full = Expression(text, what)
-    if remembered is not None and full.generated is not None:
-        remembered.put(text, full.generated, full.names)
-    return full
+def _takes(function: Callable[..., Any], count: int, keys: list[str]) -> bool:
+    """True if `function(value, *count arguments, **keys)` fits its parameters (a
+    built-in takes the value alone): other forms are left to Jinja's own filter."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return count == 0 and not keys
+    params = code.co_varnames[:code.co_argcount]
+    given, rest = params[:1 + count], params[1 + count:]
+    required = params[:code.co_argcount - len(function.__defaults__ or ())]
+    return len(given) == 1 + count and set(keys) <= set(rest) and \
+        len(set(keys)) == len(keys) and set(required) <= {*given, *keys}
 
 
 def _literal(value: Any) -> str:
@@ -224,48 +223,3 @@ def _literal(value: Any) -> str:
         inner = "".join(_literal(v) + ", " for v in value)
         return f"[{inner}]" if type(value) is list else f"({inner})"
     raise Unsupported("constant")
-
-
-# ---------------------------------------------------------------- remembered sources
-
-
-_OPEN: dict[Path, "Remembered"] = {}
-
-
-def _remembered(folder: Path) -> "Remembered":
-    if folder not in _OPEN:
-        _OPEN[folder] = Remembered(folder)
-    return _OPEN[folder]
-
-
-class Remembered:
-    """{expression text: (source, args, helpers, names)} in `.git/tracker-cache/`."""
-
-    LIMIT = 200
-
-    def __init__(self, folder: Path) -> None:
-        self.file = folder / f"expressions-v{VERSION}.pickle"
-        try:
-            with open(self.file, "rb") as handle:
-                data = pickle.load(handle)  # noqa: S301 - our own file, inside .git/
-            self.entries: dict[str, Any] = data if isinstance(data, dict) else {}
-        except Exception:  # noqa: BLE001 - unreadable: start again
-            self.entries = {}
-
-    def get(self, text: str) -> tuple[Generated, set[str]] | None:
-        entry = self.entries.get(text)
-        try:
-            source, args, helpers, names = entry  # type: ignore[misc]
-            return Generated(source, list(args), list(helpers)), set(names)
-        except Exception:  # noqa: BLE001 - a bad entry is just not used
-            return None
-
-    def put(self, text: str, generated: Generated, names: set[str]) -> None:
-        from tracker.store.files import save_disposable  # noqa: PLC0415
-
-        entries = {k: v for k, v in self.entries.items() if k != text}
-        entries[text] = (generated.source, generated.args, generated.helpers, sorted(names))
-        while len(entries) > self.LIMIT:
-            del entries[next(iter(entries))]
-        self.entries = entries
-        save_disposable(self.file, [pickle.dumps(entries, pickle.HIGHEST_PROTOCOL)])

@@ -1,5 +1,6 @@
 """The one expression language: Jinja in a sandbox, for `--where` filters, computed
-fields and report templates. The only module that imports Jinja.
+fields and report templates; the reference for codegen.py, and the fallback for what
+it does not compile. The only module that imports Jinja.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markupsafe import Markup
 
-from tracker.expr import closures as exprcompile
-from tracker.expr.closures import helpers
+from tracker.expr import codegen
+from tracker.expr.functions import ERRORS, helpers
 from tracker.model.errors import TrackerError, UsageError
 
 _ENV: ImmutableSandboxedEnvironment | None = None
-_EVAL_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-                UndefinedError, SecurityError, OverflowError, RecursionError)
+_EVAL_ERRORS = (*ERRORS, UndefinedError, SecurityError)
 
 
 def environment() -> ImmutableSandboxedEnvironment:
@@ -41,7 +41,9 @@ def environment() -> ImmutableSandboxedEnvironment:
 
 
 class Expression:
-    """A compiled expression; `evaluate` returns its value or `default` on any error."""
+    """A compiled expression; `evaluate` returns its value or `default` on any error.
+
+    It runs as generated Python (codegen.py) when in that subset, else in the sandbox."""
 
     def __init__(self, source: str, what: str) -> None:
         env = environment()
@@ -52,16 +54,12 @@ class Expression:
             self._call = env.compile_expression(source, undefined_to_none=False)
         except TemplateSyntaxError as e:
             raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
-        self._fast = _fast_path(ast, env.globals)
-        self.generated = _generated(ast, env.globals)
+        self._fast = _generated(ast, env.globals)
 
     @property
-    def fast(self) -> Callable[[dict[str, Any]], Any] | None:
-        """The expression as Python closures, if in the fast subset: they raise one of
-        `errors` where `evaluate` returns its default, and never return undefined."""
+    def generated(self) -> codegen.Generated | None:
+        """The compiled form, or None outside its subset (then the sandbox answers)."""
         return self._fast
-
-    errors = (*_EVAL_ERRORS, exprcompile.MISSING)
 
     @property
     def names(self) -> set[str]:
@@ -70,48 +68,23 @@ class Expression:
 
     def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
         try:
-            value = self._fast(context) if self._fast else self._call(context)
-        except (*_EVAL_ERRORS, exprcompile.MISSING):
+            if self._fast is not None:
+                return self._fast.call(context)
+            value = self._call(context)
+        except _EVAL_ERRORS:
             return default
         return default if isinstance(value, Undefined) else value
 
 
-def _the_expression(ast: Any) -> Any:
-    """The one expression node of `{{ source }}`, or None if the source held more."""
+def _generated(ast: Any, globals_: Any) -> codegen.Generated | None:
+    """The compiled form of `{{ source }}` when it holds one expression of the subset."""
     body = ast.body
     if len(body) != 1 or type(body[0]).__name__ != "Output" or len(body[0].nodes) != 1:
         return None
-    return body[0].nodes[0]
-
-
-def _fast_path(ast: Any, globals_: Any) -> Callable[[dict[str, Any]], Any] | None:
-    """The expression as Python closures, when it is in the fast subset (else None)."""
-    node = _the_expression(ast)
     try:
-        return exprcompile.compile_node(node, dict(globals_)) if node is not None else None
-    except exprcompile.Unsupported:
+        return codegen.generate(body[0].nodes[0], set(globals_))
+    except codegen.Unsupported:
         return None
-
-
-def _generated(ast: Any, globals_: Any) -> Any:
-    """The expression as Python source (exprgen.py), when in that subset (else None)."""
-    from tracker.expr import codegen as exprgen  # noqa: PLC0415
-
-    node = _the_expression(ast)
-    try:
-        return exprgen.generate(node, set(globals_)) if node is not None else None
-    except exprcompile.Unsupported:
-        return None
-
-
-def compile_all(expressions: dict[str, str], what: str) -> dict[str, Expression]:
-    return {name: Expression(src, f"{what} '{name}'") for name, src in expressions.items()}
-
-
-def evaluator(source: str, what: str) -> Callable[[dict[str, Any]], bool]:
-    """A predicate over an item's context; an error on one item means 'no match'."""
-    expression = Expression(source, what)
-    return lambda context: bool(expression.evaluate(context, default=False))
 
 
 # ---------------------------------------------------------------- report templates

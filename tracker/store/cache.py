@@ -8,7 +8,7 @@ another version reads none of them and writes its own:
 - SNAPSHOT: every item's parsed front matter, as columns (snapshot.py);
 - SETTINGS: the parsed config and kind files (workspace.py);
 - EXPRESSIONS: filters, computed fields and rules compiled to Python source
-  (expr/codegen.py, handed its `File` by its caller: expr does not import store).
+  (expr/cache.py, handed its `File` by core/derive.py: expr does not import store).
 
 All of it is disposable: a file missing, unreadable or from another version is rebuilt
 silently, written atomically without fsync (of concurrent writers the last complete write
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FOLDER = "tracker-cache"
 SNAPSHOT = "snapshot-v7.bin"
 SETTINGS = "settings-v3.marshal"
-EXPRESSIONS = "expressions-v1.pickle"
+EXPRESSIONS = "expressions-v2.pickle"  # v2: missing names as MISSING, helpers as arguments
 
 # A stat younger than this is never remembered: a file changed twice within one tick of
 # a coarse clock would keep its stat (git's own rule for racy index entries).

@@ -86,11 +86,6 @@ class Workspace:
         self.kinds = self._load_kinds()
         self._settings.save()
 
-    @property
-    def cache_folder(self) -> Path | None:
-        """Where parsed things are remembered (`.git/tracker-cache/`), or None."""
-        return cache.folder(self.top)
-
     @classmethod
     def find(cls, start: Path) -> "Workspace":
         start = start.resolve()
