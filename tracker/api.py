@@ -475,6 +475,25 @@ class Tracker:
                 found.append(Problem(rel, line, field, CONFLICT_MESSAGE))
         return found
 
+    # ---- façade for reports, importers and campaign (its methods; the rest ends the file)
+
+    def upsert(self, kind_name: str, records: Iterable[dict[str, Any]], *,
+               key: str | None = None, keep: Iterable[str] = (), message: str,
+               commit: bool = True, body_field: str | None = None, id_field: str | None = None,
+               progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> Outcome:
+        """Create or update one item per record (typed values), then commit once."""
+        from tracker.core import bulk  # noqa: PLC0415 - loaded for imports only
+
+        return bulk.upsert(self, kind_name, records, key=key, keep=keep, message=message,
+                           commit=commit, body_field=body_field, id_field=id_field,
+                           progress=progress)
+
+    def history(self) -> History:
+        """History queries over this tracker's git log; close it (or use `with`) when done."""
+        from tracker.core.history import History  # noqa: PLC0415 - loaded for history only
+
+        return History(self)
+
 
 CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field its value " \
     "with 'tracker set'"
@@ -535,3 +554,32 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
             raise UsageError(f"expected FIELD=VALUE, got '{pair}'")
         values[name.strip()] = value
     return values
+
+
+# ---- façade for reports, importers and campaign
+# What the layers above api use of those below it, so that they import api alone
+# (tests/test_layers.py); `Item` and `write_atomic` come from the imports at the top.
+# Each function loads its module on first call: importing api costs what it did.
+
+from tracker.store.workspace import CONFIG_DIR  # noqa: E402, F401 - re-exported for reports
+
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from tracker.core.bulk import Outcome
+    from tracker.core.history import History
+    from tracker.core.init import InitResult
+
+
+def init(folder: Path, template: str = "default", commit: bool = True) -> InitResult:
+    """Set up a tracker in `folder` from a built-in project template; again changes no data."""
+    from tracker.core import init as project  # noqa: PLC0415 - loaded for init only
+
+    return project.init(folder, template, commit)
+
+
+def templates_dir() -> Path:
+    """The built-in templates: `reports/` (the report templates) and `projects/`."""
+    from tracker.store import resources  # noqa: PLC0415
+
+    return resources.templates_dir()
