@@ -322,7 +322,17 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     `order` is the preferred key order, used only to place keys the file lacks.
     The result is parsed back and compared before it is returned.
     """
-    before = load_yaml(path, doc.yaml_text) or {}
+    return edited(path, doc, updates, removals, order, quoted)[1]
+
+
+def edited(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[str] = (),
+           order: list[str] | None = None, quoted: Iterable[str] = (),
+           before: dict[str, Any] | None = None) -> tuple[dict[str, Any], Document]:
+    """As `edit`, and the fields of the result with it: the parse that verifies the edit
+    is the only one of the new text. `before` is what `doc` holds, when the caller has
+    parsed it already."""
+    if before is None:
+        before = load_yaml(path, doc.yaml_text) or {}
     spans = _spans(doc)
     quoted = set(quoted)
     ops: list[tuple[int, int, list[str]]] = []
@@ -342,8 +352,7 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     for start, end, new_lines in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
         lines[start:end] = new_lines
     result = replace(doc, lines=tuple(lines))
-    _verify(path, before, result, updates, removals)
-    return result
+    return _verify(path, before, result, updates, removals), result
 
 
 def _replace_op(doc: Document, key: str, value: Any, span: _Span,
@@ -378,7 +387,8 @@ def _insert_at(key: str, spans: dict[str, _Span], order: list[str], end: int) ->
 
 
 def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str, Any],
-            removals: Iterable[str]) -> None:
+            removals: Iterable[str]) -> dict[str, Any]:
+    """The fields the edited document holds, refused unless exactly the ones intended."""
     expected = dict(before)
     for key in removals:
         expected.pop(key, None)
@@ -389,3 +399,4 @@ def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str,
         raise InvalidItem(path, None, ", ".join(changed),
                           "the edit could not be written without changing other fields; "
                           "edit the file by hand (tracker edit)")
+    return after
