@@ -1,30 +1,34 @@
-"""`list` straight from the snapshot's columns: a filter, a sort and a table that read
-only the fields they name, and build items only for the rows they show.
+"""`list`: the items of a kind (or of all) that a filter keeps, sorted, at most so many,
+as rows; from the snapshot's columns when they hold what is asked, from whole items
+otherwise (`--grep`, `--at`, computed fields, no snapshot).
 
-Each step answers exactly as the item-by-item path in cli/items.py does (the tests
-run both on the same trackers); a step that needs what columns do not hold (a
-computed field, a rollup, the body) says so by returning None, and the caller falls
-back to whole items for the rows still selected.
+`Rows` is the column side: a filter, a sort and the values of a table that read only
+the fields they name, and build items only for the rows asked for. Each step answers
+exactly as the item-by-item side does (the tests run both on the same trackers); a
+step that needs what columns do not hold (a computed field, a rollup, the body) says
+so, and items are built for the rows still selected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+from tracker.core import read
+from tracker.core.order import parse_sort, sort_by
+from tracker.model.errors import UsageError
+from tracker.model.problems import Problem
 from tracker.store.snapshot import ABSENT, Table, id_of
 from tracker.store.workspace import Item
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
+    from tracker.core.session import Session
     from tracker.model.schema import Kind
-
-SYSTEM = ("id", "kind", "path")
 
 
 class Rows:
     """Selected rows of several kinds' tables, in listing order."""
 
-    def __init__(self, t: "Tracker", tables: list[tuple["Kind", Table]]) -> None:
+    def __init__(self, t: "Session", tables: list[tuple["Kind", Table]]) -> None:
         self.t = t
         self.tables = tables
         self._rows: list[tuple[int, int]] | None = None  # (table number, row); None: all
@@ -147,8 +151,6 @@ class Rows:
         return column
 
     def sort(self, name: str, descending: bool) -> None:
-        from tracker.core.sorting import sort_by  # noqa: PLC0415
-
         def value(pair: tuple[int, int]) -> Any:
             found = self.value(pair[0], pair[1], name)
             return None if found is ABSENT else found
@@ -164,45 +166,31 @@ class Rows:
                                table.fields(row), conflicted=row in table.marked))
         return result
 
-    def cells(self, columns: list[str]) -> list[list[str]]:
-        """Each column's cell text for the selected rows, as a table shows records."""
-        from tracker.model.values import text  # noqa: PLC0415
-
-        result = []
-        for name in columns:
-            texts: list[str] = []
-            values: dict[int, list[Any]] = {}
-            for n, row in self.rows:
-                if n not in values:
-                    values[n] = self._values(n, name)
-                value = values[n][row]
-                if type(value) is str:
-                    texts.append(" ".join(value.split()))
-                else:
-                    texts.append("" if value is ABSENT else text(value, one_line=True))
-            result.append(texts)
+    def selected(self, name: str) -> list[Any]:
+        """A name's values in the selected rows (None where a row lacks it)."""
+        result: list[Any] = []
+        if self._rows is None:  # every row of every table, in order: whole columns
+            for n, rows in self._all().items():
+                column = self._present(n, name)
+                result.extend(column if isinstance(rows, range) else [column[r] for r in rows])
+            return result
+        columns: dict[int, list[Any]] = {}
+        for n, row in self._rows:
+            if n not in columns:
+                columns[n] = self._present(n, name)
+            result.append(columns[n][row])
         return result
 
-    def records(self, columns: list[str]) -> list[dict[str, Any]]:
-        """{column: value} for the selected rows, as `Tracker.record` would give them."""
-        values = {name: self._selected(name) for name in columns}
-        return [{name: values[name][i] for name in columns
-                 if values[name][i] is not ABSENT and values[name][i] is not None}
-                for i in range(len(self.rows))]
-
-    def _selected(self, name: str) -> list[Any]:
-        """A name's values in the selected rows."""
-        values: dict[int, list[Any]] = {}
-        result = []
-        for n, row in self.rows:
-            if n not in values:
-                values[n] = self._values(n, name)
-            result.append(values[n][row])
-        return result
+    def _present(self, n: int, name: str) -> list[Any]:
+        """A name's value in every row of table n, None where a row lacks it."""
+        column = self._values(n, name)
+        return [None if v is ABSENT else v for v in column] if ABSENT in column else column
 
     def kinds(self) -> list["Kind"]:
         """The kinds of the selected rows, in order."""
-        seen = dict.fromkeys(n for n, _ in self.rows)
+        if self._rows is None:
+            return [self.tables[n][0] for n, rows in self._all().items() if len(rows)]
+        seen = dict.fromkeys(n for n, _ in self._rows)
         return [self.tables[n][0] for n in seen]
 
 
@@ -224,3 +212,181 @@ def _run(generated: Any, rows: list[int] | range, columns: list[list[Any]], size
         except ERRORS:
             pass
     return kept
+
+
+# ---------------------------------------------------------------- the listing
+
+
+class Listed:
+    """What `list` found, in order: the rows, the columns a table of them shows, and the
+    files that could not be read. Rows come from the snapshot's columns while what is
+    asked of them is stored there; whole items are built otherwise, once."""
+
+    def __init__(self, t: "Session", source: Rows | list[Item], fields: list[str] | None,
+                 several: bool, problems: list[Problem]) -> None:
+        self.t = t
+        self._rows = source if isinstance(source, Rows) else None
+        self._items = source if isinstance(source, list) else None
+        self._records: list[dict[str, Any]] | None = None
+        self.fields = fields
+        self.several = several  # not one kind asked for: a table names the kinds
+        self.problems = problems
+
+    @property
+    def ids(self) -> list[str]:
+        if self._rows is not None:
+            return self._rows.selected("id")
+        return [item.id for item in self.items()]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Each row as `tracker list --format json` prints it: with `fields` (not empty),
+        id and those (None where absent); otherwise the whole record (fields, computed,
+        no body)."""
+        if not self.fields:
+            return self.records()
+        keys = list(dict.fromkeys(["id", *self.fields]))
+        values = self.values(keys)
+        return [dict(zip(keys, row)) for row in zip(*values)]
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a table shows: the fields asked for (id first unless placed), or
+        the kind's own columns when the rows are of one kind."""
+        if self.fields is not None:
+            return self.fields if "id" in self.fields else ["id", *self.fields]
+        if self._rows is not None:
+            kinds = self._rows.kinds()
+        else:
+            kinds = list({i.kind.name: i.kind for i in self.items()}.values())
+        if len(kinds) == 1:
+            return ["id", *kinds[0].columns]
+        return ["id", "kind", "status", "title"] if self.several else ["id", "status", "title"]
+
+    def values(self, names: list[str]) -> list[list[Any]]:
+        """Each name's values in the rows, in row order (None where absent)."""
+        if self._rows is not None and self._rows.stored(names):
+            return [self._rows.selected(name) for name in names]
+        records = self.records()
+        return [[r.get(name) for r in records] for name in names]
+
+    def items(self) -> list[Item]:
+        """The whole items of the rows."""
+        if self._items is None:
+            assert self._rows is not None
+            self._items = self._rows.items()
+        return self._items
+
+    def records(self) -> list[dict[str, Any]]:
+        if self._records is None:
+            self._records = [read.record(self.t, i, body=False) for i in self.items()]
+        return self._records
+
+
+def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
+           sort: str | None, fields: Iterable[str] | None, limit: int | None,
+           at: str | None) -> Listed:
+    """The listing `Tracker.list` describes."""
+    chosen = list(fields) if fields is not None else None
+    if not at and not grep:
+        found = _from_columns(t, kind, where, sort, limit, chosen)
+        if found is not None:
+            return found
+    if at:
+        from tracker.core.history import History  # noqa: PLC0415 - git objects only for --at
+
+        with History(t) as history:
+            listing = history.items_at(history.at(at), [kind] if kind else None)
+    else:
+        listing = read.items(t, [kind] if kind else None)
+    expression = None
+    if where:  # a mistyped field is an error, before any warning about the files
+        from tracker.expr.jinja import Expression  # noqa: PLC0415 - Jinja only when filtering
+
+        expression = Expression(where, "--where")
+        _check_names(t, [i.fields for i in listing.items], expression.names)
+    items = _select(t, listing.items, expression, grep, sort)
+    if limit is not None:
+        items = items[:limit]
+    return Listed(t, items, chosen, kind is None, listing.problems)
+
+
+def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str | None,
+                  limit: int | None, fields: list[str] | None) -> Listed | None:
+    """The listing from the snapshot's columns; None without a snapshot.
+
+    It is worked out on the tables as remembered while git checks them, and again
+    if git finds that some rows moved since."""
+    kinds = [t.ws.kind(kind)] if kind else list(t.kinds.values())
+    refresh = t.ws.refresh(kinds)
+    if refresh is None:
+        return None
+    expression = None
+    if where:
+        from tracker.expr import codegen  # noqa: PLC0415
+
+        expression = codegen.expression(where, "--where", t.ws.cache_folder)
+    early = None
+    if len(refresh.remembered) == len(refresh.wanted):
+        early = _from_tables(t, kind, kinds, refresh.remembered, expression, sort, limit,
+                             fields)
+    tables, moved = refresh.finish()
+    if early is None or moved:
+        return _from_tables(t, kind, kinds, tables, expression, sort, limit, fields)
+    return early
+
+
+def _from_tables(t: "Session", kind: str | None, kinds: list[Kind], tables: dict[str, Table],
+                 expression: Any, sort: str | None, limit: int | None,
+                 fields: list[str] | None) -> Listed:
+    rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
+    problems = [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
+                for row, (line, field, reason) in sorted(table.problems.items())]
+    items: list[Item] | None = None
+    if expression is not None:
+        _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)
+        if rows.stored(expression.names):
+            rows.filter(expression)
+        else:
+            items = [i for i in rows.items()
+                     if expression.evaluate(t.derived.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        if items is None and rows.stored([name]):
+            rows.sort(name, descending)
+        else:
+            items = sort_by(items if items is not None else rows.items(),
+                            lambda i: t.derived.context(i).get(name), descending)
+    if items is None:
+        if limit is not None:
+            rows.rows = rows.rows[:limit]
+        return Listed(t, rows, fields, kind is None, problems)
+    if limit is not None:
+        items = items[:limit]
+    return Listed(t, items, fields, kind is None, problems)
+
+
+def _select(t: "Session", items: list[Item], expression: Any, grep: str | None,
+            sort: str | None) -> list[Item]:
+    if grep:
+        needle = grep.casefold()  # any case, in the title or the body
+        items = [i for i in items
+                 if needle in i.title.casefold() or needle in i.body.casefold()]
+    if expression is not None:
+        items = [i for i in items if expression.evaluate(t.derived.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        items = sort_by(items, lambda i: t.derived.context(i).get(name), descending)
+    return items
+
+
+def _check_names(t: "Session", field_names: Iterable[Iterable[str]], names: set[str]) -> None:
+    """A usage error for a name no kind declares and no item holds."""
+    known = {"id", "kind", "path"}
+    for kind in t.kinds.values():
+        known.update(kind.fields, kind.computed)
+    for fields in field_names:
+        known.update(fields)
+    unknown = sorted(names - known - {"config", "lookup"})
+    if unknown:
+        raise UsageError(f"--where: unknown field '{unknown[0]}'")
