@@ -6,17 +6,16 @@ Each is a few lines over `tracker.core`, where the work is done: a Tracker is th
 `Session` (the workspace, the derived values, the notices) with these methods, so core
 functions take it as it is. Names others need of the layers below (`Item`, `Problem`,
 `write_atomic`, …) are re-exported here, so that nothing above api imports them.
+
+Importing api loads almost nothing: each method imports the core module it calls, and
+the names re-exported are looked up on first use. The merge driver, run by git once per
+file, needs none of them.
 """
 
 from __future__ import annotations
 
-from tracker.core import check as checking
-from tracker.core import commits, read, write
-from tracker.core.read import Listing
 from tracker.core.session import Session
-from tracker.core.write import parse_assignments
 from tracker.model.problems import Problem
-from tracker.store.workspace import Item, ItemFile, write_atomic
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
@@ -24,11 +23,28 @@ if TYPE_CHECKING:
     from typing import Any, Iterable
 
     from tracker.core.listing import Listed
+    from tracker.core.read import Listing
     from tracker.core.sync import SyncResult
+    from tracker.core.write import parse_assignments
     from tracker.model.schema import Field
+    from tracker.store.workspace import CONFIG_DIR, Item, ItemFile, write_atomic
 
-__all__ = ["Item", "ItemFile", "Listing", "Problem", "Tracker", "init", "merge_files",
-           "merge_files_as_text", "parse_assignments", "templates_dir", "write_atomic"]
+__all__ = ["CONFIG_DIR", "Item", "ItemFile", "Listing", "Problem", "Tracker", "init",
+           "merge_files", "merge_files_as_text", "parse_assignments", "templates_dir",
+           "write_atomic"]
+
+_REEXPORTED = {"CONFIG_DIR": "tracker.store.workspace", "Item": "tracker.store.workspace",
+               "ItemFile": "tracker.store.workspace", "write_atomic": "tracker.store.workspace",
+               "Listing": "tracker.core.read", "parse_assignments": "tracker.core.write"}
+
+
+def __getattr__(name: str) -> Any:
+    """A re-exported name, from its module, loaded on first use."""
+    if name not in _REEXPORTED:
+        raise AttributeError(f"module 'tracker.api' has no attribute '{name}'")
+    import importlib  # noqa: PLC0415
+
+    return getattr(importlib.import_module(_REEXPORTED[name]), name)
 
 
 class Tracker(Session):
@@ -38,18 +54,24 @@ class Tracker(Session):
 
     def resolve(self, ref: str) -> ItemFile:
         """The item file for an id or a unique id prefix."""
+        from tracker.core import read  # noqa: PLC0415 - each method loads its module
+
         return read.resolve(self, ref)
 
     def get(self, ref: str, at: str | None = None) -> Item:
         """One item by id or unique prefix; with `at` (a revision, or a date: the last
         commit on or before it), the item as it was then."""
         if at is None:
+            from tracker.core import read  # noqa: PLC0415
+
             return read.get(self, ref)
         with self.history() as history:
             return history.get_at(ref, history.at(at))
 
     def items(self, kinds: Iterable[str] | None = None) -> Listing:
         """Every item (of these kinds), and the files that could not be read."""
+        from tracker.core import read  # noqa: PLC0415
+
         return read.items(self, kinds)
 
     def computed(self, item: Item) -> dict[str, Any]:
@@ -62,6 +84,8 @@ class Tracker(Session):
 
     def record(self, item: Item, body: bool = True) -> dict[str, Any]:
         """The item as one JSON-ready mapping: id, kind, path, fields, computed, body."""
+        from tracker.core import read  # noqa: PLC0415
+
         return read.record(self, item, body)
 
     # ------------------------------------------------------------ writing
@@ -69,19 +93,27 @@ class Tracker(Session):
     def new(self, kind_name: str, title: str, values: dict[str, str] | None = None,
             body: str = "", commit: bool = True) -> Item:
         """Create an item; never overwrites a file that exists."""
+        from tracker.core import write  # noqa: PLC0415
+
         return write.new(self, kind_name, title, values, body, commit)
 
     def default_value(self, spec: Field) -> Any:
         """A field's value for a new item: its auto time, or its default typed."""
+        from tracker.core import write  # noqa: PLC0415
+
         return write.default_value(spec)
 
     def set(self, ref: str, values: dict[str, str], unset: Iterable[str] = (),
             commit: bool = True, message: str | None = None) -> Item:
         """Change some fields, rewriting only their lines."""
+        from tracker.core import write  # noqa: PLC0415
+
         return write.set_fields(self, ref, values, unset, commit, message)
 
     def move(self, ref: str, status: str, force: bool = False, commit: bool = True) -> Item:
         """Change the status along the kind's workflow."""
+        from tracker.core import write  # noqa: PLC0415
+
         return write.move(self, ref, status, force, commit)
 
     def replace_text(self, ref: str, text: str, commit: bool = True,
@@ -89,10 +121,14 @@ class Tracker(Session):
         """Replace a whole file (after an edit), refusing text that does not validate;
         with `expected`, refusing too if the file no longer holds that text. Returns the
         item and whether anything changed."""
+        from tracker.core import write  # noqa: PLC0415
+
         return write.replace_text(self, ref, text, commit, expected)
 
     def preflight(self, commit: bool) -> None:
         """Refuse before writing anything when the commit that follows would fail."""
+        from tracker.core import commits  # noqa: PLC0415
+
         commits.preflight(self, commit)
 
     def shard(self, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
@@ -106,14 +142,20 @@ class Tracker(Session):
 
     def check(self, paths: Iterable[str] = ()) -> list[Problem]:
         """Every problem in the items (or only in those under `paths`)."""
+        from tracker.core import check as checking  # noqa: PLC0415
+
         return checking.check(self, paths)
 
     def item_problems(self, item: Item) -> list[Problem]:
         """The problems of one item on its own (references and duplicates aside)."""
+        from tracker.core import check as checking  # noqa: PLC0415
+
         return checking.item_problems(self, item)
 
     def validate_text(self, item: Item, text: str) -> list[Problem]:
         """The problems a new text for this item would have."""
+        from tracker.core import check as checking  # noqa: PLC0415
+
         return checking.validate_text(self, item, text)[1]
 
     # ------------------------------------------------------------ other clones
@@ -177,10 +219,8 @@ def merge_files_as_text(base: Path, ours: Path, theirs: Path) -> list[str]:
 
 # ---- façade for reports, importers and campaign
 # What the layers above api use of those below it, so that they import api alone
-# (tests/test_layers.py); `Item` and `write_atomic` come from the imports at the top.
+# (tests/test_layers.py); `Item`, `write_atomic` and `CONFIG_DIR` are in _REEXPORTED.
 # Each function loads its module on first call: importing api costs what it did.
-
-from tracker.store.workspace import CONFIG_DIR  # noqa: E402, F401 - re-exported for reports
 
 if TYPE_CHECKING:
     from typing import Callable

@@ -3,7 +3,8 @@ on disk, the derived values cached while the command runs, and the notices gathe
 for the user.
 
 `tracker.api.Tracker` is a Session with the public methods; core functions take a
-Session, so that a Tracker can be handed to any of them as it is.
+Session, so that a Tracker can be handed to any of them as it is. Importing this module
+loads nothing more (api imports it, and the merge driver imports api).
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tracker.core.derive import Derived
-from tracker.store.workspace import Workspace
-
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    from tracker.core.derive import Derived
     from tracker.model.schema import Kind
 
 
@@ -23,6 +22,8 @@ class Session:
     """A tracker found at or above `start` (default: the current folder)."""
 
     def __init__(self, start: Path | str | None = None) -> None:
+        from tracker.store.workspace import Workspace  # noqa: PLC0415 - see the docstring
+
         self.ws = Workspace.find(Path(start or os.getcwd()))
         self._derived: Derived | None = None
         self.notices: list[str] = []  # things the CLI should tell the user (on stderr)
@@ -44,5 +45,7 @@ class Session:
     def derived(self) -> Derived:
         """Rollups, computed fields and rules, cached for this session's lifetime."""
         if self._derived is None:
+            from tracker.core.derive import Derived  # noqa: PLC0415
+
             self._derived = Derived(self)
         return self._derived
