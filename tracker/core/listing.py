@@ -234,6 +234,7 @@ class Listed:
 
     @property
     def ids(self) -> list[str]:
+        """The rows' ids, in order."""
         if self._rows is not None:
             return self._rows.selected("id")
         return [item.id for item in self.items()]
@@ -278,6 +279,7 @@ class Listed:
         return self._items
 
     def records(self) -> list[dict[str, Any]]:
+        """The rows' whole records (`Tracker.record` without the body)."""
         if self._records is None:
             self._records = [read.record(self.t, i, body=False) for i in self.items()]
         return self._records

@@ -126,21 +126,27 @@ def move(s: Session, ref: str, status: str, force: bool = False,
         file = resolve(s, ref)
         text = s.ws.read_text(file.path)
         item = _parsed(s, file, text)  # as `get` reads it, before the workflow is asked
-        workflow = item.kind.workflow
-        if workflow is None:
-            raise WorkflowError(f"kind '{item.kind.name}' has no workflow")
-        current = item.fields.get("status")
-        if status not in workflow.statuses:
-            raise WorkflowError(f"unknown status '{status}'; statuses of {item.kind.name}: "
-                                + ", ".join(workflow.statuses))
-        allowed = workflow.allowed(current)
-        if status != current and status not in allowed and not force:
-            raise WorkflowError(f"{item.id} cannot move from {current} to {status}; allowed: "
-                                + (", ".join(allowed) or "none") + " (or use --force)")
+        current = _current_status(item, status, force)
         editable, resolving = (item, False) if not frontmatter.conflict_lines(text) else \
             _editable(s, file, text, {"status"})
         return _edit(s, editable, resolving, {"status": status}, [], commit,
                      f"move {item.id}: {current} -> {status}")
+
+
+def _current_status(item: Item, status: str, force: bool) -> Any:
+    """The item's status, once its workflow allows the move to `status`."""
+    workflow = item.kind.workflow
+    if workflow is None:
+        raise WorkflowError(f"kind '{item.kind.name}' has no workflow")
+    current = item.fields.get("status")
+    if status not in workflow.statuses:
+        raise WorkflowError(f"unknown status '{status}'; statuses of {item.kind.name}: "
+                            + ", ".join(workflow.statuses))
+    allowed = workflow.allowed(current)
+    if status != current and status not in allowed and not force:
+        raise WorkflowError(f"{item.id} cannot move from {current} to {status}; allowed: "
+                            + (", ".join(allowed) or "none") + " (or use --force)")
+    return current
 
 
 def _edit(s: Session, item: Item, resolving: bool, values: dict[str, str],
