@@ -94,9 +94,10 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
     """List items, optionally of one KIND, filtered and sorted."""
     columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
     listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at)
+    shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
     for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
-    click.echo(_format_list(listed, fmt), nl=False)
+    click.echo(shown, nl=False)
     if listed.problems:
         ctx.exit(1)
 

@@ -2,6 +2,10 @@
 as rows; from the snapshot's columns when they hold what is asked, from whole items
 otherwise (`--grep`, `--at`, computed fields, no snapshot).
 
+A listing read from the snapshot is worked out on its tables as last remembered while
+git checks them, and again if git finds rows that moved: `Listed.use` hands the
+caller's work on the rows (formatting) to that window.
+
 `Rows` is the column side: a filter, a sort and the values of a table that read only
 the fields they name, and build items only for the rows asked for. Each step answers
 exactly as the item-by-item side does (the tests run both on the same trackers); a
@@ -11,7 +15,7 @@ so, and items are built for the rows still selected.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from tracker.core import read
 from tracker.core.order import parse_sort, sort_by
@@ -23,6 +27,9 @@ from tracker.store.workspace import Item
 if TYPE_CHECKING:
     from tracker.core.session import Session
     from tracker.model.schema import Kind
+    from tracker.store.snapshot import Refresh
+
+T = TypeVar("T")
 
 
 class Rows:
@@ -171,20 +178,20 @@ class Rows:
         result: list[Any] = []
         if self._rows is None:  # every row of every table, in order: whole columns
             for n, rows in self._all().items():
-                column = self._present(n, name)
+                column = self._values(n, name)
+                if ABSENT in column:
+                    column = [None if v is ABSENT else v for v in column]
                 result.extend(column if isinstance(rows, range) else [column[r] for r in rows])
             return result
+        if name == "id":  # of the rows kept only, not of every file
+            return [id_of(self.tables[n][1].names[row]) for n, row in self._rows]
         columns: dict[int, list[Any]] = {}
         for n, row in self._rows:
             if n not in columns:
-                columns[n] = self._present(n, name)
-            result.append(columns[n][row])
+                columns[n] = self._values(n, name)
+            value = columns[n][row]
+            result.append(None if value is ABSENT else value)
         return result
-
-    def _present(self, n: int, name: str) -> list[Any]:
-        """A name's value in every row of table n, None where a row lacks it."""
-        column = self._values(n, name)
-        return [None if v is ABSENT else v for v in column] if ABSENT in column else column
 
     def kinds(self) -> list["Kind"]:
         """The kinds of the selected rows, in order."""
@@ -220,21 +227,65 @@ def _run(generated: Any, rows: list[int] | range, columns: list[list[Any]], size
 class Listed:
     """What `list` found, in order: the rows, the columns a table of them shows, and the
     files that could not be read. Rows come from the snapshot's columns while what is
-    asked of them is stored there; whole items are built otherwise, once."""
+    asked of them is stored there; whole items are built otherwise, once.
 
-    def __init__(self, t: "Session", source: Rows | list[Item], fields: list[str] | None,
-                 several: bool, problems: list[Problem]) -> None:
+    Read from the snapshot, a listing may be worked out on the tables as remembered
+    while git still checks them; `use` does its work meanwhile, and again if git finds
+    that rows moved. Anything else read of a listing waits for git's word first."""
+
+    def __init__(self, t: "Session", fields: list[str] | None, several: bool,
+                 found: tuple[Rows | list[Item], list[Problem]],
+                 checking: tuple[Refresh, Callable[[dict[str, Table]], Any]] | None = None
+                 ) -> None:
         self.t = t
+        self.fields = fields
+        self.several = several  # not one kind asked for: a table names the kinds
+        self._take(*found)
+        self._checking = checking  # git still checks the tables; how to work out again
+        self._using = False
+
+    def _take(self, source: Rows | list[Item], problems: list[Problem]) -> None:
         self._rows = source if isinstance(source, Rows) else None
         self._items = source if isinstance(source, list) else None
         self._records: list[dict[str, Any]] | None = None
-        self.fields = fields
-        self.several = several  # not one kind asked for: a table names the kinds
-        self.problems = problems
+        self._problems = problems
+
+    def use(self, function: Callable[[Listed], T]) -> T:
+        """What `function` makes of this listing, worked out while git checks the tables
+        it was read from, and again if some rows moved meanwhile."""
+        if self._checking is None:
+            return function(self)
+        self._using = True
+        try:
+            early = function(self)
+        finally:
+            self._using = False
+        return function(self) if self._settle() else early
+
+    def _settle(self) -> bool:
+        """Take git's word on the tables; True when rows moved (worked out again)."""
+        assert self._checking is not None
+        refresh, again = self._checking
+        self._checking = None
+        tables, moved = refresh.finish()
+        if moved:
+            self._take(*again(tables))
+        return bool(moved)
+
+    def _ready(self) -> None:
+        if self._checking is not None and not self._using:
+            self._settle()
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The files that could not be read, as `check` reports them."""
+        self._ready()
+        return self._problems
 
     @property
     def ids(self) -> list[str]:
         """The rows' ids, in order."""
+        self._ready()
         if self._rows is not None:
             return self._rows.selected("id")
         return [item.id for item in self.items()]
@@ -254,6 +305,7 @@ class Listed:
     def columns(self) -> list[str]:
         """The columns a table shows: the fields asked for (id first unless placed), or
         the kind's own columns when the rows are of one kind."""
+        self._ready()
         if self.fields is not None:
             return self.fields if "id" in self.fields else ["id", *self.fields]
         if self._rows is not None:
@@ -266,6 +318,7 @@ class Listed:
 
     def values(self, names: list[str]) -> list[list[Any]]:
         """Each name's values in the rows, in row order (None where absent)."""
+        self._ready()
         if self._rows is not None and self._rows.stored(names):
             return [self._rows.selected(name) for name in names]
         records = self.records()
@@ -273,6 +326,7 @@ class Listed:
 
     def items(self) -> list[Item]:
         """The whole items of the rows."""
+        self._ready()
         if self._items is None:
             assert self._rows is not None
             self._items = self._rows.items()
@@ -310,15 +364,14 @@ def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
     items = _select(t, listing.items, expression, grep, sort)
     if limit is not None:
         items = items[:limit]
-    return Listed(t, items, chosen, kind is None, listing.problems)
+    return Listed(t, chosen, kind is None, (items, listing.problems))
 
 
 def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str | None,
                   limit: int | None, fields: list[str] | None) -> Listed | None:
-    """The listing from the snapshot's columns; None without a snapshot.
-
-    It is worked out on the tables as remembered while git checks them, and again
-    if git finds that some rows moved since."""
+    """The listing from the snapshot's columns; None without a snapshot. With every
+    kind's table remembered, it is worked out on them while git checks them (see
+    `Listed.use`)."""
     kinds = [t.ws.kind(kind)] if kind else list(t.kinds.values())
     refresh = t.ws.refresh(kinds)
     if refresh is None:
@@ -328,19 +381,19 @@ def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str |
         from tracker.expr import codegen  # noqa: PLC0415
 
         expression = codegen.expression(where, "--where", t.ws.cache_folder)
-    early = None
+
+    def found(tables: dict[str, Table]) -> tuple[Rows | list[Item], list[Problem]]:
+        return _from_tables(t, kinds, tables, expression, sort, limit)
     if len(refresh.remembered) == len(refresh.wanted):
-        early = _from_tables(t, kind, kinds, refresh.remembered, expression, sort, limit,
-                             fields)
-    tables, moved = refresh.finish()
-    if early is None or moved:
-        return _from_tables(t, kind, kinds, tables, expression, sort, limit, fields)
-    return early
+        return Listed(t, fields, kind is None, found(refresh.remembered), (refresh, found))
+    return Listed(t, fields, kind is None, found(refresh.finish()[0]))
 
 
-def _from_tables(t: "Session", kind: str | None, kinds: list[Kind], tables: dict[str, Table],
-                 expression: Any, sort: str | None, limit: int | None,
-                 fields: list[str] | None) -> Listed:
+def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expression: Any,
+                 sort: str | None, limit: int | None
+                 ) -> tuple[Rows | list[Item], list[Problem]]:
+    """The rows the filter keeps, sorted and limited (whole items where columns do not
+    hold what the filter or the sort needs), and the files that could not be read."""
     rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
     problems = [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
                 for row, (line, field, reason) in sorted(table.problems.items())]
@@ -362,10 +415,8 @@ def _from_tables(t: "Session", kind: str | None, kinds: list[Kind], tables: dict
     if items is None:
         if limit is not None:
             rows.rows = rows.rows[:limit]
-        return Listed(t, rows, fields, kind is None, problems)
-    if limit is not None:
-        items = items[:limit]
-    return Listed(t, items, fields, kind is None, problems)
+        return rows, problems
+    return (items if limit is None else items[:limit]), problems
 
 
 def _select(t: "Session", items: list[Item], expression: Any, grep: str | None,
