@@ -11,7 +11,7 @@ from tracker.cli.common import tracker
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        from tracker.store.files import write_atomic  # noqa: PLC0415
+        from tracker.api import write_atomic  # noqa: PLC0415
 
         write_atomic(Path(out), text)
         click.echo(str(Path(out).resolve()), err=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.cli import output
 from tracker.cli.common import format_option, tracker
 
+if TYPE_CHECKING:
+    from tracker.api import History
 
-def open_history(ctx: click.Context) -> Any:
-    from tracker.core.history import History  # noqa: PLC0415 - GitPython only for history
 
-    return History(tracker(ctx))
+def open_history(ctx: click.Context) -> History:
+    """The invocation's tracker's history (git objects only for these commands)."""
+    return tracker(ctx).history()
 
 
 @click.command()

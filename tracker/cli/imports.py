@@ -17,7 +17,7 @@ from tracker.cli import output
 from tracker.cli.common import format_option, tracker, warn
 
 if TYPE_CHECKING:
-    from tracker.core.bulk import Outcome
+    from tracker.api import Outcome
 
 FILE = click.Path(exists=True, dir_okay=False)
 
@@ -49,15 +49,17 @@ def parse_maps(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def report(fmt: str, outcome: Outcome, line: str, **extra: Any) -> None:
-    """The import's summary on stdout: one line, or JSON with the counts."""
-    counts = {"created": outcome.created, "updated": outcome.updated,
-              "unchanged": outcome.unchanged}
+def report(fmt: str, outcomes: Outcome | list[Outcome], line: str, **extra: Any) -> None:
+    """The import's summary on stdout: one line, or JSON with the counts (summed over
+    the outcomes of an import made of several)."""
+    every = outcomes if isinstance(outcomes, list) else [outcomes]
+    counts = {name: sum(getattr(o, name) for o in every)
+              for name in ("created", "updated", "unchanged")}
     if fmt == "json":
         click.echo(output.dumps({**counts, **extra}))
         return
-    click.echo(f"{line}: {outcome.created} created, {outcome.updated} updated, "
-               f"{outcome.unchanged} unchanged")
+    click.echo(f"{line}: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged")
 
 
 @import_.command("fr-results")
@@ -192,15 +194,10 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
 @click.pass_context
 def json_(ctx: click.Context, file: str, fmt: str) -> None:
     """Import what `tracker export json` wrote: items keep their ids, so it is idempotent."""
-    from tracker.core.bulk import Outcome as Total  # noqa: PLC0415
     from tracker.importers.trackers import run_json  # noqa: PLC0415
 
-    total = Total()
-    for outcome in run_json(tracker(ctx), Path(file), file, progress("Importing items")):
-        total.created += outcome.created
-        total.updated += outcome.updated
-        total.unchanged += outcome.unchanged
-    report(fmt, total, f"items from {file}")
+    outcomes = list(run_json(tracker(ctx), Path(file), file, progress("Importing items")))
+    report(fmt, outcomes, f"items from {file}")
 
 
 COMMANDS = [import_]

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from tracker.cli import output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
-from tracker.cli.history import open_history
 from tracker.model.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
-    from tracker.model.schema import Kind
-    from tracker.store.workspace import Item
+    from tracker.api import Item, Listed, Tracker
 
 
 def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -60,11 +57,7 @@ AT_HELP = "Read the state at a revision, or at the last commit on or before a da
 def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
     """Show one item (any unique prefix of its id works)."""
     t = tracker(ctx)
-    if at:
-        with open_history(ctx) as history:
-            item = history.get_at(item_id, history.at(at))
-    else:
-        item = t.get(item_id)
+    item = t.get(item_id, at=at)
     record = t.record(item)
     if fmt == "json":
         click.echo(output.dumps(record))
@@ -99,157 +92,27 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
           sort: str | None, fields: str | None, limit: int | None, at: str | None,
           fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
-    t = tracker(ctx)
     columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
-    if not at and not text:
-        out = _from_columns(t, kind, where, sort, limit, columns, fmt)
-        if out is not None:
-            for problem in out[1]:
-                warn(problem)
-            click.echo(out[0], nl=False)
-            if out[1]:
-                ctx.exit(1)
-            return
-    if at:
-        with open_history(ctx) as history:
-            listing = history.items_at(history.at(at), [kind] if kind else None)
-    else:
-        listing = t.items([kind] if kind else None)
-    expression = None
-    if where:  # a mistyped field is an error, before any warning about the files
-        expression = t.derived.expression(where, "--where")
-        _check_names(t, [i.fields for i in listing.items], expression.names)
-    for problem in listing.problems:
+    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at)
+    shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
+    for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
-    items = _select(t, listing.items, expression, text, sort)
-    if limit is not None:
-        items = items[:limit]
-    click.echo(_format_list(t, items, columns, fmt, several=kind is None), nl=False)
-    if listing.problems:
+    click.echo(shown, nl=False)
+    if listed.problems:
         ctx.exit(1)
 
 
-def _from_columns(t: Tracker, kind: str | None, where: str | None, sort: str | None,
-                  limit: int | None, columns: list[str] | None, fmt: str
-                  ) -> tuple[str, list[str]] | None:
-    """The listing read from the snapshot's columns (see columns.py), and the warnings
-    for files that could not be read; None without a snapshot.
-
-    It is worked out on the tables as remembered while git checks them, and again
-    if git finds that some rows moved since."""
-    kinds = [t.ws.kind(kind)] if kind else list(t.kinds.values())
-    refresh = t.ws.refresh(kinds)
-    if refresh is None:
-        return None
-    expression = t.derived.expression(where, "--where") if where else None
-    early = None
-    if len(refresh.remembered) == len(refresh.wanted):
-        early = _listing(t, kind, kinds, refresh.remembered, expression, sort, limit,
-                         columns, fmt)
-    tables, moved = refresh.finish()
-    if early is None or moved:
-        return _listing(t, kind, kinds, tables, expression, sort, limit, columns, fmt)
-    return early
-
-
-def _listing(t: Tracker, kind: str | None, kinds: list[Kind], tables: dict[str, Any],
-             expression: Any, sort: str | None, limit: int | None,
-             columns: list[str] | None, fmt: str) -> tuple[str, list[str]]:
-    from tracker.core.listing import Rows  # noqa: PLC0415
-    from tracker.core.sorting import parse_sort  # noqa: PLC0415
-
-    rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
-    problems = []
-    for _, table in rows.tables:
-        for row, (line, _, reason) in sorted(table.problems.items()):
-            problems.append(f"warning: {table.rel(row)}:{line or 1}: {reason}")
-    items: list[Item] | None = None
-    if expression is not None:
-        _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)
-        if rows.stored(expression.names):
-            rows.filter(expression)
-        else:
-            items = [i for i in rows.items() if expression.evaluate(t.context(i), default=False)]
-    if sort:
-        name, descending = parse_sort(sort)
-        if items is None and rows.stored([name]):
-            rows.sort(name, descending)
-        else:
-            from tracker.core.sorting import sort_by  # noqa: PLC0415
-
-            items = sort_by(items if items is not None else rows.items(),
-                            lambda i: t.context(i).get(name), descending)
-    if items is None and limit is not None:
-        rows.rows = rows.rows[:limit]
-    if items is None and fmt in ("table", "csv", "ids"):
-        if fmt == "ids":
-            return "".join(f"{rows.value(n, r, 'id')}\n" for n, r in rows.rows), problems
-        shown = _columns_for(t, rows.kinds(), columns, kind is None)
-        if rows.stored(shown):
-            if fmt == "csv":
-                return output.csv_text(shown, rows.records(shown)), problems
-            cells = rows.cells(shown)
-            return output.aligned(shown, cells, fit=sys.stdout.isatty()), problems
-    if items is None:
-        items = rows.items()
-    if limit is not None:
-        items = items[:limit]
-    return _format_list(t, items, columns, fmt, several=kind is None), problems
-
-
-def _select(t: Tracker, items: list[Item], expression: Any, text: str | None,
-            sort: str | None) -> list[Item]:
-    from tracker.core.sorting import grep as make_grep  # noqa: PLC0415
-    from tracker.core.sorting import parse_sort, sort_by
-
-    if text:
-        match = make_grep(text)
-        items = [i for i in items if match(i.title, i.body)]
-    if expression is not None:
-        items = [i for i in items if expression.evaluate(t.context(i), default=False)]
-    if sort:
-        name, descending = parse_sort(sort)
-        items = sort_by(items, lambda i: t.context(i).get(name), descending)
-    return items
-
-
-def _check_names(t: Tracker, field_names: Iterable[Iterable[str]], names: set[str]) -> None:
-    """A usage error for a name no kind declares and no item holds."""
-    known = {"id", "kind", "path"}
-    for kind in t.kinds.values():
-        known.update(kind.fields, kind.computed)
-    for fields in field_names:
-        known.update(fields)
-    unknown = sorted(names - known - {"config", "lookup"})
-    if unknown:
-        raise UsageError(f"--where: unknown field '{unknown[0]}'")
-
-
-def _format_list(t: Tracker, items: list[Item], columns: list[str] | None, fmt: str,
-                 several: bool) -> str:
+def _format_list(listed: Listed, fmt: str) -> str:
     if fmt == "ids":
-        return "".join(f"{i.id}\n" for i in items)
-    records = [t.record(i, body=False) for i in items]
+        return "".join(f"{item_id}\n" for item_id in listed.ids)
     if fmt == "json":
-        if columns:
-            records = [{k: r.get(k) for k in dict.fromkeys(["id", *columns])}
-                       for r in records]
-        return output.dumps(records) + "\n"
-    columns = _columns_for(t, list({i.kind.name: i.kind for i in items}.values()), columns,
-                           several)
+        return output.dumps(listed.rows) + "\n"
+    columns = listed.columns
+    values = listed.values(columns)
     if fmt == "csv":
-        return output.csv_text(columns, records)
-    return output.table(columns, records, fit=sys.stdout.isatty())
-
-
-def _columns_for(t: Tracker, kinds: list[Kind], columns: list[str] | None,
-                 several: bool) -> list[str]:
-    """The columns asked for (id first), or the kind's own when the rows are of one."""
-    if columns is not None:
-        return columns if "id" in columns else ["id", *columns]
-    if len(kinds) == 1:
-        return ["id", *kinds[0].columns]
-    return ["id", "kind", "status", "title"] if several else ["id", "status", "title"]
+        return output.csv_text(columns, [dict(zip(columns, row)) for row in zip(*values)])
+    return output.aligned(columns, [output.cells(column) for column in values],
+                          fit=sys.stdout.isatty())
 
 
 @click.command("set")

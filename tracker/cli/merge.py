@@ -10,7 +10,7 @@ import click
 from tracker.cli.common import format_option, warn
 
 if TYPE_CHECKING:
-    from tracker.core.sync import SyncResult
+    from tracker.api import SyncResult
 
 
 @click.command("merge-driver")
@@ -25,16 +25,16 @@ def merge_driver(ctx: click.Context, base: str, ours: str, theirs: str,
 
     Installed by `tracker init` as the `tracker` merge driver.
     """
-    from tracker.core import sync  # noqa: PLC0415 - keeps `tracker list` from loading merge code
+    from tracker import api  # noqa: PLC0415 - keeps `tracker list` from loading merge code
 
     files = Path(base), Path(ours), Path(theirs)
     try:
-        conflicts = sync.merge_files(*files, path or ours)
+        conflicts = api.merge_files(*files, path or ours)
     except Exception:  # noqa: BLE001 - a driver must never lose a side: show the bug, merge as text
         import traceback  # noqa: PLC0415
 
         traceback.print_exc()
-        conflicts = sync.merge_files_as_text(*files)
+        conflicts = api.merge_files_as_text(*files)
     if conflicts:
         warn(f"tracker: conflict in {path or ours}: {', '.join(conflicts)}")
         ctx.exit(1)
@@ -52,9 +52,8 @@ def sync(ctx: click.Context, remote: str | None, branch: str | None, retries: in
     """Fetch REMOTE (default: the upstream, or origin), merge it through the driver, push."""
     from tracker.cli import output  # noqa: PLC0415
     from tracker.cli.common import tracker  # noqa: PLC0415
-    from tracker.core import sync as sync_mod  # noqa: PLC0415
 
-    result = sync_mod.sync(tracker(ctx).ws, remote, branch, retries)
+    result = tracker(ctx).sync(remote, branch, retries)
     if fmt == "json":
         click.echo(output.dumps(vars(result)))
     else:

@@ -18,6 +18,12 @@ def cell(value: Any) -> str:
     return text(value, one_line=True)
 
 
+def cells(values: list[Any]) -> list[str]:
+    """Each value as `cell` gives it, the common case (text) inline: a table of 100,000
+    rows would spend a tenth of its time in calls."""
+    return [" ".join(v.split()) if type(v) is str else text(v, one_line=True) for v in values]
+
+
 def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     import csv  # noqa: PLC0415
     import io  # noqa: PLC0415

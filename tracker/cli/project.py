@@ -12,7 +12,7 @@ from tracker.cli import output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
 
 if TYPE_CHECKING:
-    from tracker.api import Problem
+    from tracker.model.problems import Problem
 
 
 @click.command()
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 @click.pass_context
 def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> None:
     """Set up a tracker in FOLDER (default: here); safe to run again, e.g. in a fresh clone."""
-    from tracker.core import init as project_mod  # noqa: PLC0415
+    from tracker.api import init as set_up  # noqa: PLC0415 - keeps `tracker --version` fast
 
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
-    result = project_mod.init(base / folder if folder else base, template)
+    result = set_up(base / folder if folder else base, template)
     created = [str(p.relative_to(result.root)) for p in result.created]
     if fmt == "json":
         click.echo(output.dumps({"root": str(result.root), "template": template,
@@ -123,10 +123,7 @@ def shard(ctx: click.Context, kind: str, chars: int, no_commit: bool, fmt: str) 
     (issues/k3/issue-k3x9q2ab.md), or N=0 in the folder itself. Every file moves in
     one commit; advised past 10,000 items (git rewrites a folder's whole list on
     every commit, and GitHub shows only 1,000 files of a folder)."""
-    from tracker.core.shard import shard as reshard  # noqa: PLC0415
-
-    t = tracker(ctx)
-    done = reshard(t, kind, chars, commit=not no_commit)
+    done = tracker(ctx).shard(kind, chars, commit=not no_commit)
     if fmt == "json":
         click.echo(output.dumps(done))
     else:

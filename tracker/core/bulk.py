@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from tracker.api import Tracker
+from tracker.core import read
+from tracker.core.write import default_value
 from tracker.format import frontmatter
 from tracker.model import ids, schema
 from tracker.model.errors import InvalidValue, TrackerError
@@ -21,6 +22,9 @@ from tracker.model.record import replace as with_fields
 from tracker.model.schema import Kind
 from tracker.store.files import write_atomic
 from tracker.store.workspace import Item
+
+if TYPE_CHECKING:
+    from tracker.core.session import Session
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Outcome:
                 "committed": self.committed}
 
 
-def upsert(t: Tracker, kind_name: str, records: Iterable[dict[str, Any]], *,
+def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
            key: str | None = None, keep: Iterable[str] = (), message: str,
            commit: bool = True, body_field: str | None = None, id_field: str | None = None,
            progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> Outcome:
@@ -80,9 +84,9 @@ def upsert(t: Tracker, kind_name: str, records: Iterable[dict[str, Any]], *,
     return outcome
 
 
-def _index(t: Tracker, kind: Kind, key: str | None) -> dict[str, Item]:
+def _index(t: Session, kind: Kind, key: str | None) -> dict[str, Item]:
     """Existing items by id, or by the key field's value when matching on a field."""
-    listing = t.items([kind.name])
+    listing = read.items(t, [kind.name])
     if listing.problems:
         first = listing.problems[0]
         raise TrackerError(f"{first.path}:{first.line or 1}: {first.message} "
@@ -104,7 +108,7 @@ def _match(kind: Kind, record: dict[str, Any], key: str | None) -> str | None:
     return None
 
 
-def _new_id(t: Tracker, kind: Kind, record: dict[str, Any]) -> str:
+def _new_id(t: Session, kind: Kind, record: dict[str, Any]) -> str:
     if kind.ids.scheme == "key":
         return ids.validate(ids.key_id(kind.ids.key or "", record))
     while True:
@@ -125,13 +129,13 @@ def _validate(kind: Kind, record: dict[str, Any]) -> None:
             raise InvalidValue(name, problem)
 
 
-def _create(t: Tracker, kind: Kind, path: Path, record: dict[str, Any],
+def _create(t: Session, kind: Kind, path: Path, record: dict[str, Any],
             body: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in kind.order:
         value = record.get(name)
         if value is None:
-            value = t.default_value(kind.fields[name])
+            value = default_value(kind.fields[name])
         if value is not None:
             fields[name] = value
     fields.update((k, v) for k, v in record.items() if k not in fields and v is not None)

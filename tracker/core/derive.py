@@ -8,22 +8,24 @@ to use what came before. Rollups read the source kind's fields and computed fiel
 
 from __future__ import annotations
 
+from tracker.core import read
 from tracker.model.errors import TrackerError
 from tracker.model.schema import Kind, Rollup
+from tracker.store.workspace import ItemFile
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-    from tracker.api import Tracker
+    from tracker.core.session import Session
     from tracker.store.workspace import Item
 
 
 class Derived:
     """Derived values over one tracker, computed lazily and cached for one command."""
 
-    def __init__(self, tracker: "Tracker") -> None:
-        self.t = tracker
+    def __init__(self, session: "Session") -> None:
+        self.t = session
         self._expressions: dict[tuple[str, str], Any] = {}
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
         self._sources: dict[str, list[dict[str, Any]]] = {}
@@ -123,7 +125,7 @@ class Derived:
     def _children(self, kind_name: str) -> list[dict[str, Any]]:
         if kind_name not in self._sources:
             kind = self.t.kinds.get(kind_name)
-            items = self.t.items([kind_name]).items if kind else []
+            items = read.items(self.t, [kind_name]).items if kind else []
             self._sources[kind_name] = [{**self.base(i), **self.values(i, rollups=False)}
                                         for i in items]
         return self._sources[kind_name]
@@ -142,8 +144,6 @@ class Derived:
                 except TrackerError:  # an invalid id simply finds nothing
                     return None
                 if path.is_file():
-                    from tracker.store.workspace import ItemFile  # noqa: PLC0415
-
                     other = self.t.ws.load(ItemFile(kind, item_id, path))
                     self._lookups[item_id] = {**self.base(other),
                                               **self.values(other, rollups=False)}

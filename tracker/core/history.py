@@ -12,15 +12,21 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.api import Listing, Problem, Tracker
+from tracker.core import read
+from tracker.core.check import item_problems
+from tracker.core.read import Listing
 from tracker.format import frontmatter
 from tracker.git.repo import NULL_SHA, Reader
 from tracker.model import ids
 from tracker.model.errors import InvalidItem, ItemNotFound, NotARepository, UsageError
+from tracker.model.problems import Problem
 from tracker.model.schema import Kind, shard_name
 from tracker.store.workspace import Item
+
+if TYPE_CHECKING:
+    from tracker.core.session import Session
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(
@@ -43,7 +49,7 @@ EMPTY = Version({}, "")
 class History:
     """History queries over one tracker; close it (or use `with`) when done."""
 
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: Session) -> None:
         if tracker.ws.top is None:
             raise NotARepository("this tracker is not in a git repository: no history")
         self.t = tracker
@@ -128,7 +134,7 @@ class History:
     def item_paths(self, ref: str) -> list[str]:
         """The path(s) an id has or had: the current file, or the id's file in each kind."""
         try:
-            file = self.t.resolve(ref)
+            file = read.resolve(self.t, ref)
             return sorted({self.t.ws.display(file.path), *self._paths_of(file.kind, file.id)})
         except ItemNotFound:
             if ids.problem(ref) is None:
@@ -197,7 +203,7 @@ class History:
 
     def blame(self, ref: str) -> dict[str, dict[str, Any]]:
         """For each current field, the commit, author and date that set its value."""
-        item = self.t.get(ref)
+        item = read.get(self.t, ref)
         entries = self.log(item.id)
         result: dict[str, dict[str, Any]] = {}
         for name, value in item.fields.items():
@@ -304,9 +310,9 @@ class History:
         for old, new in self.pairs:
             if new.item is None:
                 continue
-            before = {(p.field, p.message) for p in self.t.item_problems(old.item)} \
+            before = {(p.field, p.message) for p in item_problems(self.t, old.item)} \
                 if old.item else set()
-            found.extend(p for p in self.t.item_problems(new.item)
+            found.extend(p for p in item_problems(self.t, new.item)
                          if (p.field, p.message) not in before)
         return found
 

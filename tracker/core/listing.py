@@ -1,30 +1,41 @@
-"""`list` straight from the snapshot's columns: a filter, a sort and a table that read
-only the fields they name, and build items only for the rows they show.
+"""`list`: the items of a kind (or of all) that a filter keeps, sorted, at most so many,
+as rows; from the snapshot's columns when they hold what is asked, from whole items
+otherwise (`--grep`, `--at`, computed fields, no snapshot).
 
-Each step answers exactly as the item-by-item path in cli/items.py does (the tests
-run both on the same trackers); a step that needs what columns do not hold (a
-computed field, a rollup, the body) says so by returning None, and the caller falls
-back to whole items for the rows still selected.
+A listing read from the snapshot is worked out on its tables as last remembered while
+git checks them, and again if git finds rows that moved: `Listed.use` hands the
+caller's work on the rows (formatting) to that window.
+
+`Rows` is the column side: a filter, a sort and the values of a table that read only
+the fields they name, and build items only for the rows asked for. Each step answers
+exactly as the item-by-item side does (the tests run both on the same trackers); a
+step that needs what columns do not hold (a computed field, a rollup, the body) says
+so, and items are built for the rows still selected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
+from tracker.core import read
+from tracker.core.order import parse_sort, sort_by
+from tracker.model.errors import UsageError
+from tracker.model.problems import Problem
 from tracker.store.snapshot import ABSENT, Table, id_of
 from tracker.store.workspace import Item
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
+    from tracker.core.session import Session
     from tracker.model.schema import Kind
+    from tracker.store.snapshot import Refresh
 
-SYSTEM = ("id", "kind", "path")
+T = TypeVar("T")
 
 
 class Rows:
     """Selected rows of several kinds' tables, in listing order."""
 
-    def __init__(self, t: "Tracker", tables: list[tuple["Kind", Table]]) -> None:
+    def __init__(self, t: "Session", tables: list[tuple["Kind", Table]]) -> None:
         self.t = t
         self.tables = tables
         self._rows: list[tuple[int, int]] | None = None  # (table number, row); None: all
@@ -142,8 +153,6 @@ class Rows:
         return column
 
     def sort(self, name: str, descending: bool) -> None:
-        from tracker.core.sorting import sort_by  # noqa: PLC0415
-
         def value(pair: tuple[int, int]) -> Any:
             found = self.value(pair[0], pair[1], name)
             return None if found is ABSENT else found
@@ -159,45 +168,31 @@ class Rows:
                                table.fields(row), conflicted=row in table.marked))
         return result
 
-    def cells(self, columns: list[str]) -> list[list[str]]:
-        """Each column's cell text for the selected rows, as a table shows records."""
-        from tracker.model.values import text  # noqa: PLC0415
-
-        result = []
-        for name in columns:
-            texts: list[str] = []
-            values: dict[int, list[Any]] = {}
-            for n, row in self.rows:
-                if n not in values:
-                    values[n] = self._values(n, name)
-                value = values[n][row]
-                if type(value) is str:
-                    texts.append(" ".join(value.split()))
-                else:
-                    texts.append("" if value is ABSENT else text(value, one_line=True))
-            result.append(texts)
-        return result
-
-    def records(self, columns: list[str]) -> list[dict[str, Any]]:
-        """{column: value} for the selected rows, as `Tracker.record` would give them."""
-        values = {name: self._selected(name) for name in columns}
-        return [{name: values[name][i] for name in columns
-                 if values[name][i] is not ABSENT and values[name][i] is not None}
-                for i in range(len(self.rows))]
-
-    def _selected(self, name: str) -> list[Any]:
-        """A name's values in the selected rows."""
-        values: dict[int, list[Any]] = {}
-        result = []
-        for n, row in self.rows:
-            if n not in values:
-                values[n] = self._values(n, name)
-            result.append(values[n][row])
+    def selected(self, name: str) -> list[Any]:
+        """A name's values in the selected rows (None where a row lacks it)."""
+        result: list[Any] = []
+        if self._rows is None:  # every row of every table, in order: whole columns
+            for n, rows in self._all().items():
+                column = self._values(n, name)
+                if ABSENT in column:
+                    column = [None if v is ABSENT else v for v in column]
+                result.extend(column if isinstance(rows, range) else [column[r] for r in rows])
+            return result
+        if name == "id":  # of the rows kept only, not of every file
+            return [id_of(self.tables[n][1].names[row]) for n, row in self._rows]
+        columns: dict[int, list[Any]] = {}
+        for n, row in self._rows:
+            if n not in columns:
+                columns[n] = self._values(n, name)
+            value = columns[n][row]
+            result.append(None if value is ABSENT else value)
         return result
 
     def kinds(self) -> list["Kind"]:
         """The kinds of the selected rows, in order."""
-        seen = dict.fromkeys(n for n, _ in self.rows)
+        if self._rows is None:
+            return [self.tables[n][0] for n, rows in self._all().items() if len(rows)]
+        seen = dict.fromkeys(n for n, _ in self._rows)
         return [self.tables[n][0] for n in seen]
 
 
@@ -218,3 +213,221 @@ def _run(function: Any, rows: list[int] | range, columns: list[list[Any]], size:
         except ERRORS:
             pass
     return kept
+
+
+# ---------------------------------------------------------------- the listing
+
+
+class Listed:
+    """What `list` found, in order: the rows, the columns a table of them shows, and the
+    files that could not be read. Rows come from the snapshot's columns while what is
+    asked of them is stored there; whole items are built otherwise, once.
+
+    Read from the snapshot, a listing may be worked out on the tables as remembered
+    while git still checks them; `use` does its work meanwhile, and again if git finds
+    that rows moved. Anything else read of a listing waits for git's word first."""
+
+    def __init__(self, t: "Session", fields: list[str] | None, several: bool,
+                 found: tuple[Rows | list[Item], list[Problem]],
+                 checking: tuple[Refresh, Callable[[dict[str, Table]], Any]] | None = None
+                 ) -> None:
+        self.t = t
+        self.fields = fields
+        self.several = several  # not one kind asked for: a table names the kinds
+        self._take(*found)
+        self._checking = checking  # git still checks the tables; how to work out again
+        self._using = False
+
+    def _take(self, source: Rows | list[Item], problems: list[Problem]) -> None:
+        self._rows = source if isinstance(source, Rows) else None
+        self._items = source if isinstance(source, list) else None
+        self._records: list[dict[str, Any]] | None = None
+        self._problems = problems
+
+    def use(self, function: Callable[[Listed], T]) -> T:
+        """What `function` makes of this listing, worked out while git checks the tables
+        it was read from, and again if some rows moved meanwhile."""
+        if self._checking is None:
+            return function(self)
+        self._using = True
+        try:
+            early = function(self)
+        finally:
+            self._using = False
+        return function(self) if self._settle() else early
+
+    def _settle(self) -> bool:
+        """Take git's word on the tables; True when rows moved (worked out again)."""
+        assert self._checking is not None
+        refresh, again = self._checking
+        self._checking = None
+        tables, moved = refresh.finish()
+        if moved:
+            self._take(*again(tables))
+        return bool(moved)
+
+    def _ready(self) -> None:
+        if self._checking is not None and not self._using:
+            self._settle()
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The files that could not be read, as `check` reports them."""
+        self._ready()
+        return self._problems
+
+    @property
+    def ids(self) -> list[str]:
+        """The rows' ids, in order."""
+        self._ready()
+        if self._rows is not None:
+            return self._rows.selected("id")
+        return [item.id for item in self.items()]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Each row as `tracker list --format json` prints it: with `fields` (not empty),
+        id and those (None where absent); otherwise the whole record (fields, computed,
+        no body)."""
+        if not self.fields:
+            return self.records()
+        keys = list(dict.fromkeys(["id", *self.fields]))
+        values = self.values(keys)
+        return [dict(zip(keys, row)) for row in zip(*values)]
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a table shows: the fields asked for (id first unless placed), or
+        the kind's own columns when the rows are of one kind."""
+        self._ready()
+        if self.fields is not None:
+            return self.fields if "id" in self.fields else ["id", *self.fields]
+        if self._rows is not None:
+            kinds = self._rows.kinds()
+        else:
+            kinds = list({i.kind.name: i.kind for i in self.items()}.values())
+        if len(kinds) == 1:
+            return ["id", *kinds[0].columns]
+        return ["id", "kind", "status", "title"] if self.several else ["id", "status", "title"]
+
+    def values(self, names: list[str]) -> list[list[Any]]:
+        """Each name's values in the rows, in row order (None where absent)."""
+        self._ready()
+        if self._rows is not None and self._rows.stored(names):
+            return [self._rows.selected(name) for name in names]
+        records = self.records()
+        return [[r.get(name) for r in records] for name in names]
+
+    def items(self) -> list[Item]:
+        """The whole items of the rows."""
+        self._ready()
+        if self._items is None:
+            assert self._rows is not None
+            self._items = self._rows.items()
+        return self._items
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows' whole records (`Tracker.record` without the body)."""
+        if self._records is None:
+            self._records = [read.record(self.t, i, body=False) for i in self.items()]
+        return self._records
+
+
+def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
+           sort: str | None, fields: Iterable[str] | None, limit: int | None,
+           at: str | None) -> Listed:
+    """The listing `Tracker.list` describes."""
+    chosen = list(fields) if fields is not None else None
+    if not at and not grep:
+        found = _from_columns(t, kind, where, sort, limit, chosen)
+        if found is not None:
+            return found
+    if at:
+        from tracker.core.history import History  # noqa: PLC0415 - git objects only for --at
+
+        with History(t) as history:
+            listing = history.items_at(history.at(at), [kind] if kind else None)
+    else:
+        listing = read.items(t, [kind] if kind else None)
+    expression = None
+    if where:  # a mistyped field is an error, before any warning about the files
+        expression = t.derived.expression(where, "--where")
+        _check_names(t, [i.fields for i in listing.items], expression.names)
+    items = _select(t, listing.items, expression, grep, sort)
+    if limit is not None:
+        items = items[:limit]
+    return Listed(t, chosen, kind is None, (items, listing.problems))
+
+
+def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str | None,
+                  limit: int | None, fields: list[str] | None) -> Listed | None:
+    """The listing from the snapshot's columns; None without a snapshot. With every
+    kind's table remembered, it is worked out on them while git checks them (see
+    `Listed.use`)."""
+    kinds = [t.ws.kind(kind)] if kind else list(t.kinds.values())
+    refresh = t.ws.refresh(kinds)
+    if refresh is None:
+        return None
+    expression = t.derived.expression(where, "--where") if where else None
+
+    def found(tables: dict[str, Table]) -> tuple[Rows | list[Item], list[Problem]]:
+        return _from_tables(t, kinds, tables, expression, sort, limit)
+    if len(refresh.remembered) == len(refresh.wanted):
+        return Listed(t, fields, kind is None, found(refresh.remembered), (refresh, found))
+    return Listed(t, fields, kind is None, found(refresh.finish()[0]))
+
+
+def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expression: Any,
+                 sort: str | None, limit: int | None
+                 ) -> tuple[Rows | list[Item], list[Problem]]:
+    """The rows the filter keeps, sorted and limited (whole items where columns do not
+    hold what the filter or the sort needs), and the files that could not be read."""
+    rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
+    problems = [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
+                for row, (line, field, reason) in sorted(table.problems.items())]
+    items: list[Item] | None = None
+    if expression is not None:
+        _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)
+        if rows.stored(expression.names):
+            rows.filter(expression)
+        else:
+            items = [i for i in rows.items()
+                     if expression.evaluate(t.derived.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        if items is None and rows.stored([name]):
+            rows.sort(name, descending)
+        else:
+            items = sort_by(items if items is not None else rows.items(),
+                            lambda i: t.derived.context(i).get(name), descending)
+    if items is None:
+        if limit is not None:
+            rows.rows = rows.rows[:limit]
+        return rows, problems
+    return (items if limit is None else items[:limit]), problems
+
+
+def _select(t: "Session", items: list[Item], expression: Any, grep: str | None,
+            sort: str | None) -> list[Item]:
+    if grep:
+        needle = grep.casefold()  # any case, in the title or the body
+        items = [i for i in items
+                 if needle in i.title.casefold() or needle in i.body.casefold()]
+    if expression is not None:
+        items = [i for i in items if expression.evaluate(t.derived.context(i), default=False)]
+    if sort:
+        name, descending = parse_sort(sort)
+        items = sort_by(items, lambda i: t.derived.context(i).get(name), descending)
+    return items
+
+
+def _check_names(t: "Session", field_names: Iterable[Iterable[str]], names: set[str]) -> None:
+    """A usage error for a name no kind declares and no item holds."""
+    known = {"id", "kind", "path"}
+    for kind in t.kinds.values():
+        known.update(kind.fields, kind.computed)
+    for fields in field_names:
+        known.update(fields)
+    unknown = sorted(names - known - {"config", "lookup"})
+    if unknown:
+        raise UsageError(f"--where: unknown field '{unknown[0]}'")

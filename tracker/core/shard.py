@@ -16,17 +16,22 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tracker.core.commits import preflight
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError, UsageError
 from tracker.model.record import replace
 from tracker.store.snapshot import id_of, item_names
 from tracker.store.workspace import CONFIG_DIR
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from tracker.core.session import Session
+
 ADVISED_ABOVE = 10_000  # items in one folder: `tracker check` advises sharding past it
 _SHARD_LINE = re.compile(r"shard[ \t]*:[^\n]*(\n|\Z)")
 
 
-def shard(t: Any, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
     """Move a kind's item files to their places for `chars` (0: the folder itself), set
     `shard:` in its kind file, and commit it all as one change."""
     if not 0 <= chars <= 4:
@@ -35,7 +40,7 @@ def shard(t: Any, kind_name: str, chars: int, commit: bool = True) -> dict[str, 
     kind = ws.kind(kind_name)
     kind_file = ws.root / CONFIG_DIR / "kinds" / f"{kind.name}.yaml"
     with ws.lock():
-        t.preflight(commit)
+        preflight(t, commit)
         target = replace(kind, shard=chars)
         folder = ws.folder(kind)
         moves: list[tuple[Path, Path]] = []

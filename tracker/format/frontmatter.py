@@ -207,7 +207,17 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
     `order` is the preferred key order, used only to place keys the file lacks.
     The result is parsed back and compared before it is returned.
     """
-    before = dialect.read(path, doc.yaml_text) or {}
+    return edited(path, doc, updates, removals, order, quoted)[1]
+
+
+def edited(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[str] = (),
+           order: list[str] | None = None, quoted: Iterable[str] = (),
+           before: dict[str, Any] | None = None) -> tuple[dict[str, Any], Document]:
+    """As `edit`, and the fields of the result with it: the parse that verifies the edit
+    is the only one of the new text. `before` is what `doc` holds, when the caller has
+    parsed it already."""
+    if before is None:
+        before = dialect.read(path, doc.yaml_text) or {}
     spans = field_spans(doc)
     quoted = set(quoted)
     ops: list[tuple[int, int, list[str]]] = []
@@ -222,8 +232,7 @@ def edit(path: str, doc: Document, updates: dict[str, Any], removals: Iterable[s
             new = yamlfmt.field_lines(key, value, quote=key in quoted)
             ops.append((at, at, [line + doc.newline for line in new]))
     result = replace(doc, lines=tuple(splice(list(doc.lines), ops)))
-    _verify(path, before, result, updates, removals)
-    return result
+    return _verify(path, before, result, updates, removals), result
 
 
 def _replace_op(doc: Document, key: str, value: Any, span: Span,
@@ -274,7 +283,8 @@ def splice(lines: list[str], ops: list[tuple[int, int, list[str]]]) -> list[str]
 
 
 def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str, Any],
-            removals: Iterable[str]) -> None:
+            removals: Iterable[str]) -> dict[str, Any]:
+    """The fields the edited document holds, refused unless exactly the ones intended."""
     expected = dict(before)
     for key in removals:
         expected.pop(key, None)
@@ -285,3 +295,4 @@ def _verify(path: str, before: dict[str, Any], doc: Document, updates: dict[str,
         raise InvalidItem(path, None, ", ".join(changed),
                           "the edit could not be written without changing other fields; "
                           "edit the file by hand (tracker edit)")
+    return after

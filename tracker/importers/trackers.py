@@ -247,14 +247,14 @@ def parse_export(text: str, source: str) -> dict[str, list[Row]]:
 
 def typed(kind: Any, record: dict[str, Any]) -> dict[str, Any]:
     """JSON text back into the field's type (dates and times travel as ISO text)."""
-    from tracker.model import schema  # noqa: PLC0415
+    from tracker.api import parse_input  # noqa: PLC0415
 
     out = dict(record)
     for name, value in record.items():
         spec = kind.fields.get(name)
         if spec is not None and spec.type in ("date", "datetime") and isinstance(value, str):
             try:
-                out[name] = schema.parse_input(spec, value)
+                out[name] = parse_input(spec, value)
             except Exception:  # noqa: BLE001 - left as is: check_rows reports it located
                 pass
     return out

@@ -1,4 +1,5 @@
-"""Filtering and sorting items for `list`: pure functions over field values."""
+"""The order of a listing: sort keys that put missing values last, in both directions,
+and never compare values of different types with each other."""
 
 from __future__ import annotations
 
@@ -37,9 +38,3 @@ def sort_by(rows: Sequence[T], value: Callable[[T], Any], descending: bool) -> l
     missing = [r for r in rows if sort_key(value(r))[0] == 1]
     present.sort(key=lambda r: sort_key(value(r)), reverse=descending)
     return present + missing
-
-
-def grep(text: str) -> Callable[[str, str], bool]:
-    """A case-insensitive search over an item's title and body."""
-    needle = text.casefold()
-    return lambda title, body: needle in title.casefold() or needle in body.casefold()

@@ -1,0 +1,206 @@
+"""What `check` reports, and what every write refuses to add: an item's own problems
+(types, ids, strict fields, rules, personal data, merge conflicts), broken references
+and duplicate ids across the tracker.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracker.core import privacy
+from tracker.format import frontmatter
+from tracker.model import ids, schema
+from tracker.model.errors import InvalidItem
+from tracker.model.problems import Problem
+from tracker.store import snapshot
+from tracker.store.workspace import Item
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
+
+    from tracker.core.session import Session
+    from tracker.model.schema import Kind
+
+CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field its value " \
+    "with 'tracker set'"
+
+
+def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
+    """Every problem in the items (or only in those under `paths`)."""
+    wanted = [s.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
+
+    def selected(rel: str) -> bool:
+        return not wanted or any(rel == w or rel.startswith(w + "/") for w in wanted)
+
+    every, errors = s.ws.load_all()
+    _advise_sharding(s, every)
+    chosen = [i for i in every if selected(i.rel)]
+    problems = [Problem.of(e) for e in errors if selected(e.path)]
+    by_folder = {s.ws.display(s.ws.folder(k)): k for k in s.kinds.values()}
+    all_ids = [(i.kind, i.id) for i in every] + [
+        (by_folder[folder], snapshot.id_of(e.path)) for e in errors
+        for folder in _kind_folders(e.path, by_folder)]
+    conflicted = _conflict_problems(s, [p.path for p in problems])
+    if conflicted:  # a conflicted file is reported by its conflicts, not as bad YAML
+        paths = {p.path for p in conflicted}
+        problems = [p for p in problems if p.path not in paths] + conflicted
+    for item in chosen:
+        problems.extend(item_problems(s, item))
+    problems.extend(_ref_problems(chosen, all_ids))
+    problems.extend(p for p in _duplicate_problems(s, all_ids) if selected(p.path))
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
+
+
+def _kind_folders(path: str, by_folder: dict[str, Any]) -> list[str]:
+    """The kind folder holding a file: its folder, or its folder's (a shard)."""
+    folder = path.rpartition("/")[0]
+    if folder in by_folder:
+        return [folder]
+    parent = folder.rpartition("/")[0]
+    return [parent] if parent in by_folder and by_folder[parent].shard else []
+
+
+def _advise_sharding(s: Session, every: list[Item]) -> None:
+    """A notice for each flat kind folder past shard.ADVISED_ABOVE items."""
+    from tracker.core.shard import ADVISED_ABOVE  # noqa: PLC0415
+
+    counts: dict[str, int] = {}
+    for item in every:
+        counts[item.kind.name] = counts.get(item.kind.name, 0) + 1
+    for name, count in counts.items():
+        kind = s.kinds[name]
+        if count > ADVISED_ABOVE and not kind.shard:
+            s.notices.append(
+                f"{kind.folder}/ holds {count:,} items in one folder: every commit "
+                f"rewrites its whole list; 'tracker shard {name} 2' keeps commits "
+                "small (see docs/performance.md)")
+
+
+def item_problems(s: Session, item: Item) -> list[Problem]:
+    """The problems of one item on its own (references and duplicates aside)."""
+    kind, found = item.kind, []
+
+    def add(field: str | None, message: str, line: int | None = None) -> None:
+        if line is None and field:
+            line = frontmatter.key_line(item.doc, field)
+        found.append(Problem(item.rel, line or 1, field, message))
+
+    if item.conflicted is not False:  # the snapshot knows; else the text tells
+        for line, field in _conflicts(item.doc.text):
+            add(field, CONFLICT_MESSAGE, line)
+    id_problem = ids.problem(item.id)
+    if id_problem:
+        add(None, f"invalid id '{item.id}': {id_problem}")
+    elif kind.ids.pattern and not re.fullmatch(kind.ids.pattern, item.id):
+        add(None, f"id '{item.id}' does not match the pattern {kind.ids.pattern}")
+    for name, spec in kind.fields.items():
+        problem = schema.check_value(spec, item.fields.get(name))
+        if problem:
+            add(name, _quote_hint(item, name, problem))
+    if kind.strict:
+        for name in item.fields:
+            if name not in kind.fields:
+                add(name, f"unknown field in strict kind '{kind.name}'")
+    if not found:  # rules assume well-typed fields
+        for field, message in s.derived.rule_problems(item):
+            add(field, message)
+    if privacy.forbidden(s.ws.config):
+        for line, field, message in privacy.scan(item.doc, s.ws.config):
+            add(field, message, line)
+    return found
+
+
+def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[Problem]]:
+    """The item a new text would make (None if it cannot be read), and its problems."""
+    try:
+        fields, doc = frontmatter.parse(item.rel, text)
+    except InvalidItem as e:
+        return None, [Problem.of(e)]
+    candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
+    return candidate, item_problems(s, candidate)
+
+
+def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
+    """Refuse a write that would add a problem `check` reports (a broken rule, …)."""
+    before = {(p.field, p.message) for p in item_problems(s, old)} if old else set()
+    added = [p for p in item_problems(s, new) if (p.field, p.message) not in before]
+    if added:
+        first = added[0]
+        raise InvalidItem(first.path, first.line, first.field,
+                          f"{first.message} (nothing was written)")
+
+
+def _duplicate_problems(s: Session, all_ids: list[tuple[Kind, str]]) -> list[Problem]:
+    seen: dict[str, tuple[Kind, str]] = {}
+    found = []
+    for kind, item_id in all_ids:
+        key = item_id.lower()
+        if key in seen:
+            other_kind, other_id = seen[key]
+            path = s.ws.display(s.ws.folder(kind) / f"{item_id}.md")
+            other = s.ws.display(s.ws.folder(other_kind) / f"{other_id}.md")
+            found.append(Problem(path, 1, None, f"duplicate id: {other} has the same id"))
+        else:
+            seen[key] = (kind, item_id)
+    return found
+
+
+def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[Problem]:
+    known = {(kind.name, item_id) for kind, item_id in all_ids}
+    any_kind = {item_id for _, item_id in all_ids}
+    found = []
+    for item in chosen:
+        for name, spec in item.kind.fields.items():
+            if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+                continue
+            value = item.fields.get(name)
+            targets = value if isinstance(value, list) else [value]
+            for target in targets:
+                if not isinstance(target, str):
+                    continue
+                ok = (spec.ref_kind, target) in known if spec.ref_kind else target in any_kind
+                if not ok:
+                    found.append(Problem(item.rel, frontmatter.key_line(item.doc, name) or 1,
+                                         name, f"broken reference: no item '{target}'"))
+    return found
+
+
+def _conflict_problems(s: Session, paths: Iterable[str]) -> list[Problem]:
+    found = []
+    base = s.ws.top or s.ws.root
+    for rel in paths:
+        path = base / rel
+        try:
+            if not path.is_file() or path.is_symlink():
+                continue  # never open a pipe, a device, or a link's target here
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line, field in _conflicts(text):
+            found.append(Problem(rel, line, field, CONFLICT_MESSAGE))
+    return found
+
+
+def _conflicts(text: str) -> list[tuple[int, str | None]]:
+    """(line, field) of each merge conflict left in a file (field None in the body)."""
+    if not frontmatter.conflict_lines(text):
+        return []
+    from tracker.format import merge  # noqa: PLC0415
+
+    found = [(line, field if field not in (None, "body") else None)
+             for line, field in merge.conflict_markers(text)]
+    return found or [(line, None) for line in frontmatter.conflict_lines(text)]
+
+
+def _quote_hint(item: Item, name: str, problem: str) -> str:
+    """For a code YAML read as a number (01001 -> 513), say how it was written."""
+    if not problem.startswith("expected text, found the number"):
+        return problem
+    line = frontmatter.key_line(item.doc, name)
+    raw = item.doc.lines[line - 2].split(":", 1)[1].split("#")[0].strip() if line else ""
+    if raw:
+        return (f"expected text, but YAML reads {raw} as the number {item.fields.get(name)}: "
+                f"write it in quotes, {name}: \"{raw}\"")
+    return problem
