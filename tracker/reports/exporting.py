@@ -18,14 +18,11 @@ from tracker.model.values import to_jsonable
 
 def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None) -> list[
         dict[str, Any]]:
-    listing = t.items(kinds)
-    items = listing.items
-    if where:
-        from tracker.expr.jinja import Expression  # noqa: PLC0415
-
-        expression = Expression(where, "--where")
-        items = [i for i in items if expression.evaluate(t.context(i), default=False)]
-    return [_record(i) for i in items]
+    """The items (of these kinds, in that order) that `where` keeps, as `Tracker.list`
+    selects them, each as the record an export writes."""
+    chosen = [t.list(kind, where).items() for kind in kinds] if kinds else \
+        [t.list(None, where).items()]
+    return [_record(i) for items in chosen for i in items]
 
 
 def _record(item: Item) -> dict[str, Any]:

@@ -210,22 +210,18 @@ def done_statuses(kind: Any) -> tuple[str, ...]:
     return finished or (kind.workflow.statuses[-1],)
 
 
-def build_context(t: Tracker, where: str | None = None, items: list[Item] | None = None,
+def build_context(t: Tracker, where: str | None = None,
                   helpers: Iterable[Helper] = ()) -> dict[str, Any]:
     """What templates see: items, kinds, config, history helpers, problems, `now`, and
     the names each of `helpers` adds."""
-    listing = t.items() if items is None else None
-    chosen = items if items is not None else listing.items  # type: ignore[union-attr]
-    if where:
-        expression = sandbox.Expression(where, "--where")
-        chosen = [i for i in chosen if expression.evaluate(t.context(i), default=False)]
-    records = [_full_record(t, i) for i in chosen]
+    listed = t.list(where=where)  # the items `tracker list --where` would show
+    records = [_full_record(t, i) for i in listed.items()]
     return {**helper_context(t, records, helpers),
         "items": records,
         "kinds": {name: _kind_info(kind) for name, kind in t.kinds.items()},
         "config": dict(t.ws.config),
         "history": HistoryHelper(t),
-        "problems": [p.as_dict() for p in listing.problems] if listing else [],
+        "problems": [p.as_dict() for p in listed.problems],
         "now": now(),
         "today": now().date(),
     }
