@@ -1,4 +1,5 @@
-"""The command line: the only click user. Each command parses, calls the library, formats.
+"""The click group: every command but the plain forms cli/fast.py answers, each command's
+module loaded only when it runs.
 
 Errors: what boundary.py answers (a `TrackerError` becomes one line `Error: …` on
 stderr with its exit code); any other exception is a bug and shows its traceback.
