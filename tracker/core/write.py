@@ -83,7 +83,8 @@ def _initial_fields(kind: Kind, title: str, values: dict[str, str]) -> dict[str,
 
 def parse_input(spec: schema.Field, text: str) -> Any:
     """A value typed by a person (on the command line, in a CSV cell) in the field's type;
-    a flow list `[a, b]` is read as the item files' YAML dialect reads it."""
+    a flow list `[a, 'b, c']` is split into its items as typed, each typed as the list's
+    items are (`01001` in a list of text stays `01001`)."""
     from tracker.format.yaml import flow_items  # noqa: PLC0415
 
     return schema.parse_input(spec, text, flow_items)

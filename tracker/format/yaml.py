@@ -206,13 +206,61 @@ def read(path: str, text: str, first_line: int = 2) -> Any:
 
 def flow_items(text: str) -> list[str] | None:
     """The items of a flow list typed on the command line (`[a, 'b, c']`), each as the
-    text of the value YAML reads; None when the dialect does not read it as a list."""
-    try:
-        loaded = read("", f"k: {text}", first_line=1)
-    except InvalidItem:
+    text typed: a quoted item unquoted as YAML unquotes it, a plain one as it stands, so
+    that the field's item type, not YAML 1.1, decides what `yes`, `01001` or `12:30` are.
+    None when it is not a flat flow list (a nested list or mapping, an unclosed quote)."""
+    inner = text.strip()
+    if not (inner.startswith("[") and inner.endswith("]")):
         return None
-    loaded = loaded.get("k") if isinstance(loaded, dict) else None
-    return [str(v) for v in loaded] if isinstance(loaded, list) else None
+    inner, items, at = inner[1:-1], [], 0
+    while at < len(inner):
+        while at < len(inner) and inner[at] in " \t":
+            at += 1
+        if at == len(inner):
+            break
+        if inner[at] in "'\"":
+            end = _closing_quote(inner, at)
+            if end is None:
+                return None
+            try:
+                value = read("", f"k: {inner[at:end + 1]}", first_line=1)
+            except InvalidItem:
+                return None
+            if not isinstance(value, dict) or not isinstance(value.get("k"), str):
+                return None
+            items.append(value["k"])
+            at = end + 1
+            while at < len(inner) and inner[at] in " \t":
+                at += 1
+            if at < len(inner) and inner[at] != ",":
+                return None
+        else:
+            end = inner.find(",", at)
+            end = len(inner) if end < 0 else end
+            plain = inner[at:end].strip()
+            if any(c in plain for c in "[]{}'\"") or plain.startswith(("&", "*", "!")):
+                return None
+            items.append(plain)
+            at = end
+        at += 1  # the comma
+    return items
+
+
+def _closing_quote(text: str, start: int) -> int | None:
+    """The index of the quote that closes the one at `start` (YAML's rules: `''` inside
+    single quotes, a backslash escape inside double quotes)."""
+    quote, at = text[start], start + 1
+    while at < len(text):
+        if quote == '"' and text[at] == "\\":
+            at += 2
+            continue
+        if text[at] == quote:
+            if quote == "'" and text[at + 1:at + 2] == "'":
+                at += 2
+                continue
+            return at
+        at += 1
+    return None
 
 
 class _Duplicate(Exception):

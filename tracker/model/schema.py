@@ -283,9 +283,10 @@ def parse_input(spec: Field, text: str,
                 flow_items: Callable[[str], list[str] | None] | None = None) -> Any:
     """A value typed on the command line, converted to the field's type.
 
-    A list is given as `a, b` or as a flow list `[a, b]`; `flow_items` reads the latter
-    as YAML does (format/yaml.py's, passed by the caller: model reads no YAML). Without
-    it, or where it gives None, the brackets are dropped and the text split at commas.
+    A list is given as `a, b` or as a flow list `[a, b]`; `flow_items` splits the latter
+    into its items as typed (format/yaml.py's, passed by the caller: model reads no YAML),
+    each then typed as the list's items are. Without it, or where it gives None, the
+    brackets are dropped and the text split at commas.
     """
     kind = spec.type
     try:

@@ -1,0 +1,49 @@
+"""Hostile or careless values typed on the command line, through the installed CLI.
+
+Flow lists: YAML 1.1 reads `yes` as a boolean, `01001` as the octal 513 and `12:30` as the
+sexagesimal 750; a list typed as `[yes, 01001, 12:30]` keeps its items as typed, each then
+typed as the list's items are.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.helpers import item_file, new_item, run_tracker
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("[yes, 01001, 12:30, null]", ["yes", "01001", "12:30", "null"]),
+    ("[on, off, 0x1F, 1e3, ~]", ["on", "off", "0x1F", "1e3", "~"]),
+    ("['b, c', \"d\\\"e\", 'it''s']", ["b, c", 'd"e', "it's"]),
+    ("yes, 01001", ["yes", "01001"]),
+    ("[]", []),
+])
+def test_list_items_keep_the_text_typed(repo, invoke, typed, stored):
+    item_id = new_item(invoke, "issue", "Flow list")
+    done = run_tracker(repo, "set", item_id, f"tags={typed}")
+    assert done.returncode == 0, done.stderr
+    shown = run_tracker(repo, "show", item_id, "--format", "json")
+    assert json.loads(shown.stdout).get("tags", []) == stored
+    checked = run_tracker(repo, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    text = item_file(repo, item_id).read_text(encoding="utf-8")
+    assert "True" not in text and "513" not in text and "750" not in text
+
+
+def test_a_list_of_numbers_still_types_its_items(repo, invoke):
+    kind_file = repo / ".tracker" / "kinds" / "issue.yaml"
+    kind = yaml.safe_load(kind_file.read_text(encoding="utf-8"))
+    kind["fields"]["counts"] = {"type": "list", "of": "int"}
+    kind_file.write_text(yaml.safe_dump(kind, allow_unicode=True), encoding="utf-8")
+    item_id = new_item(invoke, "issue", "Counts")
+    done = run_tracker(repo, "set", item_id, "counts=[01, 2, 30]")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run_tracker(repo, "show", item_id, "--format", "json").stdout)
+    assert shown["counts"] == [1, 2, 30]
+    refused = run_tracker(repo, "set", item_id, "counts=[1, yes]")
+    assert refused.returncode != 0 and "counts" in refused.stderr
+    assert "Traceback" not in refused.stderr
