@@ -93,11 +93,12 @@ class Tracker(Session):
     # ------------------------------------------------------------ writing
 
     def new(self, kind_name: str, title: str, values: dict[str, str] | None = None,
-            body: str = "", commit: bool = True) -> Item:
-        """Create an item; never overwrites a file that exists."""
+            body: str = "", commit: bool = True, force: bool = False) -> Item:
+        """Create an item; never overwrites a file that exists. `force`: add undeclared
+        fields even when their names are close to declared ones (else refused as typos)."""
         from tracker.core import write  # noqa: PLC0415
 
-        return write.new(self, kind_name, title, values, body, commit)
+        return write.new(self, kind_name, title, values, body, commit, force)
 
     def default_value(self, spec: Field) -> Any:
         """A field's value for a new item: its auto time, or its default typed."""
@@ -106,11 +107,12 @@ class Tracker(Session):
         return write.default_value(spec)
 
     def set(self, ref: str, values: dict[str, str], unset: Iterable[str] = (),
-            commit: bool = True, message: str | None = None) -> Item:
-        """Change some fields, rewriting only their lines."""
+            commit: bool = True, message: str | None = None, force: bool = False) -> Item:
+        """Change some fields, rewriting only their lines. `force`: add undeclared fields
+        even when their names are close to declared ones (else refused as typos)."""
         from tracker.core import write  # noqa: PLC0415
 
-        return write.set_fields(self, ref, values, unset, commit, message)
+        return write.set_fields(self, ref, values, unset, commit, message, force)
 
     def move(self, ref: str, status: str, force: bool = False, commit: bool = True) -> Item:
         """Change the status along the kind's workflow."""

@@ -47,3 +47,32 @@ def test_a_list_of_numbers_still_types_its_items(repo, invoke):
     refused = run_tracker(repo, "set", item_id, "counts=[1, yes]")
     assert refused.returncode != 0 and "counts" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+# ---------------------------------------------------------------- near-miss field names
+
+
+def test_a_new_field_close_to_a_declared_one_is_refused_as_a_typo(repo, invoke):
+    item_id = new_item(invoke, "issue", "Typo")
+    before = item_file(repo, item_id).read_bytes()
+    for pair, meant in (("prio=high", "priority"), ("asignee=nadia", "assignee"),
+                        ("Status=done", "status")):
+        done = run_tracker(repo, "set", item_id, pair)
+        assert done.returncode == 2, done.stderr
+        assert f"did you mean '{meant}'" in done.stderr and "--force" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert item_file(repo, item_id).read_bytes() == before
+    refused = run_tracker(repo, "new", "issue", "Typo too", "--set", "prio=high")
+    assert refused.returncode == 2 and "did you mean 'priority'" in refused.stderr
+
+
+def test_force_adds_it_and_a_field_far_from_every_declared_one_needs_no_force(repo, invoke):
+    item_id = new_item(invoke, "issue", "Open kind")
+    assert run_tracker(repo, "set", item_id, "estimate=3").returncode == 0
+    assert run_tracker(repo, "set", item_id, "--force", "prio=high").returncode == 0
+    text = item_file(repo, item_id).read_text(encoding="utf-8")
+    assert "estimate: \"3\"" in text and "prio: high" in text  # undeclared: kept as text
+    # a field the item already holds is set again without --force
+    assert run_tracker(repo, "set", item_id, "prio=low").returncode == 0
+    created = run_tracker(repo, "new", "issue", "Forced", "--set", "prio=high", "--force")
+    assert created.returncode == 0, created.stderr

@@ -21,6 +21,10 @@ def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
     return parse(pairs)
 
 
+FORCE_HELP = "Add a field the kind does not declare even when its name is close to a " \
+    "declared one (refused as a likely typo otherwise)."
+
+
 @click.command()
 @click.argument("kind")
 @click.argument("title")
@@ -29,17 +33,20 @@ def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--body", help="The Markdown body.")
 @click.option("--body-file", type=click.File("r", encoding="utf-8"),
               help="Read the body from a file, or '-' for standard input.")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @no_commit_option
 @format_option("text", "json")
 @click.pass_context
 def new(ctx: click.Context, kind: str, title: str, assignments: tuple[str, ...],
-        body: str | None, body_file: TextIO | None, no_commit: bool, fmt: str) -> None:
+        body: str | None, body_file: TextIO | None, force: bool, no_commit: bool,
+        fmt: str) -> None:
     """Create an item of KIND titled TITLE and print its id."""
     if body is not None and body_file is not None:
         raise UsageError("give the body with --body or --body-file, not both")
     text = body_file.read() if body_file is not None else (body or "")
     t = tracker(ctx)
-    item = t.new(kind, title, parse_assignments(assignments), text, commit=not no_commit)
+    item = t.new(kind, title, parse_assignments(assignments), text, commit=not no_commit,
+                 force=force)
     if fmt == "json":
         click.echo(output.dumps({"id": item.id, "path": item.rel}))
     else:
@@ -119,16 +126,18 @@ def _format_list(listed: Listed, fmt: str) -> str:
 @click.argument("item_id", metavar="ID")
 @click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...")
 @click.option("--unset", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @no_commit_option
 @format_option("text", "json")
 @click.pass_context
 def set_(ctx: click.Context, item_id: str, assignments: tuple[str, ...], unset: tuple[str, ...],
-         no_commit: bool, fmt: str) -> None:
+         force: bool, no_commit: bool, fmt: str) -> None:
     """Change fields of an item; only their lines change in the file."""
     if not assignments and not unset:
         raise UsageError("nothing to change: give FIELD=VALUE or --unset FIELD")
     t = tracker(ctx)
-    item = t.set(item_id, parse_assignments(assignments), unset, commit=not no_commit)
+    item = t.set(item_id, parse_assignments(assignments), unset, commit=not no_commit,
+                 force=force)
     _echo_item(t, item, fmt)
 
 

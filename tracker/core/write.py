@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 
 
 def new(s: Session, kind_name: str, title: str, values: dict[str, str] | None = None,
-        body: str = "", commit: bool = True) -> Item:
-    """Create an item; never overwrites a file that exists."""
+        body: str = "", commit: bool = True, force: bool = False) -> Item:
+    """Create an item; never overwrites a file that exists. `force`: add fields the kind
+    does not declare even when their names are close to declared ones."""
     kind = s.ws.kind(kind_name)
-    fields = _initial_fields(kind, title, values or {})
+    fields = _initial_fields(kind, title, values or {}, force)
     text = frontmatter.render(fields, body, quoted=kind.quoted)
     with s.ws.lock():
         preflight(s, commit)
@@ -61,10 +62,11 @@ def new(s: Session, kind_name: str, title: str, values: dict[str, str] | None = 
     return candidate
 
 
-def _initial_fields(kind: Kind, title: str, values: dict[str, str]) -> dict[str, Any]:
+def _initial_fields(kind: Kind, title: str, values: dict[str, str],
+                    force: bool = False) -> dict[str, Any]:
     given: dict[str, Any] = {"title": title}
     for name, text in values.items():
-        given[name] = parse_value(kind, name, text)
+        given[name] = parse_value(kind, name, text, force=force)
     if "title" in kind.fields:
         _check(kind.fields["title"], given["title"])
     fields: dict[str, Any] = {} if "title" in kind.fields else {"title": given.pop("title")}
@@ -119,14 +121,15 @@ def _new_path(s: Session, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path
 
 
 def set_fields(s: Session, ref: str, values: dict[str, str], unset: Iterable[str] = (),
-               commit: bool = True, message: str | None = None) -> Item:
-    """Change some fields, rewriting only their lines."""
+               commit: bool = True, message: str | None = None, force: bool = False) -> Item:
+    """Change some fields, rewriting only their lines. `force`: add fields the kind does
+    not declare even when their names are close to declared ones."""
     removals = list(unset)
     with s.ws.lock():  # read under the lock: concurrent writers lose nothing
         file = resolve(s, ref)
         text = s.ws.read_text(file.path)
         item, resolving = _editable(s, file, text, set(values) | set(removals))
-        return _edit(s, item, resolving, values, removals, commit, message)
+        return _edit(s, item, resolving, values, removals, commit, message, force)
 
 
 def move(s: Session, ref: str, status: str, force: bool = False,
@@ -160,10 +163,11 @@ def _current_status(item: Item, status: str, force: bool) -> Any:
 
 
 def _edit(s: Session, item: Item, resolving: bool, values: dict[str, str],
-          removals: list[str], commit: bool, message: str | None) -> Item:
+          removals: list[str], commit: bool, message: str | None, force: bool = False) -> Item:
     """Set and remove fields of an item read under the lock: validate, write, commit."""
     kind = item.kind
-    updates = {name: parse_value(kind, name, text) for name, text in values.items()}
+    updates = {name: parse_value(kind, name, text, force=force or name in item.fields)
+               for name, text in values.items()}
     for name in removals:
         spec = kind.fields.get(name)
         if spec and spec.required:
@@ -201,8 +205,10 @@ def _editable(s: Session, file: ItemFile, text: str, names: Iterable[str]) -> tu
     return _parsed(s, file, resolved), True
 
 
-def parse_value(kind: Kind, name: str, text: str) -> Any:
-    """A value typed in (`FIELD=VALUE`), typed and checked against the kind."""
+def parse_value(kind: Kind, name: str, text: str, force: bool = False) -> Any:
+    """A value typed in (`FIELD=VALUE`), typed and checked against the kind. A field the
+    kind does not declare is added in an open kind, unless its name is so close to a
+    declared one that it is likely a typo (`prio` for `priority`) and not `force`."""
     if name in SYSTEM_FIELDS or name in kind.computed:
         raise InvalidValue(name, "is derived and cannot be set")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
@@ -212,10 +218,48 @@ def parse_value(kind: Kind, name: str, text: str) -> Any:
         if kind.strict:
             raise InvalidValue(name, f"unknown field; fields of {kind.name}: "
                                + ", ".join(kind.fields))
+        near = None if force else near_field(name, kind.fields)
+        if near is not None:
+            raise InvalidValue(name, f"not a field of {kind.name}: did you mean '{near}'? "
+                               "(--force adds it as a new field)")
         return text
     value = parse_input(spec, text)
     _check(spec, value)
     return value
+
+
+def near_field(name: str, declared: Iterable[str]) -> str | None:
+    """The declared field a new name most likely meant: one it begins (`prio` for
+    `priority`, three letters at least) or within two edits of it (letters added, removed,
+    changed or swapped), ignoring case; None when none is that close."""
+    lowered = name.lower()
+    best: tuple[int, str] | None = None
+    for field in declared:
+        other = field.lower()
+        if other == lowered:
+            return field
+        if len(lowered) >= 3 and other.startswith(lowered):
+            distance = 1
+        else:
+            distance = _edits(lowered, other)
+        if distance <= 2 and len(lowered) > distance and (best is None or distance < best[0]):
+            best = (distance, field)
+    return best[1] if best is not None else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Edits from a to b: insertions, deletions, substitutions, adjacent swaps."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if previous is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous[j - 2] + 1)
+        previous, row = row, current
+    return row[-1]
 
 
 # ------------------------------------------------------------ a whole text
