@@ -12,7 +12,15 @@ import json
 import pytest
 import yaml
 
-from tests.helpers import item_file, new_item, run_tracker
+from tests.helpers import (
+    commit_all,
+    item_file,
+    new_item,
+    run_tracker,
+    snapshot,
+    write_kind,
+    write_tree,
+)
 
 
 @pytest.mark.parametrize("typed, stored", [
@@ -76,3 +84,40 @@ def test_force_adds_it_and_a_field_far_from_every_declared_one_needs_no_force(re
     assert run_tracker(repo, "set", item_id, "prio=low").returncode == 0
     created = run_tracker(repo, "new", "issue", "Forced", "--set", "prio=high", "--force")
     assert created.returncode == 0, created.stderr
+
+
+# ---------------------------------------------------------------- references
+
+
+def _report_kind(repo):
+    write_kind(repo, "report", "folder: reports\nfields:\n  title: string\n"
+                               "  issue: {type: ref, kind: issue}\n"
+                               "  seealso: {type: list, of: ref}\n")
+
+
+def test_a_reference_must_lead_to_an_item_and_the_error_names_the_nearest(repo, invoke):
+    _report_kind(repo)
+    target = new_item(invoke, "issue", "Saint-Denis centre")
+    before = snapshot(repo)
+    for pair, wanted in (('issue=Saint-Denis centre', f"did you mean '{target}'"),
+                         (f"issue={target[:-1]}", f"did you mean '{target}'"),
+                         ("issue=nowhere-at-all", "no item 'nowhere-at-all'")):
+        done = run_tracker(repo, "new", "report", "R", "--set", pair)
+        assert done.returncode == 1, done.stderr
+        assert "issue" in done.stderr and wanted in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert snapshot(repo) == before
+    made = run_tracker(repo, "new", "report", "R", "--set", f"issue={target}")
+    assert made.returncode == 0, made.stderr
+    report = made.stdout.strip()
+    listed = run_tracker(repo, "set", report, f"seealso=[{target}, ghost]")
+    assert listed.returncode == 1 and "no item 'ghost'" in listed.stderr
+
+
+def test_an_old_broken_reference_does_not_block_editing_other_fields(repo, invoke):
+    _report_kind(repo)
+    write_tree(repo, {"reports/old.md": "---\ntitle: Old\nissue: gone\n---\n"})
+    commit_all(repo, "an item whose target was deleted")
+    done = run_tracker(repo, "set", "old", "title=Renamed")
+    assert done.returncode == 0, done.stderr
+    assert "broken reference" in run_tracker(repo, "check").stdout

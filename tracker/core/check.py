@@ -123,9 +123,11 @@ def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[
 
 
 def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
-    """Refuse a write that would add a problem `check` reports (a broken rule, …)."""
+    """Refuse a write that would add a problem `check` reports (a broken rule, a
+    reference to no item, …)."""
     before = {(p.field, p.message) for p in item_problems(s, old)} if old else set()
     added = [p for p in item_problems(s, new) if (p.field, p.message) not in before]
+    added += _new_broken_refs(s, old, new)
     if added:
         first = added[0]
         raise InvalidItem(first.path, first.line, first.field,
@@ -165,6 +167,54 @@ def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[P
                     found.append(Problem(item.rel, frontmatter.key_line(item.doc, name) or 1,
                                          name, f"broken reference: no item '{target}'"))
     return found
+
+
+def _new_broken_refs(s: Session, old: Item | None, new: Item) -> list[Problem]:
+    """The references a write gives that lead to no item (those it changes or adds
+    only: an old broken one left as it was does not block the edit), each with the item
+    it most likely meant."""
+    found = []
+    for name, spec in new.kind.fields.items():
+        if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+            continue
+        value = new.fields.get(name)
+        was = old.fields.get(name) if old is not None else None
+        if value == was:
+            continue
+        earlier = set(was) if isinstance(was, list) else {was}
+        for target in value if isinstance(value, list) else [value]:
+            if isinstance(target, str) and target not in earlier and \
+                    not _exists(s, spec.ref_kind, target):
+                found.append(Problem(new.rel, frontmatter.key_line(new.doc, name) or 1, name,
+                                     f"broken reference: no item '{target}'"
+                                     + _nearest(s, spec.ref_kind, target)))
+    return found
+
+
+def _exists(s: Session, kind_name: str | None, item_id: str) -> bool:
+    if ids.problem(item_id) is not None:
+        return False
+    kinds = [s.kinds[kind_name]] if kind_name in s.kinds else [] if kind_name else \
+        list(s.kinds.values())
+    return any(s.ws.path_for(kind, item_id).is_file() for kind in kinds)
+
+
+def _nearest(s: Session, kind_name: str | None, text: str) -> str:
+    """`; did you mean 'ID' (its title)?` for the item whose id or title is nearest to
+    `text`, or nothing when none is near."""
+    import difflib  # noqa: PLC0415 - only when a reference is refused
+
+    kinds = [s.kinds[kind_name]] if kind_name in s.kinds else [] if kind_name else None
+    items, _ = s.ws.load_all(kinds)
+    names: dict[str, Item] = {}
+    for item in items:
+        names.setdefault(item.id.casefold(), item)
+        names.setdefault(item.title.casefold(), item)
+    close = difflib.get_close_matches(text.casefold(), list(names), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    item = names[close[0]]
+    return f"; did you mean '{item.id}'" + (f" ({item.title})?" if item.title else "?")
 
 
 def _conflict_problems(s: Session, paths: Iterable[str]) -> list[Problem]:
