@@ -14,6 +14,7 @@ import yaml
 
 from tests.helpers import (
     commit_all,
+    editor_script,
     item_file,
     new_item,
     run_tracker,
@@ -121,3 +122,17 @@ def test_an_old_broken_reference_does_not_block_editing_other_fields(repo, invok
     done = run_tracker(repo, "set", "old", "title=Renamed")
     assert done.returncode == 0, done.stderr
     assert "broken reference" in run_tracker(repo, "check").stdout
+
+
+def test_an_edit_in_an_editor_is_held_to_the_same_references(repo, invoke, tmp_path):
+    _report_kind(repo)
+    target = new_item(invoke, "issue", "Target")
+    report = new_item(invoke, "report", "R", f"issue={target}")
+    path = item_file(repo, report, "reports")
+    before = path.read_bytes()
+    script = editor_script(tmp_path, "ed", "path.write_text(path.read_text().replace("
+                           f"{target!r}, 'ghost'))")
+    done = run_tracker(repo, "edit", report, env={"EDITOR": script, "VISUAL": script},
+                       input="n\n")
+    assert done.returncode != 0 and "no item 'ghost'" in done.stderr + done.stdout
+    assert path.read_bytes() == before

@@ -119,7 +119,7 @@ def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
-    return candidate, item_problems(s, candidate)
+    return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate)
 
 
 def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
