@@ -74,7 +74,8 @@ def test_new_and_import_csv_of_a_key_kind_refuse_a_case_twin(repo, tmp_path):
               "things/ab-1.md", "AB-1", "case")
     table = tmp_path / "in.csv"
     table.write_text("title,code\nThird,Ab-1\n")
-    one_error(run_tracker(repo, "import", "csv", "--kind", "thing", str(table)), "things/ab-1.md", "Ab-1")
+    one_error(run_tracker(repo, "import", "csv", "--kind", "thing", str(table)),
+              "things/ab-1.md", "Ab-1")
     assert sorted(os.listdir(repo / "things")) == ["ab-1.md"]
     assert status_porcelain(repo) == ""
 
