@@ -219,13 +219,13 @@ def test_what_check_accepts_every_command_renders(repo, tmp_path, name):
     one_error(shown, f"issues/{name}.md:4", refused)
 
 
-def test_a_front_matter_past_one_mebibyte_is_refused_with_its_size(repo):
+def test_a_front_matter_past_four_mebibytes_is_refused_with_its_size(repo):
     big = "---\ntitle: Big\nstatus: open\n" + "".join(
-        f"field_{i}: {'x' * 100}\n" for i in range(11_000)) + "---\n"
+        f"field_{i}: {'x' * 100}\n" for i in range(42_000)) + "---\n"
     write_tree(repo, {"issues/big.md": big})
     commit_all(repo)
     done = run_tracker(repo, "check")
     assert done.returncode == 1
     assert done.stdout.startswith("issues/big.md:2: front matter is too large"), done.stdout
-    assert "1 MiB" in done.stdout
+    assert "4 MiB" in done.stdout
     one_error(run_tracker(repo, "show", "big"), "too large")

@@ -34,11 +34,11 @@ FALLBACK: Any = object()
 # pickle, JSON, the values as text, Jinja's templates) spends a few of Python's 1,000
 # frames a level; 64 levels leave that room many times over, and no item needs more
 # than three or four. Integers: Python turns at most 4,300 digits into text.
-# The front matter: 1 MiB of text, a hundred times more than the largest item written by
-# hand or by an import, and a bound on the time PyYAML may take over one file.
+# The front matter: 4 MiB of text, hundreds of times the largest item written by hand or by
+# an import, and a bound on the time PyYAML may take over one file (about a second).
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 4300
-MAX_FRONT_MATTER = 1024 * 1024  # characters
+MAX_FRONT_MATTER = 4 * 1024 * 1024  # characters
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
@@ -185,7 +185,7 @@ def read(path: str, text: str, first_line: int = 2) -> Any:
         return simple
     if len(text) > MAX_FRONT_MATTER:
         raise InvalidItem(path, first_line, None, f"front matter is too large: {len(text):,} "
-                          f"characters, at most {MAX_FRONT_MATTER:,} (1 MiB) are read")
+                          f"characters, at most {MAX_FRONT_MATTER:,} (4 MiB) are read")
     import yaml  # noqa: PLC0415 - PyYAML only for what the fast path leaves
 
     if "&" in text or "*" in text:

@@ -168,7 +168,7 @@ class Workspace:
         if kind.name in self._inside:
             return self._inside[kind.name]
         folder = self.folder(kind)
-        if not folder.exists():
+        if not folder.exists() and not folder.is_symlink():
             return True  # not cached: the folder may be created by this very command
         inside = folder.resolve().is_relative_to(self.root.resolve())
         self._inside[kind.name] = inside
