@@ -120,9 +120,14 @@ EXPECTED: dict[str, Bad | Flagged | Good | Either] = {
     "set-tag": Bad(4, "!!set"),
     "deep-flow": Bad(4, "nest"),
     "deep-moderate": Good({"title": "Nested but fine"}),
+    "deep-64-levels": Good({"title": "Deep"}),  # the bound (docs/file-format.md §3)
+    "deep-65-levels": Bad(4, "nested too deeply", "nest"),
+    "deep-400-levels": Bad(4, "nested too deeply", "nest"),  # passed check, aborted the site
     # numbers and dates
     "nan-inf": Good({"ratio": None, "high": None, "low": None}),  # JSON has no NaN: null
     "huge-int": Good({"count": 123456789012345678901234567890123456789012345678901234567890}),
+    "int-4300-digits": Good({"count": int("7" * 4300)}),  # the most Python turns into text
+    "int-4301-digits": Bad(4, "number too long", "count"),  # passed check, crashed list
     "huge-float": Good({"value": "1e400"}),  # YAML 1.1 floats need a dot: this is text
     "unquoted-code": Good({"insee": 513, "bureau": 10}),  # YAML 1.1 octal (see the typed test)
     "yaml11-booleans": Good({"country": False, "answer": True, "switch": False}),
@@ -154,6 +159,12 @@ def _deep_block() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _block_levels(levels: int) -> bytes:
+    """Block mappings `levels` deep under `nest` (line 4)."""
+    nest = "".join("  " * i + "k:\n" for i in range(1, levels + 1)) + "  " * (levels + 1) + "v\n"
+    return ("---\ntitle: Block levels\nstatus: open\nnest:\n" + nest + "---\n").encode()
+
+
 def _long_front_matter() -> bytes:
     fields = "".join(f"field_{i}: value {i}\n" for i in range(10_000))
     return ("---\ntitle: Long front matter\nstatus: open\n" + fields + "---\nBody.\n").encode()
@@ -172,6 +183,11 @@ def _binary() -> bytes:
 
 GENERATED: dict[str, tuple[Any, Bad | Good]] = {
     "deep-block": (_deep_block, Bad(None, "nest")),
+    "deep-block-65": (lambda: _block_levels(65), Bad(4, "nested too deeply", "nest")),
+    "deep-block-64": (lambda: _block_levels(64), Good({"title": "Block levels"})),
+    "front-matter-over-4mib": (lambda: ("---\ntitle: Big\nstatus: open\n" + "".join(
+        f"field_{i}: {'x' * 100}\n" for i in range(42_000)) + "---\n").encode(),
+        Bad(2, "too large")),
     "long-front-matter": (_long_front_matter, Good({"title": "Long front matter",
                                                      "field_9999": "value 9999"})),
     "big-body": (_big_body, Good({"title": "Big body"})),

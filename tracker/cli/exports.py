@@ -38,6 +38,8 @@ def _items_command(fmt: str) -> click.Command:
         render = {"json": exporting.to_json, "jsonl": exporting.to_jsonl,
                   "csv": exporting.to_csv}[fmt]
         _emit(render(rows), out)
+        for notice in tracker(ctx).notices:
+            click.echo(notice, err=True)
     return command
 
 

@@ -52,6 +52,7 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
         index = build_site(t, Path(out), where=where, progress=progress_bar,
                            helpers=[template_helpers])
         click.echo(str(index.resolve()))
+        _notices(t)
         return
     if fmt in ("text", "json"):
         raise UsageError("a report renders as --format md or html")
@@ -62,6 +63,12 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
         click.echo(str(Path(out).resolve()))
     else:
         click.echo(text, nl=False)
+    _notices(t)
+
+
+def _notices(t: Any) -> None:
+    for notice in t.notices:
+        click.echo(notice, err=True)
 
 
 def _print_list(reports: list[Any], fmt: str) -> None:

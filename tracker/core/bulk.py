@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from tracker.core import read
-from tracker.core.write import default_value
+from tracker.core.write import default_value, same_id_message
 from tracker.format import frontmatter
 from tracker.model import ids, schema
 from tracker.model.errors import InvalidValue, TrackerError
@@ -52,9 +52,11 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
     kind = t.ws.kind(kind_name)
     keep = set(keep)
     outcome = Outcome()
+    records = list(records)
     with t.ws.lock():
         existing = _index(t, kind, key)
-        for record in (progress or iter)(list(records)):
+        _refuse_same_ids(t, kind, records, key, id_field)
+        for record in (progress or iter)(records):
             body = record.pop(body_field, None) if body_field else None
             given_id = ids.validate(str(record.pop(id_field))) if id_field else None
             _validate(kind, record)
@@ -94,6 +96,27 @@ def _index(t: Session, kind: Kind, key: str | None) -> dict[str, Item]:
     if key:
         return {str(i.fields[key]): i for i in listing.items if i.fields.get(key) is not None}
     return {i.id: i for i in listing.items}
+
+
+def _refuse_same_ids(t: Session, kind: Kind, records: list[dict[str, Any]],
+                     key: str | None, id_field: str | None) -> None:
+    """Refuse, before anything is written, a record whose id is an item's id (of any
+    kind, or of an earlier record) but for case: `ISSUE-X` beside `issue-x` is one id."""
+    if key or not (id_field or kind.ids.scheme == "key"):
+        return  # random ids: lowercase, and never an existing file
+    taken: dict[str, tuple[Kind, str, str]] = {}
+    for file in t.ws.item_files():
+        taken.setdefault(file.id.lower(), (file.kind, file.id, t.ws.display(file.path)))
+    for number, record in enumerate(records, 1):
+        try:
+            item_id = str(record[id_field]) if id_field else \
+                ids.key_id(kind.ids.key or "", record)
+        except (KeyError, TrackerError):
+            continue  # the write reports it, as before
+        other = taken.setdefault(item_id.lower(), (kind, item_id, f"record {number}"))
+        if other[1] != item_id or other[0] is not kind:
+            raise TrackerError(f"record {number}: "
+                               + same_id_message(item_id, other[2], other[1]))
 
 
 def _match(kind: Kind, record: dict[str, Any], key: str | None) -> str | None:

@@ -39,9 +39,10 @@ def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     chosen = [i for i in every if selected(i.rel)]
     problems = [Problem.of(e) for e in errors if selected(e.path)]
     by_folder = {s.ws.display(s.ws.folder(k)): k for k in s.kinds.values()}
-    all_ids = [(i.kind, i.id) for i in every] + [
-        (by_folder[folder], snapshot.id_of(e.path)) for e in errors
+    located = [(i.kind, i.id, i.rel) for i in every] + [
+        (by_folder[folder], snapshot.id_of(e.path), e.path) for e in errors
         for folder in _kind_folders(e.path, by_folder)]
+    all_ids = [(kind, item_id) for kind, item_id, _ in located]
     conflicted = _conflict_problems(s, [p.path for p in problems])
     if conflicted:  # a conflicted file is reported by its conflicts, not as bad YAML
         paths = {p.path for p in conflicted}
@@ -49,7 +50,7 @@ def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     for item in chosen:
         problems.extend(item_problems(s, item))
     problems.extend(_ref_problems(chosen, all_ids))
-    problems.extend(p for p in _duplicate_problems(s, all_ids) if selected(p.path))
+    problems.extend(p for p in _duplicate_problems(located) if selected(p.path))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
 
 
@@ -134,18 +135,17 @@ def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
                           f"{first.message} (nothing was written)")
 
 
-def _duplicate_problems(s: Session, all_ids: list[tuple[Kind, str]]) -> list[Problem]:
-    seen: dict[str, tuple[Kind, str]] = {}
+def _duplicate_problems(located: list[tuple[Kind, str, str]]) -> list[Problem]:
+    """Ids met twice, in any kind and any layout (flat or sharded), case aside: ids that
+    differ only by case are one id (one file on a case-insensitive disk)."""
+    seen: dict[str, str] = {}
     found = []
-    for kind, item_id in all_ids:
+    for _, item_id, path in located:
         key = item_id.lower()
         if key in seen:
-            other_kind, other_id = seen[key]
-            path = s.ws.display(s.ws.folder(kind) / f"{item_id}.md")
-            other = s.ws.display(s.ws.folder(other_kind) / f"{other_id}.md")
-            found.append(Problem(path, 1, None, f"duplicate id: {other} has the same id"))
+            found.append(Problem(path, 1, None, f"duplicate id: {seen[key]} has the same id"))
         else:
-            seen[key] = (kind, item_id)
+            seen[key] = path
     return found
 
 

@@ -383,8 +383,9 @@ def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expr
     """The rows the filter keeps, sorted and limited (whole items where columns do not
     hold what the filter or the sort needs), and the files that could not be read."""
     rows = Rows(t, [(k, tables[k.name]) for k in kinds if k.name in tables])
-    problems = [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
-                for row, (line, field, reason) in sorted(table.problems.items())]
+    problems = [Problem.of(e) for e in t.ws.folder_problems(kinds)]
+    problems += [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
+                 for row, (line, field, reason) in sorted(table.problems.items())]
     items: list[Item] | None = None
     if expression is not None:
         _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)

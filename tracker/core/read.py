@@ -37,8 +37,9 @@ def resolve(s: Session, ref: str) -> ItemFile:
             if path.is_file():
                 return ItemFile(kind, ref, path)
     by_id: dict[str, ItemFile] = {}
+    folded = ref.lower()  # ids that differ only by case are one id (ids.resolve)
     for file in s.ws.item_files():
-        if file.id.startswith(ref):
+        if file.id.lower().startswith(folded):
             by_id.setdefault(file.id, file)
     return by_id[ids.resolve(ref, by_id)]
 

@@ -108,6 +108,9 @@ def default_value(spec: schema.Field) -> Any:
 def _new_path(s: Session, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path]:
     if kind.ids.scheme == "key":
         item_id = ids.validate(ids.key_id(kind.ids.key or "", fields))
+        twin = s.ws.same_id(kind, item_id)
+        if twin:
+            raise TrackerError(same_id_message(item_id, *twin))
         return item_id, s.ws.path_for(kind, item_id)
     for _ in range(100):
         item_id = ids.random_id(kind.ids.prefix, kind.ids.length)
@@ -115,6 +118,14 @@ def _new_path(s: Session, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path
         if not path.exists():
             return item_id, path
     raise TrackerError(f"could not find a free id in {kind.folder}/")
+
+
+def same_id_message(item_id: str, other: str, other_id: str | None = None) -> str:
+    """Why an item with this id is not written: `other` holds the same id (but for case)."""
+    if other_id == item_id:
+        return f"{other} has the id '{item_id}' already (nothing was written)"
+    return (f"{other} has the id '{item_id}' but for case: ids that differ only by case are "
+            "one id (nothing was written)")
 
 
 # ------------------------------------------------------------ set and move

@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 
 FALLBACK: Any = object()
 
+# The bounds of what the dialect reads (docs/file-format.md, "Limits"): what `check`
+# accepts, every command can render. Each recursive step after reading (the snapshot's
+# pickle, JSON, the values as text, Jinja's templates) spends a few of Python's 1,000
+# frames a level; 64 levels leave that room many times over, and no item needs more
+# than three or four. Integers: Python turns at most 4,300 digits into text.
+# The front matter: 4 MiB of text, hundreds of times the largest item written by hand or by
+# an import, and a bound on the time PyYAML may take over one file (about a second).
+MAX_DEPTH = 64
+MAX_INT_DIGITS = 4300
+MAX_FRONT_MATTER = 4 * 1024 * 1024  # characters
+
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
@@ -47,6 +58,8 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`.+~=<")
 def load(text: str) -> Any:
     """The mapping the text holds, or FALLBACK when it is not in the simple subset."""
     result: dict[str, Any] = {}
+    if len(text) > MAX_FRONT_MATTER:
+        return FALLBACK  # `read` says so, with the limit
     for line in text.split("\n"):
         if line.endswith("\r"):
             line = line[:-1]
@@ -115,7 +128,7 @@ def _scalar(raw: str) -> Any:
     first = raw[0]
     if first in "-0123456789":
         if _INT.match(raw):
-            return int(raw)
+            return int(raw) if len(raw) <= MAX_INT_DIGITS else FALLBACK  # `read` says why
         if _FLOAT.match(raw):
             return float(raw)
         match = _DATE.match(raw)
@@ -170,12 +183,17 @@ def read(path: str, text: str, first_line: int = 2) -> Any:
     simple = load(text)
     if simple is not FALLBACK:
         return simple
+    if len(text) > MAX_FRONT_MATTER:
+        raise InvalidItem(path, first_line, None, f"front matter is too large: {len(text):,} "
+                          f"characters, at most {MAX_FRONT_MATTER:,} (4 MiB) are read")
     import yaml  # noqa: PLC0415 - PyYAML only for what the fast path leaves
 
     if "&" in text or "*" in text:
         _refuse_aliases(path, text, first_line)
     try:
-        return yaml.load(text, Loader=loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=loader())  # noqa: S506 - a safe loader
+        _bound(path, text, first_line, data)
+        return data
     except _Duplicate as e:
         raise InvalidItem(path, first_line + e.line, e.key,
                           "duplicate key: the field is given twice") from None
@@ -196,12 +214,63 @@ def read(path: str, text: str, first_line: int = 2) -> Any:
         raise InvalidItem(path, None, None, f"invalid YAML: {reason}") from None
     except (ValueError, OverflowError) as e:  # PyYAML builds dates like 2026-02-30 itself
         line, field = _locate_bad_value(text)
+        if "integer string conversion" in str(e):
+            raise InvalidItem(path, first_line + line if line is not None else None, field,
+                              f"number too long: integers have at most {MAX_INT_DIGITS:,} "
+                              "digits (quote it to keep it as text)") from None
         what = "date" if re.search(r"day|month|year|hour|minute|second|offset|tz", str(e)) \
             else "value"
         raise InvalidItem(path, first_line + line if line is not None else None, field,
                           f"invalid {what}: {e}") from None
     except RecursionError:
-        raise InvalidItem(path, first_line, None, "front matter is nested too deeply") from None
+        raise InvalidItem(path, first_line, None, "front matter is nested too deeply: at "
+                          f"most {MAX_DEPTH} levels of lists and mappings") from None
+
+
+def _bound(path: str, text: str, first_line: int, data: Any) -> None:
+    """Refuse a value nested deeper than MAX_DEPTH or an integer longer than
+    MAX_INT_DIGITS, naming the top-level field that holds it and its line. Iterative:
+    the walk itself never runs out of stack."""
+    tops = data.items() if isinstance(data, dict) else [(None, data)]
+    for key, value in tops:
+        stack = [(value, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, (dict, list)):
+                if depth > MAX_DEPTH:
+                    raise InvalidItem(path, _key_line(text, key, first_line), _name(key),
+                                      f"nested too deeply: at most {MAX_DEPTH} levels of "
+                                      "lists and mappings in a value")
+                children = node.values() if isinstance(node, dict) else node
+                stack.extend((child, depth + 1) for child in children)
+                if isinstance(node, dict):
+                    stack.extend((k, depth + 1) for k in node if isinstance(k, int))
+            elif isinstance(node, int) and not isinstance(node, bool) \
+                    and node.bit_length() > 14_000 and _digits(node) > MAX_INT_DIGITS:
+                raise InvalidItem(path, _key_line(text, key, first_line), _name(key),
+                                  f"number too long: integers have at most "
+                                  f"{MAX_INT_DIGITS:,} digits (quote it to keep it as text)")
+
+
+def _digits(number: int) -> int:
+    try:
+        return len(str(abs(number)))
+    except ValueError:  # past this Python's own limit
+        return MAX_INT_DIGITS + 1
+
+
+def _name(key: Any) -> str | None:
+    return key if isinstance(key, str) else None
+
+
+def _key_line(text: str, key: Any, first_line: int) -> int:
+    """The line of a top-level key (the text's first line when it cannot be found)."""
+    if isinstance(key, str):
+        pattern = re.compile(r"""(?:{k}|"{k}"|'{k}')[ \t]*:""".format(k=re.escape(key)))
+        for number, line in enumerate(text.split("\n")):
+            if pattern.match(line):
+                return first_line + number
+    return first_line
 
 
 def flow_items(text: str) -> list[str] | None:

@@ -87,6 +87,10 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
             return item_id
         if item_id.startswith(prefix):
             matches.append(item_id)
+    if not matches:  # ids that differ only by case are one id: `ISSUE-X` finds `issue-x`
+        folded = prefix.lower()
+        matches = [i for i in ids if i.lower() == folded] or \
+            [i for i in ids if i.lower().startswith(folded)]
     if not matches:
         raise ItemNotFound(f"no item with id '{prefix}'")
     if len(matches) > 1:

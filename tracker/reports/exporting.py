@@ -20,9 +20,18 @@ def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None
         dict[str, Any]]:
     """The items (of these kinds, in that order) that `where` keeps, as `Tracker.list`
     selects them, each as the record an export writes."""
-    chosen = [t.list(kind, where).items() for kind in kinds] if kinds else \
-        [t.list(None, where).items()]
-    return [_record(i) for items in chosen for i in items]
+    listed = [t.list(kind, where) for kind in kinds] if kinds else [t.list(None, where)]
+    for one in listed:  # what is not exported is said, as `list` says it (on stderr)
+        unread(t, one.problems)
+    return [_record(i) for one in listed for i in one.items()]
+
+
+def unread(t: Tracker, problems: Any) -> None:
+    """A notice for each file (or kind folder) whose items were left out, once each."""
+    for p in problems:
+        notice = f"warning: {p.path}:{p.line or 1}: {p.message}"
+        if notice not in t.notices:
+            t.notices.append(notice)
 
 
 def _record(item: Item) -> dict[str, Any]:

@@ -216,6 +216,9 @@ def build_context(t: Tracker, where: str | None = None,
     the names each of `helpers` adds."""
     listed = t.list(where=where)  # the items `tracker list --where` would show
     records = [_full_record(t, i) for i in listed.items()]
+    from tracker.reports.exporting import unread  # noqa: PLC0415
+
+    unread(t, listed.problems)  # the items left out are said on stderr
     return {**helper_context(t, records, helpers),
         "items": records,
         "kinds": {name: _kind_info(kind) for name, kind in t.kinds.items()},

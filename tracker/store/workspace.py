@@ -168,11 +168,34 @@ class Workspace:
         if kind.name in self._inside:
             return self._inside[kind.name]
         folder = self.folder(kind)
-        if not folder.exists():
+        if not folder.exists() and not folder.is_symlink():
             return True  # not cached: the folder may be created by this very command
         inside = folder.resolve().is_relative_to(self.root.resolve())
         self._inside[kind.name] = inside
         return inside
+
+    def folder_problems(self, kinds: list[Kind] | None = None) -> list[InvalidItem]:
+        """One problem for each kind folder whose items are not read because it leads
+        outside the tracker (a link): a tracker never looks clean when its items vanished.
+        A folder that does not exist yet is fine: the kind has no items."""
+        found = []
+        for kind in kinds or list(self.kinds.values()):
+            if not self.folder_inside(kind):
+                found.append(InvalidItem(
+                    self.display(self.folder(kind)), None, None,
+                    f"the folder of kind '{kind.name}' leads outside the tracker (a link): "
+                    "its items are not read; make it a real folder in the repository"))
+        return found
+
+    def same_id(self, kind: Kind, item_id: str) -> tuple[str, str] | None:
+        """The file of another item whose id is this one but for case (`ISSUE-X` beside
+        `issue-x`), in any kind: ids that differ only by case are one id (they are one
+        file on a case-insensitive disk): its path and id, or None."""
+        wanted = item_id.lower()
+        for file in self.item_files():
+            if file.id.lower() == wanted and (file.id != item_id or file.kind is not kind):
+                return self.display(file.path), file.id
+        return None
 
     def ids(self, kinds: list[Kind] | None = None) -> list[tuple[Kind, str]]:
         return [(f.kind, f.id) for f in self.item_files(kinds)]
@@ -217,8 +240,9 @@ class Workspace:
         chosen = kinds or list(self.kinds.values())
         tables = self.tables(chosen)
         if tables is None:
-            return self.load_many(list(self.item_files(chosen)))
-        items, problems = [], []
+            items, problems = self.load_many(list(self.item_files(chosen)))
+            return items, self.folder_problems(chosen) + problems
+        items, problems = [], self.folder_problems(chosen)
         for kind in chosen:
             table = tables.get(kind.name)
             if table is None:
