@@ -8,6 +8,7 @@ text merge conflicts: only the driver merges them cleanly."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,23 @@ def test_a_gitattributes_that_is_not_utf8_is_refused_before_anything_is_written(
         "convert it, then run 'tracker init'"]
     assert "Traceback" not in done.stderr
     assert not (git_repo / ".tracker").exists()
+
+
+def test_sync_warns_of_a_kind_only_half_routed_until_init_repairs_it(sharded):
+    first, second, item = sharded
+    (second / ".gitattributes").write_text("issues/*.md merge=tracker\n", encoding="utf-8")
+    git(second, "commit", "-q", "-am", "attributes as an older tracker left them")
+    done = run_tracker(second, "sync")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "warning: .gitattributes: the merge driver sees only part of issues/ (the flat or "
+        "the sharded items): run 'tracker init' to repair it")
+    tracker_ok(second, "init")
+    done = run_tracker(second, "sync", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["unrouted"] == []
+    assert "warning" not in done.stderr
+    # a kind the user routes nowhere is a choice, not a warning
+    (second / ".gitattributes").write_text("", encoding="utf-8")
+    git(second, "commit", "-q", "-am", "no driver")
+    assert "warning" not in run_tracker(second, "sync").stderr
