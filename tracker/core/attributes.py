@@ -72,7 +72,8 @@ def planned(path: Path, folders: Iterable[str]) -> str | None:
             if _normal(replacement) in present:
                 continue  # the new line is already there: the old one just goes
             present.add(_normal(replacement))
-            line = replacement + ("\r" if line.endswith("\r") else "")
+            bom = "\ufeff" if line.startswith("\ufeff") else ""  # git skips one, so keep it
+            line = bom + replacement + ("\r" if line.endswith("\r") else "")
         out.append(line)
     text = "\n".join(out)
     missing = [line for key, line in wanted.items() if key not in present]
@@ -87,6 +88,9 @@ def planned(path: Path, folders: Iterable[str]) -> str | None:
 
 def read(path: Path) -> str:
     """The file's text ('' when there is none); one line naming the line if not UTF-8."""
+    if path.is_symlink():  # git does not follow it; its target may lie outside the repository
+        raise TrackerError(f"{path.name} is a link: git does not read attributes through "
+                           "one; replace it with a file, then run 'tracker init'")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -103,7 +107,7 @@ def read(path: Path) -> str:
 
 
 def _normal(line: str) -> str:
-    return " ".join(part for part in _BLANK.split(line) if part)
+    return " ".join(part for part in _BLANK.split(line.removeprefix("\ufeff")) if part)
 
 
 def _c_quoted(c: str) -> str:
