@@ -249,3 +249,21 @@ def test_sync_warns_of_a_kind_only_half_routed_until_init_repairs_it(sharded):
     (second / ".gitattributes").write_text("", encoding="utf-8")
     git(second, "commit", "-q", "-am", "no driver")
     assert "warning" not in run_tracker(second, "sync").stderr
+
+
+def test_a_tracker_in_a_subfolder_routes_its_sharded_items(git_repo: Path):
+    (git_repo / "README.md").write_text("hello\n", encoding="utf-8")
+    git(git_repo, "add", "README.md")
+    git(git_repo, "commit", "-q", "-m", "project")
+    tracker_ok(git_repo, "init", "suivi")
+    sub = git_repo / "suivi"
+    item = tracker_ok(sub, "new", "issue", "One").strip()
+    (sub / ".gitattributes").write_text("issues/*.md merge=tracker\n", encoding="utf-8")
+    git(git_repo, "commit", "-q", "-am", "old attributes")
+    tracker_ok(sub, "shard", "issue", "2")
+    assert (sub / ".gitattributes").read_text(encoding="utf-8") == \
+        "issues/**/*.md merge=tracker\n"
+    assert git(git_repo, "status", "--porcelain") == ""
+    assert attr(git_repo, f"suivi/issues/{item[6:8]}/{item}.md") == "tracker"
+    assert attr(git_repo, "issues/k3/x.md") == "unspecified"  # only the tracker's folder
+    assert attr(git_repo, "README.md") == "unspecified"
