@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 from tracker.format import merge
 from tracker.git import repo as gitrepo
-from tracker.model.errors import MergeConflict, NotARepository, TrackerError, UsageError
+from tracker.model.errors import (
+    GitError,
+    MergeConflict,
+    NotARepository,
+    TrackerError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from tracker.store.workspace import Workspace
@@ -117,7 +123,10 @@ def unrouted(ws: Workspace, top: Path) -> list[str]:
         except ValueError:
             continue
         probes[folder] = [f"{base}/x.md", f"{base}/_/x.md"]
-    found = gitrepo.merge_attributes(top, [p for pair in probes.values() for p in pair])
+    try:
+        found = gitrepo.merge_attributes(top, [p for pair in probes.values() for p in pair])
+    except GitError:
+        return []  # only a warning: never turn a sync that went through into an error
     return [folder for folder, pair in probes.items()
             if len({found.get(p) == "tracker" for p in pair}) > 1]
 
