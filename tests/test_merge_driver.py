@@ -31,7 +31,7 @@ def pull(root: Path) -> bool:
 
 def test_init_installs_the_driver(repo: Path):
     attributes = (repo / ".gitattributes").read_text(encoding="utf-8")
-    assert attributes == "issues/*.md merge=tracker\n"
+    assert attributes == "issues/**/*.md merge=tracker\n"
     assert git(repo, "check-attr", "merge", "issues/x.md").strip() == \
         "issues/x.md: merge: tracker"
     driver = git(repo, "config", "--local", "merge.tracker.driver").strip()
@@ -47,7 +47,7 @@ def test_init_keeps_the_users_attributes_and_never_duplicates(git_repo: Path):
     assert invoke("init").exit_code == 0
     assert invoke("init").exit_code == 0
     text = (git_repo / ".gitattributes").read_text(encoding="utf-8")
-    assert text == "*.png binary\nissues/*.md merge=tracker\n"
+    assert text == "*.png binary\nissues/**/*.md merge=tracker\n"
     assert git(git_repo, "status", "--porcelain") == ""  # committed with the tracker
 
 

@@ -59,6 +59,9 @@ def sync(ctx: click.Context, remote: str | None, branch: str | None, retries: in
     else:
         for rel, fields in result.conflicts.items():
             click.echo(f"{rel}: {', '.join(fields)}")
+        for folder in result.unrouted:
+            warn(f"warning: .gitattributes: the merge driver sees only part of {folder}/ "
+                 "(the flat or the sharded items): run 'tracker init' to repair it")
         warn(_summary(result))
     if result.conflicts:
         ctx.exit(1)

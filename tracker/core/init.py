@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.core import attributes
+from tracker.core.attributes import ATTRIBUTES
 from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError
@@ -15,7 +17,6 @@ from tracker.store.files import write_atomic
 from tracker.store.resources import project_templates, templates_dir
 from tracker.store.workspace import CONFIG_DIR, CONFIG_FILE, Workspace
 
-ATTRIBUTES = ".gitattributes"
 DRIVER_NAME = "tracker: field-aware merge of item files"
 
 
@@ -36,6 +37,7 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
     folder.mkdir(parents=True, exist_ok=True)
     folder = folder.resolve()
     result = InitResult(folder)
+    attributes.read(folder / ATTRIBUTES)  # one it cannot amend is refused before any write
     if gitrepo.inside_git_dir(folder):
         raise TrackerError(f"{folder} is a bare git repository (or inside .git): it has no "
                            "work tree; clone it and run 'tracker init' in the clone")
@@ -56,9 +58,9 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
             write_atomic(target, kind_file.read_bytes().decode("utf-8"))
             result.created.append(target)
     install_git_settings(top)
-    attributes = install_attributes(folder)
-    if attributes is not None:
-        result.created.append(attributes)
+    routes = install_attributes(folder)
+    if routes is not None:
+        result.created.append(routes)
     if commit and result.created:
         rel = [str(p.relative_to(top)) for p in result.created]
         result.committed = gitrepo.commit(top, rel, f"tracker init ({template} template)")
@@ -113,31 +115,14 @@ def driver_command() -> str:
 
 
 def install_attributes(root: Path) -> Path | None:
-    """Route every kind's item files to the merge driver in `.gitattributes`.
-
-    Adds only the lines missing, after the user's own; returns the file if it changed.
-    """
+    """Route every kind's item files, flat or sharded, to the merge driver in
+    `.gitattributes`: tracker's old lines rewritten, the missing ones added after the
+    user's own (`core/attributes.py`); returns the file if it changed."""
     try:
         folders = sorted({kind.folder for kind in Workspace(root).kinds.values()})
     except TrackerError:
         return None  # broken kinds: `tracker check` reports them; init stays usable
-    path = root / ATTRIBUTES
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    present = {" ".join(line.split()) for line in existing.splitlines()}
-    missing = [line for line in (f"{_pattern(f)}/*.md merge=tracker" for f in folders)
-               if line not in present]
-    if not missing:
-        return None
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    write_atomic(path, existing + "".join(line + "\n" for line in missing))
-    return path
-
-
-def _pattern(folder: str) -> str:
-    """A folder as a gitattributes pattern: glob characters escaped, spaces as `[ ]`."""
-    escaped = "".join("\\" + c if c in "*?[]\\!#" else c for c in Path(folder).as_posix())
-    return escaped.replace(" ", "[ ]").replace("\t", "[\t]")
+    return attributes.install(root, folders)
 
 
 def _yaml_name(name: str) -> str:

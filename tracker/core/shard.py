@@ -16,10 +16,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tracker.core import attributes
 from tracker.core.commits import preflight
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError, UsageError
 from tracker.model.record import replace
+from tracker.store.files import write_atomic
 from tracker.store.snapshot import id_of, item_names
 from tracker.store.workspace import CONFIG_DIR
 
@@ -41,6 +43,9 @@ def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[s
     kind_file = ws.root / CONFIG_DIR / "kinds" / f"{kind.name}.yaml"
     with ws.lock():
         preflight(t, commit)
+        # the kind's line in .gitattributes must match its new layout (an old version's
+        # `issues/*.md` does not match `issues/k3/x.md`): planned before anything moves
+        routes = attributes.planned(ws.root / attributes.ATTRIBUTES, [kind.folder])
         target = replace(kind, shard=chars)
         folder = ws.folder(kind)
         moves: list[tuple[Path, Path]] = []
@@ -72,6 +77,9 @@ def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[s
                     pass
         changed_kind = _set_shard_line(kind_file, chars, kind.shard)
         paths = [p for pair in moves for p in pair] + ([kind_file] if changed_kind else [])
+        if routes is not None:
+            write_atomic(ws.root / attributes.ATTRIBUTES, routes)
+            paths.append(ws.root / attributes.ATTRIBUTES)
         committed = False
         if commit and t.auto_commit and ws.top is not None and paths:
             message = (f"shard {kind.name}: {chars} id characters per subfolder"
@@ -100,7 +108,5 @@ def _set_shard_line(path: Path, chars: int, before: int) -> bool:
         new = text + ("" if text.endswith("\n") or not text else "\n") + f"shard: {chars}\n"
     if new == text:
         return False
-    from tracker.store.files import write_atomic  # noqa: PLC0415
-
     write_atomic(path, new)
     return True

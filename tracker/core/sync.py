@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 from tracker.format import merge
 from tracker.git import repo as gitrepo
-from tracker.model.errors import MergeConflict, NotARepository, TrackerError, UsageError
+from tracker.model.errors import (
+    GitError,
+    MergeConflict,
+    NotARepository,
+    TrackerError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from tracker.store.workspace import Workspace
@@ -58,6 +64,7 @@ class SyncResult:
     pushed: bool = False
     retries: int = 0
     reinstalled: bool = False  # the merge driver's local settings had to be written
+    unrouted: list[str] = field(default_factory=list)  # kind folders half routed (see below)
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # path -> fields
 
 
@@ -74,6 +81,7 @@ def sync(ws: Workspace, remote: str | None = None, branch: str | None = None,
                 _pause(attempt)
                 result.retries = attempt
             if _round(top, result):
+                result.unrouted = unrouted(ws, top)  # as the merge left .gitattributes
                 return result
     raise TrackerError(f"{result.remote} kept moving: gave up after {retries} retries; "
                        "run 'tracker sync' again")
@@ -98,6 +106,29 @@ def _ensure_driver(top: Path) -> bool:
     from tracker.core import init as project  # noqa: PLC0415 - keeps the merge driver light
 
     return not project.git_settings_ok(top) and project.install_git_settings(top)
+
+
+def unrouted(ws: Workspace, top: Path) -> list[str]:
+    """Kind folders whose flat items go to the merge driver but whose sharded ones do not
+    (or the other way round): the `issues/*.md` lines of versions before `**` patterns,
+    which `tracker init` repairs. A kind routed nowhere is the user's choice: not listed."""
+    try:
+        folders = sorted({kind.folder for kind in ws.kinds.values()})
+    except TrackerError:
+        return []
+    probes: dict[str, list[str]] = {}
+    for folder in folders:
+        try:
+            base = (ws.root / folder).relative_to(top).as_posix()
+        except ValueError:
+            continue
+        probes[folder] = [f"{base}/x.md", f"{base}/_/x.md"]
+    try:
+        found = gitrepo.merge_attributes(top, [p for pair in probes.values() for p in pair])
+    except GitError:
+        return []  # only a warning: never turn a sync that went through into an error
+    return [folder for folder, pair in probes.items()
+            if len({found.get(p) == "tracker" for p in pair}) > 1]
 
 
 def check_name(name: str, what: str) -> str:

@@ -51,6 +51,16 @@ def ignored(top: Path, folder: Path) -> bool:
     return attempt(top, "check-ignore", "-q", "--", rel + "/").returncode == 0
 
 
+def merge_attributes(top: Path, paths: list[str]) -> dict[str, str]:
+    """The `merge` attribute git gives each repo-relative path (`unspecified` for none),
+    as every `.gitattributes` on the way and `.git/info/attributes` decide."""
+    if not paths:
+        return {}
+    out = run(top, "check-attr", "-z", "--stdin", "merge",
+              input="".join(p + "\0" for p in paths)).split("\0")
+    return {out[i]: out[i + 2] for i in range(0, len(out) - 2, 3)}
+
+
 def init(folder: Path) -> None:
     run(folder, "init", "-q")
 
