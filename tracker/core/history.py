@@ -246,6 +246,11 @@ class History:
         try:
             return by_id[ids.resolve(ref, by_id)]
         except ItemNotFound:
+            for problem in listing.problems:  # there, but unreadable: say why, and where
+                located = self.locate(problem.path)
+                if located is not None and located[1] == ref:
+                    raise InvalidItem(problem.path, problem.line, problem.field,
+                                      problem.message) from None
             raise ItemNotFound(f"no item '{ref}' at that revision") from None
 
     # ------------------------------------------------------------ semantic diff
