@@ -68,6 +68,25 @@ def test_a_file_named_like_a_hostile_id_is_reported_by_check(repo, invoke, item,
     assert "Traceback" not in listed.stderr
 
 
+@pytest.mark.parametrize("name", ["x\n::error file=forged::forged", "x::warning::y,z:%0A",
+                                  "x\r::notice::forged"])
+def test_a_file_name_never_starts_a_line_of_its_own(repo, item, name):
+    """A name holding a line break and `::` (git tracks it as any other): every command
+    that names the file keeps it on its line; GitHub's workflow commands escape it."""
+    write_tree(repo, {f"issues/{name}.md": "---\ntitle: 5\nstatus: open\n---\n"})
+    commit_all(repo)
+    for args in (["check"], ["check", "--format", "github"], ["list"], ["show", name]):
+        done = subprocess.run([*tracker_exe(), *args], cwd=repo, capture_output=True)
+        assert b"Traceback" not in done.stderr, done.stderr
+        for stream in (done.stdout, done.stderr):
+            lines = stream.replace(b"\r", b"\n").split(b"\n")
+            forged = [line for line in lines if line.lstrip().startswith(b"::")
+                      and not line.startswith(b"::error file=issues/x")]
+            assert forged == [], (args, stream)
+    github = run_tracker(repo, "check", "--format", "github").stdout
+    assert all(line.startswith("::error file=issues/x") for line in github.splitlines())
+
+
 def test_natural_keys_never_make_an_id_outside_the_folder(repo, invoke, tmp_path):
     write_tree(repo, {".tracker/kinds/place.yaml": "folder: places\nid: {key: '{code}'}\n"
                                                    "fields: {title: string, code: string}\n"})

@@ -140,6 +140,8 @@ EXPECTED: dict[str, Bad | Flagged | Good | Either] = {
     "due-feb-30": Bad(4, "date", "due"),
     "due-unpadded": Flagged(4, "a date like", "due"),
     "date-year-9999": Good({"due": "9999-12-31"}),
+    "title-feb-30": Bad(2, "invalid date", "title"),  # quoted it is text (test_date_like_text)
+    "list-item-month-13": Bad(6, "invalid date", "tags"),  # the item's own line
     # text that must stay text
     "unicode-title": Good({"title": "Porte-à-porte 🗳️ Ελλάδα 東京 \u202e gnp.exe",
                            "body": "Corps: été.\n"}),

@@ -35,4 +35,8 @@ def tracker(ctx: click.Context) -> Tracker:
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    """One line on stderr: control characters (a newline in a file's name) escaped, so
+    that no path or value can start a line of its own (a CI runner's `::` command)."""
+    from tracker.model.errors import one_line  # noqa: PLC0415
+
+    click.echo(one_line(message), err=True)

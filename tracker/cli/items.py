@@ -9,7 +9,7 @@ import click
 
 from tracker.cli import output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
-from tracker.model.errors import TrackerError, UsageError
+from tracker.model.errors import TrackerError, UsageError, one_line
 
 if TYPE_CHECKING:
     from tracker.api import Item, Listed, Tracker
@@ -73,7 +73,8 @@ def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
 
 
 def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
-    lines = [f"{item.id}  {item.title}", f"kind: {item.kind.name}  path: {item.rel}"]
+    lines = [one_line(f"{item.id}  {item.title}"),  # a name or title holding a newline
+             one_line(f"kind: {item.kind.name}  path: {item.rel}")]  # stays on its line
     computed = t.computed(item)
     for key, value in record.items():
         if key in ("id", "kind", "path", "title", "body"):

@@ -10,6 +10,7 @@ import click
 
 from tracker.cli import output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
+from tracker.model.errors import one_line
 
 if TYPE_CHECKING:
     from tracker.model.problems import Problem
@@ -66,10 +67,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: st
         click.echo(output.dumps([p.as_dict() for p in problems]))
     elif fmt == "github":
         for p in problems:
-            click.echo(f"::error file={p.path},line={p.line or 1}::{_github(p)}")
+            click.echo(_github(p))
     else:
         for p in problems:
-            click.echo(_text(p))
+            click.echo(one_line(_text(p)))
     files = len({p.path for p in problems})
     if problems:
         warn(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
@@ -84,8 +85,21 @@ def _text(p: Problem) -> str:
 
 
 def _github(p: Problem) -> str:
+    """One GitHub workflow command: `::error file=…,line=…::message`, escaped as the
+    runner reads it (docs/security.md): the message's `%`, CR and LF, and in the
+    properties `:` and `,` too, so that no file name or message ends the command or
+    starts another."""
     message = f"{p.field}: {p.message}" if p.field else p.message
-    return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return (f"::error file={_github_property(p.path)},"
+            f"line={_github_property(str(p.line or 1))}::{_github_data(message)}")
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @click.command()

@@ -18,7 +18,7 @@ from tracker.core import read
 from tracker.core.check import item_problems
 from tracker.core.read import Listing
 from tracker.format import frontmatter
-from tracker.git.repo import NULL_SHA, Reader
+from tracker.git.repo import NULL_SHA, Reader, is_null
 from tracker.model import ids
 from tracker.model.errors import InvalidItem, ItemNotFound, NotARepository, UsageError
 from tracker.model.problems import Problem
@@ -94,7 +94,7 @@ class History:
     def prefetch(self, pairs: list[tuple[str, str]]) -> None:
         """Parse many (sha, path) versions with one batched blob read."""
         missing = [(sha, path) for sha, path in pairs
-                   if sha != NULL_SHA and (sha, path) not in self._versions]
+                   if not is_null(sha) and (sha, path) not in self._versions]
         if len(missing) < 2:
             return
         data = self.reader.blobs(sha for sha, _ in missing)
@@ -110,12 +110,11 @@ class History:
         return self._versions[key]
 
     def _parse(self, data: bytes, path: str) -> Version:
-        text = data.decode("utf-8", errors="replace")
         located = self.locate(path)
-        try:
-            fields, doc = frontmatter.parse(path, text)
+        try:  # as the work tree's files are read: bad UTF-8 is refused, not replaced
+            fields, doc = frontmatter.parse(path, frontmatter.decode(path, data))
         except InvalidItem:
-            return Version({}, text)
+            return Version({}, data.decode("utf-8", errors="replace"))
         item = None
         if located:
             kind, item_id = located
@@ -182,7 +181,7 @@ class History:
         gone = {key(f[0]): f for f in files if f[3] == "D"}
         changes = []
         for path, old, new, status in files:
-            before = gone.get(key(path)) if old == NULL_SHA and status != "D" else None
+            before = gone.get(key(path)) if is_null(old) and status != "D" else None
             if before is not None:
                 del gone[key(path)]
                 change = self._change(path, before[1], new, "M")
@@ -195,10 +194,10 @@ class History:
 
     def _change(self, path: str, old_sha: str, new_sha: str, status: str) -> dict[str, Any]:
         kind, item_id = self.locate(path) or (None, "")
-        old = EMPTY if old_sha == NULL_SHA else self.version(old_sha, path)
-        new = EMPTY if status == "D" or new_sha == NULL_SHA else self.version(new_sha, path)
+        old = EMPTY if is_null(old_sha) else self.version(old_sha, path)
+        new = EMPTY if status == "D" or is_null(new_sha) else self.version(new_sha, path)
         return {"id": item_id, "kind": kind.name if kind else None, "path": path,
-                "created": old_sha == NULL_SHA, "deleted": status == "D",
+                "created": is_null(old_sha), "deleted": status == "D",
                 "body_changed": old.body != new.body, "changes": field_changes(old, new)}
 
     def blame(self, ref: str) -> dict[str, dict[str, Any]]:
@@ -234,9 +233,9 @@ class History:
         return Listing(items, problems)
 
     def _problem_of(self, path: str, sha: str) -> Problem:
-        text = self.reader.blob(sha).decode("utf-8", errors="replace")
+        data = self.reader.blob(sha)
         try:
-            frontmatter.parse(path, text)
+            frontmatter.parse(path, frontmatter.decode(path, data))
         except InvalidItem as e:
             return Problem.of(e)
         return Problem(path, 1, None, "cannot read this version")
@@ -247,6 +246,11 @@ class History:
         try:
             return by_id[ids.resolve(ref, by_id)]
         except ItemNotFound:
+            for problem in listing.problems:  # there, but unreadable: say why, and where
+                located = self.locate(problem.path)
+                if located is not None and located[1] == ref:
+                    raise InvalidItem(problem.path, problem.line, problem.field,
+                                      problem.message) from None
             raise ItemNotFound(f"no item '{ref}' at that revision") from None
 
     # ------------------------------------------------------------ semantic diff

@@ -397,15 +397,32 @@ def _refuse_aliases(path: str, text: str, first_line: int) -> None:
 
 
 def _locate_bad_value(text: str) -> tuple[int | None, str | None]:
-    """The line and key of the top-level value that cannot be built (an impossible date)."""
+    """The line of the value that cannot be built (an impossible date), however deep in
+    a list or mapping it is, and the top-level key it is under."""
+    import yaml  # noqa: PLC0415
+
     parser = loader()(text)
+
+    def bad(node: Any) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                parser.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                return node
+            return None
+        for child in node.value:
+            for part in child if isinstance(child, tuple) else (child,):
+                found = bad(part)
+                if found is not None:
+                    return found
+        return None
+
     try:
         root = parser.get_single_node()
         for key_node, value_node in getattr(root, "value", []) or []:
-            try:
-                parser.construct_object(value_node, deep=True)
-            except (ValueError, OverflowError):
-                return value_node.start_mark.line, str(getattr(key_node, "value", "")) or None
+            found = bad(value_node)
+            if found is not None:
+                return found.start_mark.line, str(getattr(key_node, "value", "")) or None
         return None, None
     except Exception:  # noqa: BLE001 - best effort: the caller reports without a line
         return None, None

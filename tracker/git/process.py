@@ -1,7 +1,8 @@
 """Every git process tracker starts, and the ones started at launch, held until taken.
 
 `run`, `attempt`, `read` and `start` are the only places that start `git` (GitPython,
-for history reads, starts its own persistent `cat-file --batch`: see repo.open_repo).
+for history reads, runs `git log` and the like: see repo.open_repo; the history's
+persistent `cat-file --batch` is started here, by `start`).
 With TRACKER_TRACE=1 each says on stderr how long it took (`trace`: the benchmarks'
 profiles).
 

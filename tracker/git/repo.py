@@ -3,8 +3,10 @@ merges and sync, and what its index says of the work tree (for the snapshot).
 
 Writes (add, commit, config) run the `git` command directly, through process.py:
 that costs a few milliseconds where importing GitPython costs a hundred, and
-`tracker set` should feel instant. Reads of history go through GitPython's persistent
-`cat-file --batch` process (see `open_repo`), imported only when history is asked for.
+`tracker set` should feel instant. Reads of history run git through GitPython (see
+`open_repo`), imported only when history is asked for, and read blobs through one
+persistent `cat-file --batch` process of our own (GitPython's object database reads
+SHA-1 ids only; ours reads either object format).
 """
 
 from __future__ import annotations
@@ -265,10 +267,18 @@ def dirty_files(top: Path, folders: list[str]) -> DirtyFiles:
 
 
 # ---------------------------------------------------------------- history reads
-# One `git log` walk, one `ls-tree` or `diff`, and blobs through GitPython's
-# persistent `cat-file --batch` process: never one git process per item or commit.
+# One `git log` walk, one `ls-tree` or `diff`, and blobs through one persistent
+# `cat-file --batch` process: never one git process per item or commit. Object ids
+# are 40 hex digits in a SHA-1 repository and 64 in a SHA-256 one: nothing here counts
+# them, and git's null id (all zeros, of either length) is told by `is_null`.
 
-NULL_SHA = "0" * 40
+NULL_SHA = "0" * 40  # the null id this module hands out (for files not in git)
+
+
+def is_null(sha: str) -> bool:
+    """True for git's null object id, in either object format (40 or 64 zeros)."""
+    return not sha.strip("0")
+
 _RECORD, _UNIT = "\x1e", "\x1f"
 
 
@@ -278,6 +288,7 @@ class Reader:
     def __init__(self, top: Path) -> None:
         self.top = top
         self._repo: Any = None
+        self._batch: "subprocess.Popen[bytes] | None" = None
 
     @property
     def repo(self) -> Any:
@@ -289,6 +300,12 @@ class Reader:
         if self._repo is not None:
             self._repo.close()
             self._repo = None
+        if self._batch is not None:
+            batch, self._batch = self._batch, None
+            for pipe in (batch.stdin, batch.stdout, batch.stderr):
+                if pipe is not None:
+                    pipe.close()
+            batch.wait()
 
     def __enter__(self) -> "Reader":
         return self
@@ -308,8 +325,24 @@ class Reader:
             raise GitError(f"git {args[0]} failed: {detail}") from None
 
     def blob(self, sha: str) -> bytes:
-        """A blob's bytes, through the persistent cat-file process."""
-        return bytes(self.repo.odb.stream(bytes.fromhex(sha)).read())
+        """A blob's bytes, through the persistent `cat-file --batch` process."""
+        if self._batch is None or self._batch.poll() is not None:
+            self._batch = process.start(self.top, "cat-file", "--batch", stdin=True)
+        batch = self._batch
+        assert batch.stdin is not None and batch.stdout is not None
+        try:
+            batch.stdin.write(sha.encode("ascii") + b"\n")
+            batch.stdin.flush()
+            header = batch.stdout.readline().split()
+        except (OSError, UnicodeEncodeError):
+            header = []
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            raise GitError(f"git cat-file: no blob {sha[:12]} in this repository")
+        size = int(header[2])
+        data = batch.stdout.read(size + 1)  # the bytes and the newline after them
+        if len(data) != size + 1:
+            raise GitError(f"git cat-file: blob {sha[:12]} cut short")
+        return data[:size]
 
     def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Many blobs in one streamed `cat-file --batch` call (no round trip per blob)."""

@@ -307,6 +307,17 @@ def _list_items(text: str, flow_items: Callable[[str], list[str] | None] | None)
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _moment(parse: Callable[[str], Any], text: str, what: str) -> Any:
+    """A date or time as typed: an impossible one (2026-02-30) says what is out of
+    range; anything else that is no date says so, in our words rather than Python's."""
+    try:
+        return parse(text)
+    except ValueError as e:
+        if re.search(r"out of range|must be in", str(e)):
+            raise
+        raise ValueError(f"'{text}' is not {what}") from None
+
+
 def parse_scalar(spec: Field, kind: str, text: str) -> Any:
     text = text.strip() if kind != "string" else text
     if kind == "int":
@@ -326,9 +337,10 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
             return False
         raise ValueError(f"'{text}' is not true or false")
     if kind == "date":
-        return clock.today() if text == "today" else date.fromisoformat(text)
+        return clock.today() if text == "today" else _moment(date.fromisoformat, text, "a date")
     if kind == "datetime":
-        return clock.now() if text == "now" else datetime.fromisoformat(text)
+        return clock.now() if text == "now" else _moment(datetime.fromisoformat, text,
+                                                         "a date and time")
     if kind == "enum" and text not in spec.values:
         raise ValueError(f"'{text}' is not allowed")
     return text
