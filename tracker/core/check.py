@@ -205,6 +205,8 @@ def _nearest(s: Session, kind_name: str | None, text: str) -> str:
     import difflib  # noqa: PLC0415 - only when a reference is refused
 
     kinds = [s.kinds[kind_name]] if kind_name in s.kinds else [] if kind_name else None
+    if kinds == []:  # a kind no file defines: no item to suggest (load_all([]) reads all)
+        return ""
     items, _ = s.ws.load_all(kinds)
     names: dict[str, Item] = {}
     for item in items:
