@@ -50,7 +50,11 @@ def main(argv: list[str]) -> int:
 
             shutil.rmtree(out)
         return subprocess.run([str(BIN / "tracker"), "demo", "--out", out]).returncode
-    return subprocess.run([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=HERE).returncode
+    args = argv[1:]
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args):
+        # Tests are independent (each in its own temp repository): one worker per core.
+        args = ["-n", "auto", "--dist", "loadfile", *args]
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=HERE).returncode
 
 
 if __name__ == "__main__":

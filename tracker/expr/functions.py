@@ -130,7 +130,7 @@ def _int(value: Any, default: int = 0, base: int = 10) -> int:
     except (TypeError, ValueError):
         try:
             return int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # "INF", "1e999": as Jinja
             return default
 
 
