@@ -46,8 +46,8 @@ def _json_list(text: str, source: str, what: str) -> list[tuple[int, Any]]:
     """The entries of a JSON array with the line each starts on, or one located error."""
     data = _load_json(text, source)
     if not isinstance(data, list):
-        found = "an object" if isinstance(data, dict) else f"a {type(data).__name__}"
-        raise MalformedInput(source, 1, f"expected a JSON array of {what}, found {found}")
+        raise MalformedInput(source, 1, f"expected a JSON array of {what}, found "
+                             f"{_shape(data)}")
     decoder, space = json.JSONDecoder(), " \t\n\r"
     entries, position, line = [], text.index("[") + 1, 1 + text.count("\n", 0, text.index("["))
     for _ in data:  # the text is valid JSON: walk it again for each entry's line
@@ -627,7 +627,9 @@ def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, mes
 
     kind = t.ws.kind(kind_name)
     held = ("body", id_field)
-    check_rows(kind, [Row(r.line, {k: v for k, v in r.record.items() if k not in held})
-                      for r in rows], source, key if not id_field else None)
+    checked = [Row(r.line, {k: v for k, v in r.record.items() if k not in held}) for r in rows]
+    check_rows(kind, checked, source, key if not id_field else None)
+    if key and kind.ids.scheme == "key":  # matched on the key, named by the kind's template:
+        check_rows(kind, checked, source)  # every new id checked before anything is written
     return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
                     body_field="body", id_field=id_field, progress=progress)
