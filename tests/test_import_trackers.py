@@ -242,3 +242,19 @@ def test_git_issue_comments_follow_their_commit_dates(invoke, repo, tmp_path):
     assert body.rstrip().endswith("Undated.")
     assert invoke("import", "git-issue", str(top)).exit_code == 0
     assert len(listed(invoke, "git_issue_id")) == 1
+
+
+def test_a_task_the_kind_refuses_is_named_by_its_file(invoke, repo, project):
+    write_tree(repo, {".tracker/kinds/task.yaml":
+                      "folder: tasks\nstrict: true\n"
+                      "fields: {title: string, backlog_id: string, status: string,"
+                      " assignee: string, author: string, created: datetime, milestone: string,"
+                      " priority: string}\n"})
+    commit_all(repo)
+    before = snapshot(repo)
+    result = invoke("import", "backlog", str(project), "--kind", "task")
+    task = project / "backlog" / "tasks" / "back-425 - Add-compact-TUI-task-list-view.md"
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: {task}:1: tags: unknown field for kind task"], result.stderr
+    assert snapshot(repo) == before

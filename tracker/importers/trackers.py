@@ -31,6 +31,7 @@ class Found:
     rows: list[Row]
     skipped: list[str] = field(default_factory=list)
     pulls: int = 0  # GitHub: pull requests left out
+    origins: list[str] = field(default_factory=list)  # a folder's importers: each row's file
 
 
 def _load_json(text: str, source: str) -> Any:
@@ -313,7 +314,8 @@ def parse_backlog(folder: Path, statuses: tuple[str, ...]) -> Found:
                 where = e.source if e.line is None else f"{e.source}:{e.line}"
                 found.skipped.append(f"{where}: skipped: {e.reason}")
                 continue
-            found.rows.append(Row(len(found.rows) + 1, record))
+            found.rows.append(Row(1, record))  # a refused value: the file's front matter
+            found.origins.append(str(path))
     return found
 
 
@@ -487,7 +489,8 @@ def parse_git_issue(folder: Path, statuses: tuple[str, ...],
     for path in sorted(p for p in issues.glob("*/*") if (p / "description").is_file()):
         record, missing = _git_issue_record(path, statuses, dated or {})
         undated += missing
-        found.rows.append(Row(len(found.rows) + 1, record))
+        found.rows.append(Row(1, record))
+        found.origins.append(str(path / "description"))
     if undated:
         found.skipped.append(f"{issues}: {undated} comment(s) have no commit in the "
                              "git-issue repository to date them: kept last, in file-name "
@@ -541,7 +544,7 @@ def run_git_issue(t: Any, folder: Path, kind: str = "issue",
     found = parse_git_issue(folder, _statuses(t, kind), dated)
     return found, apply_with_body(t, kind, found.rows, str(folder), key=GIT_ISSUE_KEY,
                                   message=f"import git-issue: {len(found.rows)} issues",
-                                  progress=progress)
+                                  progress=progress, origins=found.origins)
 
 
 # ---------------------------------------------------------------- tracker's own JSON
@@ -602,7 +605,8 @@ def run_backlog(t: Any, folder: Path, kind: str = "issue",
     found = parse_backlog(folder, _statuses(t, kind))
     return found, apply_with_body(t, kind, found.rows, str(folder), key=BACKLOG_KEY,
                                   message=f"import backlog: {len(found.rows)} tasks from "
-                                          f"{folder.name}", progress=progress)
+                                          f"{folder.name}", progress=progress,
+                                  origins=found.origins)
 
 
 def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]:
@@ -621,15 +625,18 @@ def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]
 
 def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, message: str,
                     key: str | None = None, id_field: str | None = None,
-                    progress: Any = None) -> Any:
-    """Check the rows (all but body and id), then upsert them with their bodies."""
+                    progress: Any = None, origins: list[str] | None = None) -> Any:
+    """Check the rows (all but body and id), then upsert them with their bodies; a
+    refused row is named by its line in `source`, or by its file in `origins`."""
     from tracker.importers import check_rows  # noqa: PLC0415
 
     kind = t.ws.kind(kind_name)
     held = ("body", id_field)
     checked = [Row(r.line, {k: v for k, v in r.record.items() if k not in held}) for r in rows]
-    check_rows(kind, checked, source, key if not id_field else None)
-    if key and kind.ids.scheme == "key":  # matched on the key, named by the kind's template:
-        check_rows(kind, checked, source)  # every new id checked before anything is written
+    for group, where in ([([r], o) for r, o in zip(checked, origins)] if origins
+                         else [(checked, source)]):
+        check_rows(kind, group, where, key if not id_field else None)
+        if key and kind.ids.scheme == "key":  # matched on the key, named by the template:
+            check_rows(kind, group, where)  # every new id checked before anything is written
     return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
                     body_field="body", id_field=id_field, progress=progress)
