@@ -19,10 +19,12 @@ GITHUB = [
      "createdAt": "2027-01-04T09:30:00Z", "closedAt": None,
      "comments": [{"author": {"login": "mob-93-042"}, "body": "Je m'en occupe.",
                    "createdAt": "2027-01-05T10:00:00Z"}],
-     "milestone": {"title": "Premier tour"}},
+     "milestone": {"title": "Premier tour"},
+     "url": "https://github.com/equipe/campagne/issues/12"},
     {"number": 13, "title": "Réserver la salle", "body": "", "state": "CLOSED", "labels": [],
      "assignees": [], "author": {"login": "coord-1"}, "createdAt": "2027-01-06T09:30:00Z",
-     "closedAt": "2027-01-08T18:00:00Z", "comments": [], "milestone": None},
+     "closedAt": "2027-01-08T18:00:00Z", "comments": [], "milestone": None,
+     "url": "https://github.com/equipe/campagne/issues/13"},
 ]
 
 

@@ -241,6 +241,13 @@ def init(folder: Path, template: str = "default", commit: bool = True) -> InitRe
     return project.init(folder, template, commit)
 
 
+def commit_dates(git_dir: Path, shas: Iterable[str]) -> dict[str, tuple[Any, str]]:
+    """The author date and name of these commits of another repository (git-issue's)."""
+    from tracker.git import repo  # noqa: PLC0415
+
+    return repo.commit_dates(git_dir, shas)
+
+
 def templates_dir() -> Path:
     """The built-in templates: `reports/` (the report templates) and `projects/`."""
     from tracker.store import resources  # noqa: PLC0415

@@ -139,19 +139,30 @@ def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[
 @import_.command("github")
 @click.argument("file", type=FILE)
 @click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
+@click.option("--repo", metavar="OWNER/REPO",
+              help="The repository of issues whose record names none (gh's --json without "
+                   "url).")
 @format_option("text", "json")
 @click.pass_context
-def github(ctx: click.Context, file: str, kind: str, fmt: str) -> None:
-    """Import GitHub issues: the JSON of `gh issue list --state all --json number,title,
-    body,state,labels,assignees,author,createdAt,closedAt,comments,milestone`.
+def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str) -> None:
+    """Import GitHub issues from a JSON array: `gh issue list --state all --json number,
+    title,body,state,labels,assignees,author,createdAt,closedAt,comments,milestone,url`,
+    or the REST API's `GET /repos/{owner}/{repo}/issues` (pages joined into one array).
 
-    Comments go under a heading in the body; closed issues take the closed status; the
-    issue number is kept in `github_number`, so importing again updates.
+    Each issue is keyed `owner/repo#number` in `github_issue` (the repository from
+    `repository_url`, `html_url` or `url`, else --repo), so two repositories' #1 are two
+    items and importing again updates; the item's id is the kind's own (random by
+    default). The author, creation and closing dates, labels (as tags), first assignee,
+    milestone and address are kept; gh's comments go under a heading in the body (the
+    REST shape gives only their count). Pull requests are skipped and counted.
     """
     from tracker.importers.trackers import run_github  # noqa: PLC0415
 
-    outcome = run_github(tracker(ctx), Path(file), file, kind, progress("Importing issues"))
-    report(fmt, outcome, f"GitHub issues from {file}")
+    found, outcome = run_github(tracker(ctx), Path(file), file, kind,
+                                progress("Importing issues"), repo=repo)
+    if found.pulls:
+        warn(f"Skipped {found.pulls} pull request(s): only issues are imported.")
+    report(fmt, outcome, f"GitHub issues from {file}", pull_requests_skipped=found.pulls)
 
 
 @import_.command("backlog")
@@ -162,13 +173,19 @@ def github(ctx: click.Context, file: str, kind: str, fmt: str) -> None:
 def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     """Import a Backlog.md project (FOLDER holds backlog/tasks and backlog/completed).
 
-    Statuses map by position (first: open, last: done, others: in-progress); the task id
-    is kept in `backlog_id`, so importing again updates.
+    Read as Backlog.md reads them: the files PREFIX-*.md (PREFIX the config's
+    task_prefix, `task` by default), `assignee: @name` and `[@a, @b]` as names. Any
+    other file there (a readme, no front matter, unreadable YAML) is skipped with one
+    line on stderr; drafts and the archive are not read. Statuses map by position
+    (first: open, last: done, others: in-progress); the task id is kept in
+    `backlog_id`, so importing again updates.
     """
     from tracker.importers.trackers import run_backlog  # noqa: PLC0415
 
-    outcome = run_backlog(tracker(ctx), Path(folder), kind, progress("Importing tasks"))
-    report(fmt, outcome, f"Backlog.md tasks from {folder}")
+    found, outcome = run_backlog(tracker(ctx), Path(folder), kind, progress("Importing tasks"))
+    for line in found.skipped:
+        warn(line)
+    report(fmt, outcome, f"Backlog.md tasks from {folder}", skipped=len(found.skipped))
 
 
 @import_.command("git-issue")
@@ -180,11 +197,16 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     """Import a git-issue repository (FOLDER holds .issues/issues/xx/<sha>/description).
 
     The summary line is the title, the tags `open`/`closed` the status; comments go
-    under a heading; the issue's sha is kept in `git_issue_id`, so importing again updates.
+    under a heading in time order (the date of the commit git-issue names each one
+    after, read from .issues/.git); the issue's sha is kept in `git_issue_id`, so
+    importing again updates.
     """
     from tracker.importers.trackers import run_git_issue  # noqa: PLC0415
 
-    outcome = run_git_issue(tracker(ctx), Path(folder), kind, progress("Importing issues"))
+    found, outcome = run_git_issue(tracker(ctx), Path(folder), kind,
+                                   progress("Importing issues"))
+    for line in found.skipped:
+        warn(line)
     report(fmt, outcome, f"git-issue issues from {folder}")
 
 

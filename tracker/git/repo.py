@@ -557,3 +557,35 @@ def push_branch(top: Path, remote: str, branch: str) -> bool:
 def _first_lines(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return " ".join(lines[:2]) or "no message"
+
+
+# ---------------------------------------------------------------- other repositories
+
+_AUTHOR = re.compile(rb"^author (.*?) <[^>]*> (\d+) ([+-])(\d{2})(\d{2})$", re.MULTILINE)
+
+
+def commit_dates(git_dir: Path, shas: Iterable[str]) -> dict[str, tuple[Any, str]]:
+    """The author date (aware) and name of each of these commits of the repository at
+    `git_dir` (another tool's: git-issue's `.issues/.git`), read by one `cat-file
+    --batch`; a sha it does not hold, or that is not a commit's, is left out."""
+    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+
+    wanted = [s for s in shas if re.fullmatch(r"[0-9a-f]{7,64}", s)]
+    if not wanted:
+        return {}
+    done = process.read(git_dir, "--git-dir", str(git_dir), "cat-file", "--batch",
+                        input="".join(f"{s}\n" for s in wanted).encode())
+    found: dict[str, tuple[Any, str]] = {}
+    for sha, content in _parse_batch(done.stdout).items():
+        match = _AUTHOR.search(content.split(b"\n\n", 1)[0])
+        if not match or not content.startswith(b"tree "):
+            continue
+        sign = -1 if match.group(3) == b"-" else 1
+        offset = timedelta(hours=int(match.group(4)), minutes=int(match.group(5)))
+        when = datetime.fromtimestamp(int(match.group(2)), timezone(sign * offset))
+        found[sha] = (when, match.group(1).decode("utf-8", "replace"))
+    for short in (s for s in wanted if s not in found):  # an abbreviated name
+        full = [sha for sha in found if sha.startswith(short)]
+        if len(full) == 1:
+            found[short] = found[full[0]]
+    return found

@@ -1,25 +1,37 @@
-"""Moving in from other trackers: GitHub issues (the JSON of `gh issue list`), a
-Backlog.md project, and tracker's own JSON export.
+"""Moving in from other trackers: GitHub issues (`gh issue list --json` or the REST API's
+`GET /repos/{owner}/{repo}/issues`), a Backlog.md project, a git-issue repository, and
+tracker's own JSON export.
 
-Each keeps the source's id in a field (`github_number`, `backlog_id`, or the item's own
-id for JSON), so importing the same source again updates the items it made instead of
-adding new ones.
+Each keeps the source's id in a field (`github_issue` as `owner/repo#number`,
+`backlog_id`, `git_issue_id`, or the item's own id for JSON), so importing the same
+source again updates the items it made instead of adding new ones. What cannot be read
+is said in one line naming the file and the record's line; a file of a Backlog.md
+project that is not a task is skipped with a warning, as Backlog.md itself skips it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tracker.importers import MalformedInput, Row
 
-GITHUB_KEY = "github_number"
+GITHUB_KEY = "github_issue"
 BACKLOG_KEY = "backlog_id"
+
+
+@dataclass
+class Found:
+    """What a parser read: the rows to import, and one line per thing it left out."""
+
+    rows: list[Row]
+    skipped: list[str] = field(default_factory=list)
+    pulls: int = 0  # GitHub: pull requests left out
+    origins: list[str] = field(default_factory=list)  # a folder's importers: each row's file
 
 
 def _load_json(text: str, source: str) -> Any:
@@ -27,6 +39,28 @@ def _load_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise MalformedInput(source, e.lineno, f"invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise MalformedInput(source, None, "invalid JSON: nested too deeply") from None
+
+
+def _json_list(text: str, source: str, what: str) -> list[tuple[int, Any]]:
+    """The entries of a JSON array with the line each starts on, or one located error."""
+    data = _load_json(text, source)
+    if not isinstance(data, list):
+        raise MalformedInput(source, 1, f"expected a JSON array of {what}, found "
+                             f"{_shape(data)}")
+    decoder, space = json.JSONDecoder(), " \t\n\r"
+    entries, position, line = [], text.index("[") + 1, 1 + text.count("\n", 0, text.index("["))
+    for _ in data:  # the text is valid JSON: walk it again for each entry's line
+        start = position
+        while text[position] in space or text[position] == ",":
+            position += 1
+        line += text.count("\n", start, position)
+        value, end = decoder.raw_decode(text, position)
+        entries.append((line, value))
+        line += text.count("\n", position, end)
+        position = end
+    return entries
 
 
 def _when(text: Any) -> datetime | None:
@@ -50,49 +84,203 @@ def status_for(statuses: tuple[str, ...], closed: bool) -> str | None:
 
 # ---------------------------------------------------------------- GitHub
 
-
-def parse_github(text: str, source: str, statuses: tuple[str, ...]) -> list[Row]:
-    """`gh issue list --json number,title,body,state,labels,assignees,author,createdAt,
-    closedAt,comments,milestone` as rows: comments go under a heading in the body."""
-    data = _load_json(text, source)
-    if not isinstance(data, list):
-        raise MalformedInput(source, 1, "expected a JSON array of issues (gh issue list --json)")
-    rows = []
-    for index, issue in enumerate(data):
-        if not isinstance(issue, dict) or "number" not in issue or "title" not in issue:
-            raise MalformedInput(source, None, f"issue #{index + 1}: needs 'number' and 'title'")
-        rows.append(Row(index + 1, _github_record(issue, statuses)))
-    return rows
+# GitHub's names: an owner of letters, digits and '-'; a repository also '.' and '_',
+# never '.' or '..' alone
+_NAME = r"[A-Za-z0-9-]+/(?!\.\.?(?:/|$|#))[A-Za-z0-9._-]+"
+_REPO_URL = re.compile(rf"https?://(?:api\.)?github\.com/(?:repos/)?({_NAME})(?:/|$)")
+_REPO_NAME = re.compile(_NAME)
 
 
-def _github_record(issue: dict[str, Any], statuses: tuple[str, ...]) -> dict[str, Any]:
-    closed = str(issue.get("state", "")).upper() == "CLOSED"
-    assignees = [a.get("login") for a in issue.get("assignees") or [] if isinstance(a, dict)]
+class _Bad(Exception):
+    """A record's field of the wrong shape: the parser adds the file and the line."""
+
+
+def parse_github(text: str, source: str, statuses: tuple[str, ...],
+                 repo: str | None = None) -> Found:
+    """Issues as rows, from either shape of JSON GitHub gives:
+
+    - `gh issue list --json …`: `author.login`, `labels[].name`, `createdAt`, `url`,
+      `comments` a list of `{author, body, createdAt}` (they go under a heading in the body);
+    - the REST API's `GET /repos/{owner}/{repo}/issues`: `user.login`, `labels[]` objects
+      or names, `created_at`, `html_url`, `repository_url`, `comments` a count (no text).
+
+    Each is keyed `owner/repo#number` (from `repository_url`, `html_url` or `url`, else
+    `repo`), so two repositories' #1 are two items. Pull requests (a `pull_request` key,
+    or a `/pull/` address) are left out and counted.
+    """
+    found = Found([])
+    if repo is not None and not _REPO_NAME.fullmatch(repo):
+        raise MalformedInput(source, None, f"--repo: expected OWNER/REPO, got '{repo}'")
+    for index, (line, issue) in enumerate(_json_list(text, source, "issues"), 1):
+        where = f"issue {index}"
+        if not isinstance(issue, dict):
+            raise MalformedInput(source, line, f"{where}: expected an object, found "
+                                 f"{_shape(issue)}")
+        if _is_pull(issue):
+            found.pulls += 1
+            continue
+        try:
+            record = _github_record(issue, statuses, repo)
+        except _Bad as e:
+            number = issue.get("number")
+            label = f"{where} (#{number})" if isinstance(number, int) else where
+            raise MalformedInput(source, line, f"{label}: {e}") from None
+        found.rows.append(Row(line, record))
+    return found
+
+
+def _shape(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _is_pull(issue: dict[str, Any]) -> bool:
+    if issue.get("pull_request") is not None:
+        return True
+    return any("/pull/" in str(issue.get(name) or "") for name in ("html_url", "url"))
+
+
+def _github_record(issue: dict[str, Any], statuses: tuple[str, ...],
+                   repo: str | None) -> dict[str, Any]:
+    number = issue.get("number")
+    if isinstance(number, str) and number.isdigit():
+        number = int(number)
+    if "number" not in issue:
+        raise _Bad("needs 'number'")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise _Bad(f"'number' must be a whole number, found {_shape(number)}")
+    title = issue.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _Bad("needs 'title' (text)")
+    state = _text(issue, "state")
+    owner_repo = _github_repo(issue) or repo
+    if owner_repo is None:
+        raise _Bad("cannot tell which repository it is from: no 'repository_url', "
+                   "'html_url' or 'url' (add url to gh's --json, or give --repo OWNER/REPO)")
     milestone = issue.get("milestone")
+    if milestone is not None and not isinstance(milestone, (dict, str)):
+        raise _Bad(f"'milestone' must be an object or text, found {_shape(milestone)}")
+    assignees = _logins(issue, "assignees") or [
+        login for login in [_login(issue, "assignee")] if login]
+    author_key = "author" if issue.get("author") is not None else "user"
     record: dict[str, Any] = {
-        "title": str(issue["title"]), "status": status_for(statuses, closed),
-        GITHUB_KEY: int(issue["number"]),
-        "tags": [str(label.get("name")) for label in issue.get("labels") or []
-                 if isinstance(label, dict) and label.get("name")],
+        "title": title.strip(), "status": status_for(statuses, (state or "").upper() ==
+                                                     "CLOSED"),
+        GITHUB_KEY: f"{owner_repo}#{number}", "github_repo": owner_repo,
+        "github_number": number,
+        "tags": _names(issue),
         "assignee": assignees[0] if assignees else None,
-        "author": (issue.get("author") or {}).get("login"),
-        "created": _when(issue.get("createdAt")), "closed_at": _when(issue.get("closedAt")),
-        "milestone": milestone.get("title") if isinstance(milestone, dict) else None,
+        "author": _login(issue, author_key) if issue.get(author_key) is not None else None,
+        "created": _date_field(issue, "createdAt", "created_at"),
+        "closed_at": _date_field(issue, "closedAt", "closed_at"),
+        "milestone": str((milestone.get("title") if isinstance(milestone, dict)
+                          else milestone) or "") or None,
+        "github_url": _text(issue, "html_url") or _web_url(_text(issue, "url")),
         "body": _github_body(issue),
     }
     return {k: v for k, v in record.items() if v not in (None, [])}
 
 
+def _text(issue: dict[str, Any], name: str) -> str | None:
+    value = issue.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _Bad(f"'{name}' must be text, found {_shape(value)}")
+    return value
+
+
+def _web_url(url: str | None) -> str | None:
+    """gh's `url` is the issue's page; the REST `url` is the API's, not kept."""
+    return url if url and not url.startswith("https://api.github.com/") else None
+
+
+def _github_repo(issue: dict[str, Any]) -> str | None:
+    """`owner/repo` from the record's addresses (or gh's `repository.nameWithOwner`)."""
+    for name in ("repository_url", "html_url", "url"):
+        match = _REPO_URL.match(_text(issue, name) or "")
+        if match:
+            return match.group(1)
+    repository = issue.get("repository")
+    if isinstance(repository, dict):
+        full = repository.get("nameWithOwner") or repository.get("full_name")
+        if isinstance(full, str) and _REPO_NAME.fullmatch(full):
+            return full
+    return None
+
+
+def _login(holder: dict[str, Any], name: str) -> str | None:
+    value = holder.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if not isinstance(value, dict):
+        raise _Bad(f"'{name}' must be an object with a login, found {_shape(value)}")
+    login = value.get("login")
+    if login is not None and not isinstance(login, str):
+        raise _Bad(f"'{name}.login' must be text, found {_shape(login)}")
+    return login or None
+
+
+def _logins(issue: dict[str, Any], name: str) -> list[str]:
+    people = issue.get(name)
+    if people is None:
+        return []
+    if not isinstance(people, list):
+        raise _Bad(f"'{name}' must be a list, found {_shape(people)}")
+    logins = [_login({name: p}, name) for p in people]
+    return [login for login in logins if login]
+
+
+def _names(issue: dict[str, Any]) -> list[str]:
+    """`labels`: a list of `{name: …}` objects (both shapes) or of names (REST)."""
+    labels = issue.get("labels")
+    if labels is None:
+        return []
+    if not isinstance(labels, list):
+        raise _Bad(f"'labels' must be a list, found {_shape(labels)}")
+    names = []
+    for label in labels:
+        name = label.get("name") if isinstance(label, dict) else label
+        if not isinstance(name, str):
+            raise _Bad(f"'labels' holds {_shape(label)}: expected names or {{name: …}} "
+                       "objects")
+        if name:
+            names.append(name)
+    return names
+
+
+def _date_field(issue: dict[str, Any], *names: str) -> datetime | None:
+    for name in names:
+        value = _text(issue, name)
+        if value:
+            moment = _when(value)
+            if moment is None:
+                raise _Bad(f"'{name}' is not a date and time: '{value[:40]}'")
+            return moment
+    return None
+
+
 def _github_body(issue: dict[str, Any]) -> str:
-    body = str(issue.get("body") or "").replace("\r\n", "\n").strip()
-    comments = [c for c in issue.get("comments") or [] if isinstance(c, dict)]
+    body = (_text(issue, "body") or "").replace("\r\n", "\n").strip()
+    comments = issue.get("comments")
+    if comments is None or isinstance(comments, int) and not isinstance(comments, bool):
+        comments = []  # the REST shape gives a count: the text is not in the dump
+    if not isinstance(comments, list):
+        raise _Bad(f"'comments' must be a list (gh) or a count (REST), found "
+                   f"{_shape(comments)}")
     if comments:
         parts = [body, "", "## Comments"] if body else ["## Comments"]
-        for comment in comments:
-            who = (comment.get("author") or {}).get("login") or "?"
-            when = str(comment.get("createdAt") or "")[:10]
-            text = str(comment.get("body") or "").replace("\r\n", "\n").strip()
-            parts += ["", f"**{who}** ({when}):", "", text]
+        for number, comment in enumerate(comments, 1):
+            if not isinstance(comment, dict):
+                raise _Bad(f"comment {number} must be an object, found {_shape(comment)}")
+            try:
+                who = _login(comment, "author") or _login(comment, "user") or "?"
+                when = (_text(comment, "createdAt") or _text(comment, "created_at") or "")
+                text = (_text(comment, "body") or "").replace("\r\n", "\n").strip()
+            except _Bad as e:
+                raise _Bad(f"comment {number}: {e}") from None
+            parts += ["", f"**{who}** ({when[:10]}):", "", text]
         body = "\n".join(parts)
     return body + "\n" if body else ""
 
@@ -100,51 +288,141 @@ def _github_body(issue: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- Backlog.md
 
 
-def parse_backlog(folder: Path, statuses: tuple[str, ...]) -> list[Row]:
-    """The tasks of a Backlog.md project: `backlog/tasks/*.md` and `backlog/completed/*.md`."""
+def parse_backlog(folder: Path, statuses: tuple[str, ...]) -> Found:
+    """The tasks of a Backlog.md project, read as Backlog.md reads them: the files
+    `PREFIX-*.md` (PREFIX its config's `task_prefix`, `task` by default) of
+    `backlog/tasks/` and `backlog/completed/`, their front matter with `assignee:` and
+    `reporter:` values such as `@name` or `[@a, @b]` taken as text. A file of those
+    folders that is not a task (another name, no front matter, unreadable YAML) is left
+    out with a line saying why; drafts, archived tasks, docs and decisions are not read."""
     root = folder / "backlog" if (folder / "backlog").is_dir() else folder
     if not (root / "tasks").is_dir():
         raise MalformedInput(str(folder), None, "no backlog/tasks folder: not a Backlog.md project")
-    names = _backlog_statuses(root)
-    rows: list[Row] = []
+    names, prefix = _backlog_config(root)
+    found = Found([])
     for sub, done in (("tasks", False), ("completed", True)):
-        for path in sorted((root / sub).glob("*.md")) if (root / sub).is_dir() else []:
-            rows.append(Row(len(rows) + 1, _backlog_record(path, names, statuses, done)))
-    return rows
+        for path in sorted((root / sub).iterdir()) if (root / sub).is_dir() else []:
+            if not path.is_file():
+                continue
+            if not (path.name.startswith(f"{prefix}-") and path.name.endswith(".md")):
+                found.skipped.append(f"{path}: skipped: not a task file (Backlog.md reads "
+                                     f"{prefix}-*.md here)")
+                continue
+            try:
+                record = _backlog_record(path, names, statuses, done)
+            except MalformedInput as e:
+                where = e.source if e.line is None else f"{e.source}:{e.line}"
+                found.skipped.append(f"{where}: skipped: {e.reason}")
+                continue
+            found.rows.append(Row(1, record))  # a refused value: the file's front matter
+            found.origins.append(str(path))
+    return found
 
 
-def _backlog_statuses(root: Path) -> list[str]:
+def _backlog_config(root: Path) -> tuple[list[str], str]:
+    """Backlog.md's statuses and task file prefix, from backlog/config.yml."""
+    from tracker.format import yaml as dialect  # noqa: PLC0415
+    from tracker.model.errors import TrackerError  # noqa: PLC0415
+
     config = root / "config.yml"
     try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) if config.is_file() else None
-    except yaml.YAMLError:
+        data = dialect.read(str(config), config.read_text(encoding="utf-8"), first_line=1) \
+            if config.is_file() else None
+    except (TrackerError, OSError, UnicodeDecodeError):
         data = None
-    found = data.get("statuses") if isinstance(data, dict) else None
-    return [str(s) for s in found] if isinstance(found, list) and found else [
+    data = data if isinstance(data, dict) else {}
+    found = data.get("statuses")
+    statuses = [str(s) for s in found] if isinstance(found, list) and found else [
         "To Do", "In Progress", "Done"]
+    prefix = data.get("task_prefix")
+    prefix = str(prefix).strip().lower() if isinstance(prefix, str) and prefix.strip() \
+        else "task"
+    return statuses, prefix
+
+
+_BACKLOG_FRONT = re.compile(r"(\ufeff?---\r?\n)(.*?)(\r?\n---)", re.DOTALL)
+_BACKLOG_PEOPLE = re.compile(r"(\s*(?:assignee|reporter):\s*)(.*)")
+_BACKLOG_DUE = re.compile(r"(\s*due_date:\s*)(.*)")
+
+
+def backlog_text(text: str) -> str:
+    """A task file's text with its front matter as Backlog.md reads it (its parser's
+    `preprocessFrontmatter`): `assignee:`/`reporter:` plain values, and the `@name`
+    items of their flow lists, quoted, and a plain `due_date` too. Line for line, so
+    errors keep their line numbers. Only the Backlog.md importer reads files so."""
+    match = _BACKLOG_FRONT.match(text)
+    if not match:
+        return text
+    lines = [_backlog_line(line) for line in match.group(2).split("\n")]
+    return text[:match.start(2)] + "\n".join(lines) + text[match.end(2):]
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _backlog_line(line: str) -> str:
+    end = "\r" if line.endswith("\r") else ""
+    bare = line[:-1] if end else line
+    due = _BACKLOG_DUE.fullmatch(bare)
+    if due:
+        value, _, comment = due.group(2).partition(" #")
+        value = value.strip()
+        if value and not re.fullmatch(r"null|~", value, re.IGNORECASE) \
+                and value[0] not in "'\"":
+            return due.group(1) + _quote(value) + (f" #{comment}" if comment else "") + end
+        return line
+    people = _BACKLOG_PEOPLE.fullmatch(bare)
+    if not people:
+        return line
+    value = people.group(2).strip()
+    flow = re.fullmatch(r"\[(.*)\]\s*(#.*)?", value)
+    if flow:
+        entries = [e.strip() for e in flow.group(1).split(",") if e.strip()]
+        entries = [_quote(e) if e.startswith("@") else e for e in entries]
+        comment = f" {flow.group(2)}" if flow.group(2) else ""
+        return f"{people.group(1)}[{', '.join(entries)}]{comment}{end}"
+    if value and value[0] not in "['\"-":
+        return people.group(1) + _quote(value) + end
+    return line
 
 
 def _backlog_record(path: Path, names: list[str], statuses: tuple[str, ...],
                     completed: bool) -> dict[str, Any]:
     from tracker.format import frontmatter  # noqa: PLC0415
+    from tracker.model.errors import InvalidItem, TrackerError  # noqa: PLC0415
 
-    text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        fields, doc = frontmatter.parse(path.name, text)
-    except Exception as e:  # noqa: BLE001 - any unreadable task is reported with its file
-        raise MalformedInput(str(path), None, f"cannot read this task: {e}") from None
-    task_id = str(fields.get("id") or path.name.split(" ")[0])
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = "not valid UTF-8 text" if isinstance(e, UnicodeDecodeError) else \
+            f"cannot be read ({e.strerror})"
+        raise MalformedInput(str(path), None, reason) from None
+    try:
+        fields, doc = frontmatter.parse(str(path), backlog_text(text))
+    except InvalidItem as e:
+        head = e.reason.partition(":")[0]
+        if head in ("no front matter", "empty file"):  # not a task: said in a few words
+            raise MalformedInput(str(path), None, head) from None
+        raise MalformedInput(str(path), e.line, f"{e.field}: {e.reason}" if e.field
+                             else e.reason) from None
+    except TrackerError as e:
+        raise MalformedInput(str(path), None, str(e)) from None
+    task_id = str(fields.get("id") or path.name.split(" ")[0].removesuffix(".md"))
     labels = fields.get("labels") or []
     assignees = fields.get("assignee") or []
     assignees = assignees if isinstance(assignees, list) else [assignees]
+    reporter = fields.get("reporter")
     record: dict[str, Any] = {
         "title": str(fields.get("title") or path.stem), BACKLOG_KEY: task_id,
         "status": _backlog_status(str(fields.get("status") or ""), names, statuses, completed),
         "tags": [str(label) for label in labels] if isinstance(labels, list) else None,
-        "assignee": str(assignees[0]).lstrip("@") if assignees else None,
+        "assignee": str(assignees[0]).lstrip("@") or None if assignees else None,
+        "author": str(reporter).lstrip("@") or None if reporter else None,
         "priority": {"high": "high", "medium": "normal", "low": "low"}.get(
             str(fields.get("priority") or "").lower()),
         "created": _backlog_date(fields.get("created_date")),
+        "milestone": str(fields["milestone"]) if fields.get("milestone") else None,
         "body": doc.body.lstrip("\n"),
     }
     return {k: v for k, v in record.items() if v not in (None, [])}
@@ -170,34 +448,70 @@ def _backlog_date(value: Any) -> datetime | None:
     match = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?", str(value or ""))
     if not match:
         return None
-    return datetime.fromisoformat(f"{match.group(1)}T{match.group(2) or '00:00'}").astimezone()
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2) or '00:00'}"
+                                      ).astimezone()
+    except ValueError:  # 2026-02-30: no date at all rather than a wrong one
+        return None
 
 
 # ---------------------------------------------------------------- git-issue
 
 GIT_ISSUE_KEY = "git_issue_id"
 
+Dated = dict[str, tuple[datetime, str]]  # a comment's commit sha → (its date, its author)
 
-def parse_git_issue(folder: Path, statuses: tuple[str, ...]) -> list[Row]:
+
+def git_issue_root(folder: Path) -> Path:
+    return folder / ".issues" if (folder / ".issues").is_dir() else folder
+
+
+def comment_shas(folder: Path) -> list[str]:
+    """The names of every comment file: git-issue names each by the sha of its commit."""
+    issues = git_issue_root(folder) / "issues"
+    return sorted({c.name for c in issues.glob("*/*/comments/*") if c.is_file()})
+
+
+def parse_git_issue(folder: Path, statuses: tuple[str, ...],
+                    dated: Dated | None = None) -> Found:
     """git-issue's `.issues/issues/xx/<sha>/`: `description` (summary line, then text),
-    `tags` (one a line; `open`/`closed` give the status), `assignee`, `comments/`."""
-    root = folder / ".issues" if (folder / ".issues").is_dir() else folder
-    issues = root / "issues"
+    `tags` (one a line; `open`/`closed` give the status), `assignee`, `comments/<sha>`.
+
+    git-issue records a comment's date as that of its commit (`gi comment mark`, whose
+    sha names the file; an import from GitHub sets it to the comment's date): `dated`
+    gives it, and the comments follow in that order. Comments whose commit is not found
+    come after, in file-name order, and are counted in `skipped`."""
+    issues = git_issue_root(folder) / "issues"
     if not issues.is_dir():
         raise MalformedInput(str(folder), None, "no .issues/issues folder: not a git-issue "
                              "repository")
-    rows: list[Row] = []
+    found, undated = Found([]), 0
     for path in sorted(p for p in issues.glob("*/*") if (p / "description").is_file()):
-        rows.append(Row(len(rows) + 1, _git_issue_record(path, statuses)))
-    return rows
+        record, missing = _git_issue_record(path, statuses, dated or {})
+        undated += missing
+        found.rows.append(Row(1, record))
+        found.origins.append(str(path / "description"))
+    if undated:
+        found.skipped.append(f"{issues}: {undated} comment(s) have no commit in the "
+                             "git-issue repository to date them: kept last, in file-name "
+                             "order")
+    return found
 
 
-def _git_issue_record(path: Path, statuses: tuple[str, ...]) -> dict[str, Any]:
+def _git_issue_record(path: Path, statuses: tuple[str, ...],
+                      dated: Dated) -> tuple[dict[str, Any], int]:
     text = _read(path / "description")
     title, _, rest = text.partition("\n")
     tags = [t.strip() for t in _read(path / "tags").splitlines() if t.strip()]
-    comments = [_read(c).strip() for c in sorted((path / "comments").glob("*"))
-                if c.is_file()] if (path / "comments").is_dir() else []
+    files = sorted(c for c in (path / "comments").glob("*") if c.is_file()) \
+        if (path / "comments").is_dir() else []
+    files.sort(key=lambda c: (0, dated[c.name][0].timestamp(), c.name) if c.name in dated
+               else (1, 0.0, c.name))  # the undated last, by name
+    comments = []
+    for comment in files:
+        when, who = dated.get(comment.name, (None, None))
+        heading = f"**{who}** ({when.date().isoformat()}):\n\n" if when else ""
+        comments.append(heading + _read(comment).strip())
     body = rest.strip()
     if comments:
         body = "\n\n".join(([body] if body else []) + ["## Comments"] + comments)
@@ -208,7 +522,8 @@ def _git_issue_record(path: Path, statuses: tuple[str, ...]) -> dict[str, Any]:
         "assignee": _read(path / "assignee").strip() or None,
         "body": body + "\n" if body else "",
     }
-    return {k: v for k, v in record.items() if v not in (None, [])}
+    return ({k: v for k, v in record.items() if v not in (None, [])},
+            sum(1 for c in files if c.name not in dated))
 
 
 def _read(path: Path) -> str:
@@ -218,11 +533,18 @@ def _read(path: Path) -> str:
         return ""
 
 
-def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = None) -> Any:
+def run_git_issue(t: Any, folder: Path, kind: str = "issue",
+                  progress: Any = None) -> tuple[Found, Any]:
     """Import a git-issue repository's issues into items of `kind`, in one commit."""
-    rows = parse_git_issue(folder, _statuses(t, kind))
-    return apply_with_body(t, kind, rows, str(folder), key=GIT_ISSUE_KEY,
-                           message=f"import git-issue: {len(rows)} issues", progress=progress)
+    from tracker import api  # noqa: PLC0415
+
+    root = git_issue_root(folder)
+    dated = api.commit_dates(root / ".git", comment_shas(folder)) \
+        if (root / ".git").exists() else {}
+    found = parse_git_issue(folder, _statuses(t, kind), dated)
+    return found, apply_with_body(t, kind, found.rows, str(folder), key=GIT_ISSUE_KEY,
+                                  message=f"import git-issue: {len(found.rows)} issues",
+                                  progress=progress, origins=found.origins)
 
 
 # ---------------------------------------------------------------- tracker's own JSON
@@ -230,15 +552,15 @@ def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = Non
 
 def parse_export(text: str, source: str) -> dict[str, list[Row]]:
     """`tracker export json` output, grouped by kind: each row keeps its id and body."""
-    data = _load_json(text, source)
-    if not isinstance(data, list):
-        raise MalformedInput(source, 1, "expected the JSON array that tracker export json writes")
     by_kind: dict[str, list[Row]] = {}
-    for index, entry in enumerate(data):
+    for index, (line, entry) in enumerate(_json_list(text, source, "items (tracker export "
+                                                                  "json)"), 1):
         if not isinstance(entry, dict) or not entry.get("id") or not entry.get("kind"):
-            raise MalformedInput(source, None, f"entry {index + 1}: needs 'id' and 'kind'")
+            raise MalformedInput(source, line, f"entry {index}: needs 'id' and 'kind'")
+        if not isinstance(entry["id"], str) or not isinstance(entry["kind"], str):
+            raise MalformedInput(source, line, f"entry {index}: 'id' and 'kind' must be text")
         record = {k: v for k, v in entry.items() if k not in ("kind", "path") and v is not None}
-        by_kind.setdefault(str(entry["kind"]), []).append(Row(index + 1, record))
+        by_kind.setdefault(entry["kind"], []).append(Row(line, record))
     return by_kind
 
 
@@ -265,23 +587,26 @@ def _statuses(t: Any, kind_name: str) -> tuple[str, ...]:
     return kind.workflow.statuses if kind.workflow else ()
 
 
-def run_github(t: Any, path: Path, source: str, kind: str = "issue",
-               progress: Any = None) -> Any:
-    """Import `gh issue list --json …` output into items of `kind`, in one commit."""
+def run_github(t: Any, path: Path, source: str, kind: str = "issue", progress: Any = None,
+               repo: str | None = None) -> tuple[Found, Any]:
+    """Import GitHub issues (gh's `--json` or the REST API's JSON) into items of `kind`,
+    in one commit; pull requests are left out and counted."""
     from tracker.importers import decode, read_bytes  # noqa: PLC0415
 
-    rows = parse_github(decode(read_bytes(path)), source, _statuses(t, kind))
-    return apply_with_body(t, kind, rows, source, key=GITHUB_KEY,
-                           message=f"import github: {len(rows)} issues from {source}",
-                           progress=progress)
+    found = parse_github(decode(read_bytes(path)), source, _statuses(t, kind), repo)
+    return found, apply_with_body(t, kind, found.rows, source, key=GITHUB_KEY,
+                                  message=f"import github: {len(found.rows)} issues from "
+                                          f"{source}", progress=progress)
 
 
-def run_backlog(t: Any, folder: Path, kind: str = "issue", progress: Any = None) -> Any:
+def run_backlog(t: Any, folder: Path, kind: str = "issue",
+                progress: Any = None) -> tuple[Found, Any]:
     """Import a Backlog.md project's tasks into items of `kind`, in one commit."""
-    rows = parse_backlog(folder, _statuses(t, kind))
-    return apply_with_body(t, kind, rows, str(folder), key=BACKLOG_KEY,
-                           message=f"import backlog: {len(rows)} tasks from {folder.name}",
-                           progress=progress)
+    found = parse_backlog(folder, _statuses(t, kind))
+    return found, apply_with_body(t, kind, found.rows, str(folder), key=BACKLOG_KEY,
+                                  message=f"import backlog: {len(found.rows)} tasks from "
+                                          f"{folder.name}", progress=progress,
+                                  origins=found.origins)
 
 
 def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]:
@@ -300,13 +625,18 @@ def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]
 
 def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, message: str,
                     key: str | None = None, id_field: str | None = None,
-                    progress: Any = None) -> Any:
-    """Check the rows (all but body and id), then upsert them with their bodies."""
+                    progress: Any = None, origins: list[str] | None = None) -> Any:
+    """Check the rows (all but body and id), then upsert them with their bodies; a
+    refused row is named by its line in `source`, or by its file in `origins`."""
     from tracker.importers import check_rows  # noqa: PLC0415
 
     kind = t.ws.kind(kind_name)
     held = ("body", id_field)
-    check_rows(kind, [Row(r.line, {k: v for k, v in r.record.items() if k not in held})
-                      for r in rows], source, key if not id_field else None)
+    checked = [Row(r.line, {k: v for k, v in r.record.items() if k not in held}) for r in rows]
+    for group, where in ([([r], o) for r, o in zip(checked, origins)] if origins
+                         else [(checked, source)]):
+        check_rows(kind, group, where, key if not id_field else None)
+        if key and kind.ids.scheme == "key":  # matched on the key, named by the template:
+            check_rows(kind, group, where)  # every new id checked before anything is written
     return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
                     body_field="body", id_field=id_field, progress=progress)
