@@ -7,12 +7,15 @@ Two shapes, both deterministic for a seed:
 - history: the same for `items` issues, then `commits` commits made with
   `git fast-import`, each changing one field of one item, dated one hour apart from
   2026-01-01T01:00Z, so that `list --at DATE`, `log ID` and `diff A B` have meaning.
+- lived: history as auto-commit makes it (`tracker new`, `tracker set`): one commit per
+  item created, then one per edit (mostly status changes, a few items deleted), spread
+  over a year: the shape `report site` walks for its burn-up and item histories.
 
 Each generator also returns a `Meta` with what the benchmarks need to check the
 output of the tracker: expected counts for the filters, a hot item of the history, the
 revisions to diff and the items changed between them.
 
-Usage: python benchmarks/generate.py flat|history N OUT_FOLDER
+Usage: python benchmarks/generate.py flat|history|lived N OUT_FOLDER [EDITS]
 """
 
 from __future__ import annotations
@@ -282,14 +285,18 @@ def _new_value(rng: random.Random, name: str, fields: dict[str, Any]) -> Any:
     return rng.choice([c for c in choices if c != fields[name]])
 
 
-def _commit_record(mark: int, path: str, text: str, message: str, when: datetime) -> bytes:
-    """One fast-import commit on the current branch, changing one file."""
-    data, msg = text.encode(), message.encode()
+def _commit_record(mark: int, path: str, text: str | None, message: str, when: datetime
+                   ) -> bytes:
+    """One fast-import commit on the current branch, changing one file (None: deleting it)."""
+    msg = message.encode()
     stamp = f"{int(when.timestamp())} +0000"
     who = f"{PEOPLE['GIT_COMMITTER_NAME']} <{PEOPLE['GIT_COMMITTER_EMAIL']}>"
     head = (f"commit refs/heads/master\nmark :{mark}\nauthor {who} {stamp}\n"
             f"committer {who} {stamp}\ndata {len(msg)}\n").encode()
     parent = b"from refs/heads/master^0\n" if mark == 1 else b""
+    if text is None:
+        return head + msg + b"\n" + parent + f"D {path}\n".encode()
+    data = text.encode()
     return (head + msg + b"\n" + parent + f"M 100644 inline {path}\ndata {len(data)}\n"
             .encode() + data + b"\n")
 
@@ -313,6 +320,40 @@ class _fast_import:
             raise RuntimeError("git fast-import failed")
 
 
+def generate_lived(folder: Path, n: int, edits: int, seed: int = 3) -> Meta:
+    """N items each created by its own commit, then `edits` commits each changing one
+    field of one item (half of them its status) or, one in fifty, deleting it."""
+    init_tracker(folder)
+    items = make_items(n, seed)
+    rng = random.Random(seed + 1)
+    step = timedelta(days=365) / (n + edits)
+    state = {i: (f, b) for i, f, b in items}
+    with _fast_import(folder) as write:
+        for index, (item_id, fields, body) in enumerate(items):
+            write(_commit_record(index + 1, f"issues/{item_id}.md", render(fields, body),
+                                 f"new {item_id}", ITEMS_DATE + step * (index + 1)))
+        alive = [i for i, _, _ in items]
+        for index in range(n, n + edits):
+            when = ITEMS_DATE + step * (index + 1)
+            item_id = rng.choice(alive)
+            if rng.random() < 0.02:
+                alive.remove(item_id)
+                del state[item_id]
+                write(_commit_record(index + 1, f"issues/{item_id}.md", None,
+                                     f"delete {item_id}", when))
+                continue
+            fields, body = state[item_id]
+            name = "status" if rng.random() < 0.5 else rng.choice(CHANGED)
+            fields = {**fields, name: _new_value(rng, name, fields)}
+            state[item_id] = (fields, body)
+            write(_commit_record(index + 1, f"issues/{item_id}.md", render(fields, body),
+                                 f"set {item_id} {name}={fields[name]}", when))
+    git(folder, "reset", "-q", "--hard", "HEAD")
+    final = [(i, *state[i]) for i in alive]
+    return Meta("lived", len(final), n + edits + 1, alive[:10], expected_counts(final),
+                head=_nth_commit(folder, 0))
+
+
 def _nth_commit(folder: Path, back: int) -> str:
     """The sha of HEAD~back."""
     return git(folder, "rev-parse", f"HEAD~{back}").strip()
@@ -320,7 +361,10 @@ def _nth_commit(folder: Path, back: int) -> str:
 
 def main(argv: list[str]) -> None:
     shape, n, out = argv[0], int(argv[1]), Path(argv[2])
-    meta = generate_flat(out, n) if shape == "flat" else generate_history(out, n, n)
+    if shape == "lived":
+        meta = generate_lived(out, n, int(argv[3]) if len(argv) > 3 else n // 40)
+    else:
+        meta = generate_flat(out, n) if shape == "flat" else generate_history(out, n, n)
     print(json.dumps(asdict(meta), indent=1))
 
 

@@ -49,6 +49,6 @@ def _importers(library: str) -> set[str]:
 
 
 def test_each_library_has_one_owner():
-    assert _importers("git") == {"git/repo.py"}
+    assert _importers("git") == set()  # GitPython: history runs plain git (git/repo.py)
     assert _importers("jinja2") == {"expr/jinja.py"}
     assert {p.split("/")[0] for p in _importers("click")} == {"cli"}

@@ -3,7 +3,10 @@ any revision or date, and the semantic diff between two states.
 
 Nothing here touches the work tree or the index: one `git log` walk, one `ls-tree` or
 `diff`, and blobs read through one persistent `cat-file --batch` process, each blob
-parsed once (by sha) however often it is asked for.
+parsed once (by sha) however often it is asked for. The state at a revision also
+remembers its parsed blobs across runs, by blob id (the cache's VERSIONS file), so
+that a second `list --at` reads no blob. `blame` stops its walk where the file was
+born, or sooner, once every field has found the commit that set it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tracker.model import ids
 from tracker.model.errors import InvalidItem, ItemNotFound, NotARepository, UsageError
 from tracker.model.problems import Problem
 from tracker.model.schema import Kind, shard_name
+from tracker.store import cache
 from tracker.store.workspace import Item
 
 if TYPE_CHECKING:
@@ -32,6 +36,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([.,]\d+)?(Z|[+-]\d{2}:?\d{2})?\Z")
 _MISSING = object()
+# Parsed past versions kept in the cache: at least this many, and up to twice those of
+# the last revision read (two revisions read in turn both stay).
+KEEP_VERSIONS = 20000
 
 
 @dataclass
@@ -62,6 +69,9 @@ class History:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.reader.close()
 
     def _rel_folder(self, kind: Kind) -> str:
@@ -201,13 +211,38 @@ class History:
                 "body_changed": old.body != new.body, "changes": field_changes(old, new)}
 
     def blame(self, ref: str) -> dict[str, dict[str, Any]]:
-        """For each current field, the commit, author and date that set its value."""
+        """For each current field, the commit, author and date that set its value.
+
+        The walk (newest first) stops at the commit that created the file, or as soon
+        as every field has met the newest commit that changed it: nothing older can
+        change the answer, and git need not go on to the root commit."""
         item = read.get(self.t, ref)
-        entries = self.log(item.id)
+        paths = self.item_paths(item.id)
+        origins: dict[str, dict[str, Any]] = {}
+        seen = False
+        for commit, whole in self.reader.walk(paths):
+            files = [f for f in commit["files"] if self.locate(f[0])]
+            if not whole:  # git's last word so far: only a birth is worth asking about
+                if not any(is_null(f[1]) for f in files):
+                    continue
+                files = [f for f in self.reader.commit_files(commit["commit"], paths)
+                         if self.locate(f[0])]
+            changed = self._changes(files)
+            if not changed:
+                continue
+            if not whole and not changed[0]["created"]:
+                continue  # it comes again, whole
+            seen = True
+            for name in changed[0]["changes"]:
+                origins.setdefault(name, {**commit, "new": changed[0]["changes"][name]["new"]})
+            if changed[0]["created"] or all(name in origins for name in item.fields):
+                break
+        if not seen:
+            raise ItemNotFound(f"no history for '{item.id}'")
         result: dict[str, dict[str, Any]] = {}
         for name, value in item.fields.items():
-            origin = next((e for e in entries if name in e["changes"]), None)
-            if origin is None or origin["changes"][name]["new"] != value:
+            origin = origins.get(name)
+            if origin is None or origin["new"] != value:
                 result[name] = {"commit": None, "author": "Not committed yet", "date": None}
             else:
                 result[name] = {k: origin[k] for k in ("commit", "author", "date")}
@@ -216,20 +251,23 @@ class History:
     # ------------------------------------------------------------ state at a revision
 
     def items_at(self, rev: str, kinds: list[str] | None = None) -> Listing:
-        """Every item as it was at a commit, read from git objects."""
+        """Every item as it was at a commit, read from git objects (and the blobs parsed
+        by an earlier run, from the cache)."""
         wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
         folders = [f for f in self.folders if wanted is None or f in wanted]
         items, problems = [], []
-        tree = sorted(self.reader.tree(rev, folders).items())
-        self.prefetch([(sha, path) for path, sha in tree if self.locate(path)])
+        tree = sorted((path, sha) for path, sha in self.reader.tree(rev, folders).items()
+                      if self.locate(path))
+        remembered = _Remembered(self.top)
+        self.prefetch([(sha, path) for path, sha in tree if not remembered.fill(self, sha, path)])
         for path, sha in tree:
-            if not self.locate(path):
-                continue
             version = self.version(sha, path)
             if version.item is not None:
                 items.append(version.item)
+                remembered.keep(sha, version.item)
             else:
                 problems.append(self._problem_of(path, sha))
+        remembered.save()
         return Listing(items, problems)
 
     def _problem_of(self, path: str, sha: str) -> Problem:
@@ -327,6 +365,66 @@ class History:
         paths = [p for p, _, _, status in self.reader.diff(sha, None, folders) if status != "D"]
         paths += self.reader.untracked(folders)
         return [str(self.top / p) for p in sorted(set(paths)) if self.locate(p)]
+
+
+class _Remembered:
+    """The cache's VERSIONS file: {blob id: (fields, document parts)} of item files
+    parsed at past revisions. Only readable items are kept (a problem depends on the
+    path too, and is parsed again); the file is rewritten only when it gained some."""
+
+    def __init__(self, top: Any) -> None:
+        self.file = cache.file(top, cache.VERSIONS)
+        self.old: dict[str, tuple[Any, ...]] = {}
+        if self.file is not None:
+            import pickle  # noqa: PLC0415
+
+            try:
+                loaded = pickle.loads(self.file.load() or b"")  # noqa: S301 - our own, in .git/
+            except Exception:  # noqa: BLE001 - disposable: unreadable is empty
+                loaded = None
+            self.old = loaded if isinstance(loaded, dict) else {}
+        self.used: dict[str, tuple[Any, ...]] = {}
+        self.gained = False
+
+    def fill(self, history: History, sha: str, path: str) -> bool:
+        """Put the remembered parse of a blob into the history's versions, if any."""
+        found = self.old.get(sha)
+        if found is None or self.file is None:
+            return False
+        located = history.locate(path)
+        if located is None:
+            return False
+        fields, *parts = found
+        doc = frontmatter.Document(*parts)
+        kind, item_id = located
+        history._versions[(sha, path)] = Version(
+            fields, doc.body, Item(kind, item_id, history.top / path, path, fields, doc))
+        return True
+
+    def keep(self, sha: str, item: Item) -> None:
+        if sha not in self.used:
+            doc = item.doc
+            self.used[sha] = (item.fields, doc.bom, doc.opening, doc.lines, doc.closing,
+                              doc.body)
+            self.gained = self.gained or sha not in self.old
+
+    def save(self) -> None:
+        if self.file is None or not self.gained:
+            return
+        import pickle  # noqa: PLC0415
+
+        kept = dict(self.used)
+        room = max(KEEP_VERSIONS, 2 * len(kept)) - len(kept)
+        for sha, entry in self.old.items():
+            if room <= 0:
+                break
+            if sha not in kept:
+                kept[sha] = entry
+                room -= 1
+        try:
+            self.file.save([pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)])
+        except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing remembered
+            pass
 
 
 def field_changes(old: Version, new: Version) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Every git process tracker starts, and the ones started at launch, held until taken.
 
-`run`, `attempt`, `read` and `start` are the only places that start `git` (GitPython,
-for history reads, runs `git log` and the like: see repo.open_repo; the history's
-persistent `cat-file --batch` is started here, by `start`).
+`run`, `attempt`, `read` and `start` are the only places that start `git` (history
+reads too: `log`, `diff`, `ls-tree` through `read`, the walk that blame may stop early
+and the persistent `cat-file --batch` through `start`; GitPython is not used).
 With TRACKER_TRACE=1 each says on stderr how long it took (`trace`: the benchmarks'
 profiles).
 

@@ -1,12 +1,11 @@
 """What tracker asks of a repository: its folders, commits, config, history reads,
 merges and sync, and what its index says of the work tree (for the snapshot).
 
-Writes (add, commit, config) run the `git` command directly, through process.py:
-that costs a few milliseconds where importing GitPython costs a hundred, and
-`tracker set` should feel instant. Reads of history run git through GitPython (see
-`open_repo`), imported only when history is asked for, and read blobs through one
-persistent `cat-file --batch` process of our own (GitPython's object database reads
-SHA-1 ids only; ours reads either object format).
+Everything runs the `git` command directly, through process.py: that costs a few
+milliseconds where importing GitPython cost some sixty, and `tracker set` should feel
+instant. Reads of history are plain git with NUL-separated output (`log -z`,
+`diff --raw -z`, `ls-tree -z`), blobs through one persistent `cat-file --batch`
+process, which reads either object format (SHA-1 or SHA-256).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from tracker.model.errors import GitError, UsageError
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     import subprocess
-    from typing import Any, Iterable
+    from typing import Any, Iterable, Iterator
 
 _REV_OK = re.compile(r"[A-Za-z0-9._/@{}^~:+-]+\Z")
 
@@ -201,16 +200,6 @@ def check_rev(rev: str) -> str:
     return rev
 
 
-def open_repo(top: Path) -> Any:
-    """A GitPython Repo for history reads (imports GitPython on first use)."""
-    import git  # noqa: PLC0415 - deferred: 100 ms of start-up
-
-    try:
-        return git.Repo(top)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitError(f"{top} is not a git repository") from None
-
-
 # ---------------------------------------------------------------- the index's word
 # What the snapshot (store/snapshot.py) asks git: which blob the index holds for each
 # file, and which tracked files differ from it.
@@ -287,19 +276,9 @@ class Reader:
 
     def __init__(self, top: Path) -> None:
         self.top = top
-        self._repo: Any = None
         self._batch: "subprocess.Popen[bytes] | None" = None
 
-    @property
-    def repo(self) -> Any:
-        if self._repo is None:
-            self._repo = open_repo(self.top)
-        return self._repo
-
     def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
         if self._batch is not None:
             batch, self._batch = self._batch, None
             for pipe in (batch.stdin, batch.stdout, batch.stderr):
@@ -314,15 +293,13 @@ class Reader:
         self.close()
 
     def git(self, *args: str) -> str:
-        import git as gitpython  # noqa: PLC0415
-
-        try:
-            return str(self.repo.git.execute(["git", "-c", "core.quotepath=off",
-                                              "--literal-pathspecs", *args],
-                                             strip_newline_in_stdout=False))
-        except gitpython.GitCommandError as e:
-            detail = " ".join(str(e.stderr).strip().split())[:300]
-            raise GitError(f"git {args[0]} failed: {detail}") from None
+        """A read-only git command's stdout as text (paths unquoted: `core.quotepath`
+        off, and each caller asks for `-z`); a failure raises GitError."""
+        done = process.read(self.top, "-c", "core.quotepath=off", *args)
+        if done.returncode != 0:
+            detail = " ".join(done.stderr.decode("utf-8", errors="replace").split())[:300]
+            raise GitError(f"git {args[0]} failed: {detail or f'exit {done.returncode}'}")
+        return done.stdout.decode("utf-8", errors="replace")
 
     def blob(self, sha: str) -> bytes:
         """A blob's bytes, through the persistent `cat-file --batch` process."""
@@ -384,14 +361,49 @@ class Reader:
     def log(self, paths: list[str], since: str | None = None, until: str | None = None,
             rev: str = "HEAD") -> list[dict[str, Any]]:
         """Commits touching paths, newest first: header fields and raw file changes."""
-        args = ["log", f"--format={_RECORD}%H{_UNIT}%an{_UNIT}%ae{_UNIT}%aI{_UNIT}%s",
-                "--raw", "--no-abbrev", "--no-renames"]
-        if since:
-            args.append(f"--since={since}")
-        if until:
-            args.append(f"--until={until}")
+        args = _log_args(since, until)
         out = self.git(*args, rev, "--", *paths)
-        return [_parse_commit(chunk) for chunk in out.split(_RECORD) if chunk.strip()]
+        return [_parse_commit(chunk) for chunk in out.split(_RECORD) if chunk.strip("\0\n")]
+
+    def walk(self, paths: list[str], rev: str = "HEAD") -> Iterator[tuple[dict[str, Any], bool]]:
+        """`log` as git finds the commits, newest first, for a caller that may stop early
+        (closing the generator ends git's walk there). Yields (commit, whole): whole is
+        False for the last commit git has written so far, whose file list may still
+        grow; that commit comes again, whole, once the next one (or the end) is read.
+        `commit_files` tells a commit's whole list at once."""
+        walker = process.start(self.top, "-c", "core.quotepath=off", *_log_args(None, None),
+                               rev, "--", *paths)
+        assert walker.stdout is not None
+        pending, done = b"", False
+        try:
+            while not done:
+                data = os.read(walker.stdout.fileno(), 1 << 16)
+                done = not data
+                chunks = (pending + data).split(_RECORD.encode())
+                pending = b"" if done else chunks.pop()
+                for chunk in chunks:
+                    if chunk.strip(b"\0\n"):
+                        yield _parse_commit(chunk.decode("utf-8", errors="replace")), True
+                if pending and b"\0" in pending:
+                    yield _parse_commit(pending.decode("utf-8", errors="replace")), False
+            walker.wait()
+            if walker.returncode != 0:
+                assert walker.stderr is not None
+                detail = " ".join(walker.stderr.read().decode(errors="replace").split())
+                raise GitError(f"git log failed: {detail[:300]}")
+        finally:
+            if walker.poll() is None:
+                walker.kill()
+            for pipe in (walker.stdout, walker.stderr):
+                if pipe is not None:
+                    pipe.close()
+            walker.wait()
+
+    def commit_files(self, sha: str, paths: list[str]) -> list[tuple[str, str, str, str]]:
+        """The raw file changes of one commit under paths, as `log` lists them."""
+        out = self.git("diff-tree", "-z", "-r", "--root", "--raw", "--no-abbrev",
+                       "--no-renames", "--no-commit-id", sha, "--", *paths)
+        return _parse_commit("\0" + out)["files"]
 
     def tree(self, rev: str, paths: list[str]) -> dict[str, str]:
         """{path: blob sha} of the files under paths at a revision."""
@@ -441,14 +453,26 @@ def _parse_batch(out: bytes) -> dict[str, bytes]:
     return found
 
 
+def _log_args(since: str | None, until: str | None) -> list[str]:
+    args = ["log", "-z", f"--format={_RECORD}%H{_UNIT}%an{_UNIT}%ae{_UNIT}%aI{_UNIT}%s",
+            "--raw", "--no-abbrev", "--no-renames"]
+    if since:
+        args.append(f"--since={since}")
+    if until:
+        args.append(f"--until={until}")
+    return args
+
+
 def _parse_commit(chunk: str) -> dict[str, Any]:
-    header, _, rest = chunk.partition("\n")
+    """One commit of `git log -z --raw`: the header, NUL, then `:meta NUL path NUL`
+    for each file (the first meta after a newline)."""
+    header, _, rest = chunk.partition("\0")
     sha, author, email, date, subject = (header.split(_UNIT) + [""] * 5)[:5]
+    parts = rest.split("\0")
     files = []
-    for line in rest.splitlines():
-        if line.startswith(":"):
-            meta, _, path = line.partition("\t")
-            fields = meta.split()
+    for meta, path in zip(parts[0::2], parts[1::2]):
+        fields = meta.lstrip("\n").split()
+        if len(fields) >= 5 and fields[0].startswith(":"):
             files.append((path, fields[2], fields[3], fields[4]))
     return {"commit": sha, "author": author, "email": email, "date": date,
             "message": subject, "files": files}

@@ -121,6 +121,9 @@ def find_report(t: Tracker, name: str) -> Report:
 # ---------------------------------------------------------------- context
 
 
+_KEPT = object()  # a change that leaves the status as it was
+
+
 class HistoryHelper:
     """History for templates, read once from git on first use."""
 
@@ -154,9 +157,13 @@ class HistoryHelper:
         return self._items_map
 
     def counts_per_day(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """Per day with activity: items created, finished, and running totals (burn-up)."""
+        """Per day with activity: items created, finished, and running totals (burn-up).
+
+        Running counts: each change moves its item in or out of the totals, so the walk
+        costs the commits plus the items they touch, never the items seen so far."""
         done = self._done_statuses()
-        status: dict[str, Any] = {}
+        finished: dict[str, bool] = {}  # kind/id of each item there now: is it done?
+        total = done_now = 0
         days: dict[date, dict[str, Any]] = {}
         for entry in self.entries():
             day = datetime.fromisoformat(entry["date"]).date()
@@ -165,24 +172,49 @@ class HistoryHelper:
                 if kind and change["kind"] != kind:
                     continue
                 key = f"{change['kind']}/{change['id']}"
-                was_done = status.get(key) in done.get(change["kind"], ())
+                was = finished.pop(key, None)  # None: not there before this change
+                if was is not None:
+                    total -= 1
+                    done_now -= was
                 if change["deleted"]:
-                    status.pop(key, None)
                     continue
                 if change["created"]:
                     row["created"] += 1
-                new_status = change["changes"].get("status", {}).get("new", status.get(key))
-                status[key] = new_status
-                if new_status in done.get(change["kind"], ()) and not was_done:
+                status = change["changes"].get("status", {}).get("new", _KEPT)
+                is_done = was if status is _KEPT and was is not None else \
+                    status is not _KEPT and status in done.get(change["kind"], ())
+                finished[key] = is_done
+                total += 1
+                done_now += is_done
+                if is_done and not was:
                     row["finished"] += 1
-            row["total"] = sum(1 for k in status if not kind or k.startswith(kind + "/"))
-            row["done"] = sum(1 for k, s in status.items() if s in done.get(k.split("/")[0], ())
-                              and (not kind or k.startswith(kind + "/")))
+            row["total"] = total
+            row["done"] = done_now
         return [days[d] for d in sorted(days)]
 
     def sum_per_day(self, kind: str, field: str) -> list[dict[str, Any]]:
-        """A field summed over a kind's items, day by day as commits changed it (burn-up)."""
-        values: dict[str, float] = {}
+        """A field summed over a kind's items, day by day as commits changed it (burn-up).
+
+        A running sum, kept exact (ints as ints, floats as fractions): each change costs
+        its own item, not the items seen so far. An infinite or NaN value (rare) sums the
+        values afresh while it is there."""
+        from fractions import Fraction  # noqa: PLC0415
+
+        values: dict[str, int | float] = {}
+        total: Fraction | int = 0
+        floats = odd = 0  # values that are floats (the total is then one); inf or NaN
+
+        def add(value: int | float, sign: int) -> None:
+            nonlocal total, floats, odd
+            if isinstance(value, float):
+                floats += sign
+                if value != value or value in (float("inf"), float("-inf")):
+                    odd += sign
+                    return
+                total += sign * Fraction(value)
+            else:
+                total += sign * value
+
         days: dict[date, dict[str, Any]] = {}
         for entry in self.entries():
             day = datetime.fromisoformat(entry["date"]).date()
@@ -190,11 +222,19 @@ class HistoryHelper:
                 if change["kind"] != kind:
                     continue
                 if change["deleted"]:
-                    values.pop(change["id"], None)
+                    gone = values.pop(change["id"], None)
                 elif field in change["changes"]:
                     new = change["changes"][field]["new"]
-                    values[change["id"]] = new if isinstance(new, (int, float)) else 0
-            days[day] = {"date": day, "total": sum(values.values())}
+                    gone = values.get(change["id"])
+                    values[change["id"]] = new = new if isinstance(new, (int, float)) else 0
+                    add(new, 1)
+                else:
+                    continue
+                if gone is not None:
+                    add(gone, -1)
+            summed: Any = sum(values.values()) if odd else \
+                float(total) if floats else int(total)
+            days[day] = {"date": day, "total": summed}
         return [days[d] for d in sorted(days)]
 
     def _done_statuses(self) -> dict[str, tuple[str, ...]]:

@@ -2,13 +2,17 @@
 rule that keeps a remembered stat from ever vouching for a changed file, the names of its
 files and the one way they are read and written.
 
-It holds three files, each named with the version of its format, so that a tracker of
+It holds four files, each named with the version of its format, so that a tracker of
 another version reads none of them and writes its own:
 
 - SNAPSHOT: every item's parsed front matter, as columns (snapshot.py);
 - SETTINGS: the parsed config and kind files (workspace.py);
 - EXPRESSIONS: filters, computed fields and rules compiled to Python source
-  (expr/cache.py, handed its `File` by core/derive.py: expr does not import store).
+  (expr/cache.py, handed its `File` by core/derive.py: expr does not import store);
+- VERSIONS: item files of past revisions parsed, keyed by their git blob id, which
+  names exactly the bytes parsed (core/history.py: `list --at`, `show --at`). A blob
+  id never changes meaning, so nothing here is ever stale: a revision whose files are
+  other blobs simply finds them missing and parses them.
 
 All of it is disposable: a file missing, unreadable or from another version is rebuilt
 silently, written atomically without fsync (of concurrent writers the last complete write
@@ -34,6 +38,7 @@ FOLDER = "tracker-cache"
 SNAPSHOT = "snapshot-v7.bin"
 SETTINGS = "settings-v3.marshal"
 EXPRESSIONS = "expressions-v2.pickle"  # v2: missing names as MISSING, helpers as arguments
+VERSIONS = "versions-v1.pickle"
 
 # A stat younger than this is never remembered: a file changed twice within one tick of
 # a coarse clock would keep its stat (git's own rule for racy index entries).
@@ -55,7 +60,8 @@ def folder(top: Path | None) -> Path | None:
 
 
 def file(top: Path | None, name: str) -> File | None:
-    """One of the cache's files (SNAPSHOT, SETTINGS, EXPRESSIONS), or None without a cache."""
+    """One of the cache's files (SNAPSHOT, SETTINGS, EXPRESSIONS, VERSIONS), or None
+    without a cache."""
     where = folder(top)
     return File(where / name) if where is not None else None
 
