@@ -218,11 +218,13 @@ def _read(path: Path) -> str:
         return ""
 
 
-def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = None) -> Any:
+def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = None,
+                  mode: Any = None) -> Any:
     """Import a git-issue repository's issues into items of `kind`, in one commit."""
     rows = parse_git_issue(folder, _statuses(t, kind))
     return apply_with_body(t, kind, rows, str(folder), key=GIT_ISSUE_KEY,
-                           message=f"import git-issue: {len(rows)} issues", progress=progress)
+                           message=f"import git-issue: {len(rows)} issues", progress=progress,
+                           mode=mode)
 
 
 # ---------------------------------------------------------------- tracker's own JSON
@@ -255,7 +257,7 @@ def typed(kind: Any, record: dict[str, Any]) -> dict[str, Any]:
         if spec is not None and spec.type in ("date", "datetime") and isinstance(value, str):
             try:
                 out[name] = parse_input(spec, value)
-            except Exception:  # noqa: BLE001 - left as is: check_rows reports it located
+            except Exception:  # noqa: BLE001 - left as is: the write gate refuses it
                 pass
     return out
 
@@ -266,47 +268,89 @@ def _statuses(t: Any, kind_name: str) -> tuple[str, ...]:
 
 
 def run_github(t: Any, path: Path, source: str, kind: str = "issue",
-               progress: Any = None) -> Any:
+               progress: Any = None, mode: Any = None) -> Any:
     """Import `gh issue list --json …` output into items of `kind`, in one commit."""
-    from tracker.importers import decode, read_bytes  # noqa: PLC0415
+    from tracker.importers import decode, read_bytes, record_lines  # noqa: PLC0415
 
-    rows = parse_github(decode(read_bytes(path)), source, _statuses(t, kind))
+    text = decode(read_bytes(path))
+    rows = record_lines(text, parse_github(text, source, _statuses(t, kind)))
     return apply_with_body(t, kind, rows, source, key=GITHUB_KEY,
                            message=f"import github: {len(rows)} issues from {source}",
-                           progress=progress)
+                           progress=progress, mode=mode)
 
 
-def run_backlog(t: Any, folder: Path, kind: str = "issue", progress: Any = None) -> Any:
+def run_backlog(t: Any, folder: Path, kind: str = "issue", progress: Any = None,
+                mode: Any = None) -> Any:
     """Import a Backlog.md project's tasks into items of `kind`, in one commit."""
     rows = parse_backlog(folder, _statuses(t, kind))
     return apply_with_body(t, kind, rows, str(folder), key=BACKLOG_KEY,
                            message=f"import backlog: {len(rows)} tasks from {folder.name}",
-                           progress=progress)
+                           progress=progress, mode=mode)
 
 
-def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]:
-    """Import `tracker export json` output: items keep their ids; one commit per kind."""
-    from tracker.importers import decode, read_bytes  # noqa: PLC0415
+def run_json(t: Any, path: Path, source: str, progress: Any = None,
+             mode: Any = None) -> list[Any]:
+    """Import `tracker export json` output: items keep their ids; one commit per kind.
 
+    The kinds go in the order of their references (a kind before the kinds that refer
+    to it), through one write gate: a record may refer to an item an earlier one makes.
+    With `all_or_nothing`, every kind is judged before any is written.
+    """
+    from tracker.importers import Mode, decode, read_bytes  # noqa: PLC0415
+
+    mode = mode or Mode()
+    text = decode(read_bytes(path))
+    by_kind = parse_export(text, source)
+    if mode.all_or_nothing and not mode.dry_run:
+        trial = _run_kinds(t, by_kind, text, source, None, Mode(dry_run=True))
+        if any(o.refused for o in trial):
+            for outcome in trial:
+                outcome.created = outcome.updated = outcome.unchanged = 0
+                outcome.dry_run = False
+            return trial
+    return _run_kinds(t, by_kind, text, source, progress, mode)
+
+
+def _run_kinds(t: Any, by_kind: dict[str, list[Row]], text: str, source: str,
+               progress: Any, mode: Any) -> list[Any]:
+    from tracker.importers import record_lines  # noqa: PLC0415
+
+    gate = t.batch_gate()
     outcomes = []
-    for kind_name, rows in parse_export(decode(read_bytes(path)), source).items():
+    for kind_name in _by_references(t, list(by_kind)):
         kind = t.ws.kind(kind_name)
-        rows = [Row(r.line, typed(kind, r.record)) for r in rows]
-        outcomes.append(apply_with_body(t, kind_name, rows, source, id_field="id",
-                                        message=f"import json: {len(rows)} {kind_name} "
-                                                f"from {source}", progress=progress))
+        rows = record_lines(text, [Row(r.line, typed(kind, r.record)) for r in
+                                   by_kind[kind_name]])
+        outcomes.append(t.upsert(kind_name, [r.record for r in rows], message=f"import json: "
+                                 f"{len(rows)} {kind_name} from {source}", body_field="body",
+                                 id_field="id", progress=progress, source=source,
+                                 lines=[r.line for r in rows], dry_run=mode.dry_run,
+                                 all_or_nothing=mode.all_or_nothing, gate=gate))
     return outcomes
+
+
+def _by_references(t: Any, names: list[str]) -> list[str]:
+    """The kinds, each after the kinds (among them) its reference fields point to."""
+    def targets(name: str) -> set[str]:
+        kind = t.ws.kind(name)
+        return {spec.ref_kind for spec in kind.fields.values() if spec.ref_kind} - {name}
+    ordered: list[str] = []
+    left = list(names)
+    while left:
+        ready = [n for n in left if not (targets(n) & set(left))] or left[:1]  # a cycle
+        ordered += ready
+        left = [n for n in left if n not in ready]
+    return ordered
 
 
 def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, message: str,
                     key: str | None = None, id_field: str | None = None,
-                    progress: Any = None) -> Any:
-    """Check the rows (all but body and id), then upsert them with their bodies."""
-    from tracker.importers import check_rows  # noqa: PLC0415
+                    progress: Any = None, mode: Any = None) -> Any:
+    """Upsert the rows with their bodies, each judged by the write gate."""
+    from tracker.importers import Mode  # noqa: PLC0415
 
-    kind = t.ws.kind(kind_name)
-    held = ("body", id_field)
-    check_rows(kind, [Row(r.line, {k: v for k, v in r.record.items() if k not in held})
-                      for r in rows], source, key if not id_field else None)
+    mode = mode or Mode()
     return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
-                    body_field="body", id_field=id_field, progress=progress)
+                    body_field="body", id_field=id_field, progress=progress, source=source,
+                    lines=[r.line for r in rows], dry_run=mode.dry_run,
+                    all_or_nothing=mode.all_or_nothing)
