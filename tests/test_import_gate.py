@@ -149,7 +149,7 @@ def test_import_json_resolves_references_to_items_of_the_same_file(camp, git_rep
     assert result.exit_code == 1
     out = json.loads(result.stdout)
     assert (out["created"], len(out["refused"])) == (2, 1)
-    assert out["refused"][0]["field"] == "team" and out["refused"][0]["line"] == 9  # where it starts
+    assert (out["refused"][0]["field"], out["refused"][0]["line"]) == ("team", 9)  # its start
     assert out["refused"][0]["message"].startswith("broken reference: no item 'team-zzzzzz'")
     assert [s["id"] for s in listed(camp, "session")] == ["ses-aaaaaaaa"]
     assert camp("check").exit_code == 0

@@ -154,9 +154,9 @@ def _candidate(t: Session, kind: Kind, record: dict[str, Any], existing: dict[st
     if item is None:
         item_id = given_id or _new_id(t, kind, record)
         path = t.ws.path_for(kind, item_id)
-        text = _render(kind, record, "" if body is None else str(body))
-        rel = t.ws.display(path)
-        return None, Item(kind, item_id, path, rel, *frontmatter.parse(rel, text))
+        fields, text = _render(kind, record, "" if body is None else str(body))
+        rel = t.ws.display(path)  # the fields as written: render and read round-trip
+        return None, Item(kind, item_id, path, rel, fields, frontmatter.split(rel, text))
     edited = _update(item, record, keep, kind,
                      None if body is None or "body" in keep else str(body))
     return item, edited
@@ -219,9 +219,9 @@ def _names(kind: Kind, record: dict[str, Any]) -> None:
             raise InvalidValue(str(name), "is not a valid field name")
 
 
-def _render(kind: Kind, record: dict[str, Any], body: str) -> str:
-    """The text of a new item: the kind's fields in order (defaults filled in), then
-    the record's others."""
+def _render(kind: Kind, record: dict[str, Any], body: str) -> tuple[dict[str, Any], str]:
+    """The fields and text of a new item: the kind's fields in order (defaults filled
+    in), then the record's others."""
     fields: dict[str, Any] = {}
     for name in kind.order:
         value = record.get(name)
@@ -230,7 +230,7 @@ def _render(kind: Kind, record: dict[str, Any], body: str) -> str:
         if value is not None:
             fields[name] = value
     fields.update((k, v) for k, v in record.items() if k not in fields and v is not None)
-    return frontmatter.render(fields, body, quoted=kind.quoted)
+    return fields, frontmatter.render(fields, body, quoted=kind.quoted)
 
 
 def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
