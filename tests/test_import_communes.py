@@ -3,10 +3,9 @@ shipped communes table itself, and the script that derives it."""
 
 from __future__ import annotations
 
-import json
-
 import csv
 import io
+import json
 import lzma
 import shutil
 import subprocess
@@ -82,7 +81,8 @@ def test_shipped_table_is_consistent_and_slim():
 def test_cog_file_gives_one_bilan_per_commune(camp, git_repo, tmp_path):
     path = write(tmp_path / "in", "v_commune_2024.csv", cog_file())
     out = as_json(camp("import", "communes", str(path), "--format", "json"))
-    assert out == {"created": 7, "updated": 0, "unchanged": 0, "communes": 7, "format": "cog", "refused": []}
+    assert out == {"created": 7, "updated": 0, "unchanged": 0, "communes": 7, "format": "cog",
+                   "refused": []}
     assert bilans(git_repo) == ["01001", "2A004", "75056", "76351", "93066", "97101", "99999"]
     havre = bilan(git_repo, "76351")
     assert {k: havre[k] for k in ("title", "status", "commune_insee", "commune_name",

@@ -40,7 +40,8 @@ def test_columns_fill_fields_by_name_or_map(camp, git_repo, tmp_path):
     path = write(tmp_path / "in", "equipes.csv", TEAMS)
     result = camp("import", "csv", str(path), "--kind", "team", "--key", "leader",
                   "--map", "Nom=title", "--map", "Ville=commune_insee", "--format", "json")
-    assert as_json(result) == {"created": 2, "updated": 0, "unchanged": 0, "items": 2, "refused": []}
+    assert as_json(result) == {"created": 2, "updated": 0, "unchanged": 0, "items": 2,
+                               "refused": []}
     assert result.stderr == ("Ignored column(s) that fill no field of team: notes "
                              "(use --map COLUMN=FIELD)\n")
     found = teams(git_repo)
