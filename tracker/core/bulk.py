@@ -72,7 +72,9 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
     at `source` and the record's line (`lines`, else its number). `refused`: rows the
     reader could not read, reported with them. `dry_run`: judge, write nothing;
     `all_or_nothing`: one refused row and nothing is written. `message` may be a
-    function of the outcome (its counts once judged).
+    function of the outcome (its counts once judged). Without `source` (a caller that
+    reports no rows: targeting, the demo), one refused record refuses the whole call:
+    nothing is written and its first problem is raised.
     """
     kind = t.ws.kind(kind_name)
     keep = set(keep)
@@ -88,6 +90,11 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
             _judge(t, gate, kind, dict(record), existing, writes, outcome,
                    (key, keep, body_field, id_field), (source, number))
         outcome.refused.sort(key=lambda p: (p.path, p.line or 0))
+        if outcome.refused and not source:  # a caller that reports no rows: refuse all
+            first = outcome.refused[0]
+            raise TrackerError(f"record {first.line}: "
+                               + (f"{first.field}: " if first.field else "")
+                               + f"{first.message} (nothing was written)")
         if dry_run or (all_or_nothing and outcome.refused):
             outcome.written = False
             if not dry_run:  # nothing was written: say so in the counts
