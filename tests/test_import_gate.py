@@ -296,3 +296,27 @@ def test_dry_run_of_fr_results_writes_nothing(camp, git_repo, tmp_path):
     assert len(set(out["ids"]["created"])) == out["created"] == len(BUREAUX)
     assert head(git_repo) == before and status_porcelain(git_repo) == ""
     assert listed(camp, "bureau") == []
+
+
+def test_backlog_and_git_issue_rows_are_refused_by_their_number(repo, invoke, tmp_path):
+    """A folder import locates a refused row by its task's (or issue's) number in the
+    order read; the others are written."""
+    from tests.helpers import write_tree  # noqa: PLC0415
+
+    config = repo / ".tracker" / "config.yaml"
+    config.write_text(config.read_text() + "privacy:\n  forbid: [email]\n")
+    git(repo, "commit", "-qam", "forbid emails")
+    folder = tmp_path / "project"
+    write_tree(folder, {
+        "backlog/tasks/task-1 - A.md": "---\nid: task-1\ntitle: A\nstatus: To Do\n---\n\n"
+                                       "Écrire à jean@example.org\n",
+        "backlog/tasks/task-2 - B.md": "---\nid: task-2\ntitle: B\nstatus: To Do\n---\n",
+    })
+    result = invoke("import", "backlog", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{folder}:1: ") and "an email address" in result.stderr
+    assert [i["title"] for i in as_json(invoke("list", "--format", "json"))] == ["B"]
+    assert "jean@example.org" not in git(repo, "log", "-p")
+    dry = invoke("import", "backlog", str(folder), "--dry-run", "--format", "json")
+    assert json.loads(dry.stdout)["ids"] == {"created": [], "updated": []}
+    assert json.loads(dry.stdout)["unchanged"] == 1
