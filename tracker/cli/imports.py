@@ -42,7 +42,12 @@ def mode(dry_run: bool, all_or_nothing: bool) -> Any:
 
 @click.group("import")
 def import_() -> None:
-    """Import open data and spreadsheets into items (one commit per import)."""
+    """Import open data and spreadsheets into items (one commit per import).
+
+    Every row is judged as `tracker check` would judge the file it makes (and as
+    `tracker new` and `set` are): a refused row is printed on stderr as
+    FILE:LINE: field: message and not written, the others are, and the command exits 1.
+    """
 
 
 def progress(label: str) -> Any:
