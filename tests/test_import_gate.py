@@ -320,3 +320,27 @@ def test_backlog_and_git_issue_rows_are_refused_by_their_number(repo, invoke, tm
     dry = invoke("import", "backlog", str(folder), "--dry-run", "--format", "json")
     assert json.loads(dry.stdout)["ids"] == {"created": [], "updated": []}
     assert json.loads(dry.stdout)["unchanged"] == 1
+
+
+@pytest.mark.parametrize("values", [
+    {"knocked": "10", "positive": "3"},
+    {"team": "nope"},
+    {"title": f"Samedi {PHONE}"},
+    {"title": "Écrire à jean@example.org"},
+    {"bureau": "93066_0001"},
+])
+def test_new_and_import_csv_refuse_with_the_same_problem(camp, git_repo, tmp_path, values):
+    """One gate: the field and message `new` refuses with are those of the import's row."""
+    fields = {"title": "Samedi", "date": "2027-03-06", **values}
+    args = [a for name, value in fields.items() if name != "title"
+            for a in ("--set", f"{name}={value}")]
+    refused = run_tracker(git_repo, "new", "session", fields["title"], *args)
+    assert refused.returncode == 1, refused.stderr
+    _, field, message = refused.stderr.removeprefix("Error: ").split(": ", 2)
+    header = ",".join(fields)
+    path = write(tmp_path / "in", "s.csv", f"{header}\n" + ",".join(fields.values()) + "\n")
+    done = run_tracker(git_repo, "import", "csv", str(path), "--kind", "session")
+    assert done.returncode == 1
+    assert done.stderr == f"{path}:2: {field}: " + \
+        message.removesuffix(" (nothing was written)\n") + "\n"
+    assert listed(camp, "session") == [] and len(log_subjects(git_repo)) == 1
