@@ -344,3 +344,25 @@ def test_new_and_import_csv_refuse_with_the_same_problem(camp, git_repo, tmp_pat
     assert done.stderr == f"{path}:2: {field}: " + \
         message.removesuffix(" (nothing was written)\n") + "\n"
     assert listed(camp, "session") == [] and len(log_subjects(git_repo)) == 1
+
+
+def test_a_rule_on_a_rollup_judges_the_imported_item(camp, git_repo, tmp_path):
+    """A bureau with sessions cannot become a control through an import, as with `set`."""
+    bureau = ("bureau_id,commune_insee,departement,title,experiment_arm\n"
+              "93066_0001,93066,93,Bureau 1,treatment\n93066_0002,93066,93,Bureau 2,none\n")
+    path = write(tmp_path / "in", "b.csv", bureau)
+    assert camp("import", "csv", str(path), "--kind", "bureau").exit_code == 0
+    done = camp("new", "session", "Samedi", "--set", "date=2027-03-06", "--set",
+                "bureau=93066_0001")
+    assert done.exit_code == 0, done.stderr
+    refused_set = camp("set", "93066_0001", "experiment_arm=control")
+    assert refused_set.exit_code == 1 and "témoin" in refused_set.stderr
+    again = write(tmp_path / "in", "b2.csv", bureau.replace("treatment", "control").replace(
+        ",none", ",control"))
+    result = camp("import", "csv", str(again), "--kind", "bureau")
+    assert result.exit_code == 1
+    assert result.stderr == (f"{again}:2: experiment_arm: un bureau témoin (control) ne "
+                             "reçoit aucune session de terrain\n")
+    arms = {b["id"]: b["experiment_arm"] for b in listed(camp, "bureau")}
+    assert arms == {"93066_0001": "treatment", "93066_0002": "control"}
+    assert camp("check").exit_code == 0
