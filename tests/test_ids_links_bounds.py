@@ -32,6 +32,17 @@ def one_error(done, *fragments: str) -> str:
     return lines[0]
 
 
+def one_refused(done, where: str, *fragments: str) -> str:
+    """An import that refused one row: `FILE:LINE: field: message` alone on stderr."""
+    assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(where), done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
 def item(title: str, **fields: object) -> str:
     extra = "".join(f"{k}: {v}\n" for k, v in fields.items())
     return f"---\ntitle: {title}\nstatus: open\n{extra}---\nBody.\n"
@@ -46,8 +57,8 @@ def test_import_json_refuses_an_id_that_differs_only_by_case(repo, tmp_path):
     data = tmp_path / "in.json"
     data.write_text(json.dumps([{"id": "ISSUE-X", "kind": "issue", "title": "Upper"}]))
     head = git(repo, "rev-parse", "HEAD")
-    line = one_error(run_tracker(repo, "import", "json", str(data)),
-                     "issues/issue-x.md", "ISSUE-X", "case")
+    line = one_refused(run_tracker(repo, "import", "json", str(data)), f"{data}:1: id: ",
+                       "issues/issue-x.md", "ISSUE-X", "case")
     assert "nothing was written" in line
     assert sorted(os.listdir(repo / "issues")) == ["issue-x.md"]
     assert git(repo, "rev-parse", "HEAD") == head and status_porcelain(repo) == ""
@@ -62,8 +73,10 @@ def test_import_json_refuses_two_records_that_differ_only_by_case(repo, tmp_path
     data = tmp_path / "in.json"
     data.write_text(json.dumps([{"id": "new-a", "kind": "issue", "title": "One"},
                                 {"id": "NEW-A", "kind": "issue", "title": "Two"}]))
-    one_error(run_tracker(repo, "import", "json", str(data)), "record 2", "NEW-A", "record 1")
-    assert not list((repo / "issues").glob("*.md")) and status_porcelain(repo) == ""
+    one_refused(run_tracker(repo, "import", "json", str(data)), f"{data}:1: id: ", "NEW-A",
+                "issues/new-a.md")  # the first record is written, the second refused
+    assert [p.name for p in (repo / "issues").glob("*.md")] == ["new-a.md"]
+    assert status_porcelain(repo) == ""
 
 
 def test_new_and_import_csv_of_a_key_kind_refuse_a_case_twin(repo, tmp_path):
@@ -74,8 +87,8 @@ def test_new_and_import_csv_of_a_key_kind_refuse_a_case_twin(repo, tmp_path):
               "things/ab-1.md", "AB-1", "case")
     table = tmp_path / "in.csv"
     table.write_text("title,code\nThird,Ab-1\n")
-    one_error(run_tracker(repo, "import", "csv", "--kind", "thing", str(table)),
-              "things/ab-1.md", "Ab-1")
+    one_refused(run_tracker(repo, "import", "csv", "--kind", "thing", str(table)),
+                f"{table}:2: id: ", "things/ab-1.md", "Ab-1")
     assert sorted(os.listdir(repo / "things")) == ["ab-1.md"]
     assert status_porcelain(repo) == ""
 

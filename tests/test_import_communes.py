@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import lzma
 import shutil
 import subprocess
@@ -80,7 +81,8 @@ def test_shipped_table_is_consistent_and_slim():
 def test_cog_file_gives_one_bilan_per_commune(camp, git_repo, tmp_path):
     path = write(tmp_path / "in", "v_commune_2024.csv", cog_file())
     out = as_json(camp("import", "communes", str(path), "--format", "json"))
-    assert out == {"created": 7, "updated": 0, "unchanged": 0, "communes": 7, "format": "cog"}
+    assert out == {"created": 7, "updated": 0, "unchanged": 0, "communes": 7, "format": "cog",
+                   "refused": []}
     assert bilans(git_repo) == ["01001", "2A004", "75056", "76351", "93066", "97101", "99999"]
     havre = bilan(git_repo, "76351")
     assert {k: havre[k] for k in ("title", "status", "commune_insee", "commune_name",
@@ -128,7 +130,6 @@ def test_shipped_table_itself_is_accepted(camp, git_repo, tmp_path):
 
 @pytest.mark.parametrize("rows, line, message", [
     (COG_ROWS[:2] + ["XYZ,01003,84,01,01D,012,0,A,A,A,0108,"], 4, "TYPECOM 'XYZ'"),
-    (COG_ROWS[:3] + ["COM,1003,84,01,01D,012,0,A,A,A,0108,"], 5, "commune_insee: '1003'"),
     (COG_ROWS[:1] + ["COM,01003,84,01,01D,012,0,A,A,,0108,"], 3, "the commune's name is empty"),
     (COG_ROWS[:1] + ["COM,01003,84"], 3, "3 fields, expected at least 10"),
 ])
@@ -139,6 +140,19 @@ def test_malformed_cog_rows_write_nothing(camp, git_repo, tmp_path, rows, line, 
     assert_one_line_error(result, 1, f"{path}:{line}: ", message)
     assert head(git_repo) == before and status_porcelain(git_repo) == ""
     assert not (git_repo / "bilans").exists() or bilans(git_repo) == []
+
+
+def test_a_row_the_kind_refuses_is_left_out_and_the_others_written(camp, git_repo, tmp_path):
+    path = write(tmp_path / "in", "bad.csv", cog_file(
+        COG_ROWS[:3] + ["COM,1003,84,01,01D,012,0,A,A,A,0108,"]))
+    result = camp("import", "communes", str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # its id's pattern, and its field's
+        f"{path}:5: id '1003' does not match the pattern [0-9][0-9AB][0-9]{{3}}",
+        f"{path}:5: commune_insee: '1003' does not match the pattern [0-9][0-9AB][0-9]{{3}}"]
+    assert json.loads(result.stdout)["created"] == 3
+    assert bilans(git_repo) == ["01001", "2A004", "75056"]
+    assert status_porcelain(git_repo) == ""
 
 
 def test_other_files_are_refused(camp, tmp_path):

@@ -69,7 +69,8 @@ def test_each_format_gives_the_same_bureaux(camp, git_repo, tmp_path, fmt):
     assert b"Chamb\xe9ry" in data  # Latin-1, é as one byte
     path = write(tmp_path / "in", f"results{fmt}.txt", data)
     out = as_json(camp("import", "fr-results", str(path), "--format", "json"))
-    assert out == {"created": 6, "updated": 0, "unchanged": 0, "bureaux": 6, "format": fmt}
+    assert out == {"created": 6, "updated": 0, "unchanged": 0, "bureaux": 6, "format": fmt,
+                   "refused": []}
     assert bureau_files(git_repo) == ["01004_0002.md", "2A004_0001.md", "73065_0007.md",
                                       "93066_0012.md", "93066_0013.md", "97101_0003.md"]
     shown = fields(git_repo, "93066_0012")
@@ -126,7 +127,8 @@ def test_long_format_abstentions_and_rounds_are_hand_computed(camp, git_repo, tm
     assert log_subjects(git_repo)[0] == ("import fr-results: 6 bureaux (pr27 tour 1) — "
                                          "6 new, 0 already tracked")
     out = as_json(camp("import", "fr-results", str(path), "--round", "2", "--format", "json"))
-    assert out == {"created": 0, "updated": 6, "unchanged": 0, "bureaux": 6, "format": 1}
+    assert out == {"created": 0, "updated": 6, "unchanged": 0, "bureaux": 6, "format": 1,
+                   "refused": []}
     two = fields(git_repo, "93066_0012")
     assert (two["votants"], two["exprimes"], two["abstentions"]) == (610, 602, 390)
     assert fields(git_repo, "2A004_0001")["abstentions"] == 820 - 621
@@ -234,7 +236,8 @@ def test_reimport_updates_numbers_and_keeps_hand_edits(camp, git_repo, tmp_path)
                for b in BUREAUX]
     v2 = write(tmp_path / "in", "v2.txt", recent_format(changed))
     out = as_json(camp("import", "fr-results", str(v2), "--format", "json"))
-    assert out == {"created": 0, "updated": 2, "unchanged": 4, "bureaux": 6, "format": 3}
+    assert out == {"created": 0, "updated": 2, "unchanged": 4, "bureaux": 6, "format": 3,
+                   "refused": []}
     shown = fields(git_repo, "93066_0012")
     assert (shown["votants"], shown["abstentions"], shown["exprimes"]) == (607, 393, 599)
     assert (shown["status"], shown["priority"]) == ("approved", "A")
@@ -250,7 +253,8 @@ def test_reimport_of_the_same_file_changes_nothing(camp, git_repo, tmp_path):
     camp("import", "fr-results", str(path))
     before = head(git_repo)
     out = as_json(camp("import", "fr-results", str(path), "--format", "json"))
-    assert out == {"created": 0, "updated": 0, "unchanged": 6, "bureaux": 6, "format": 2}
+    assert out == {"created": 0, "updated": 0, "unchanged": 6, "bureaux": 6, "format": 2,
+                   "refused": []}
     assert head(git_repo) == before
 
 

@@ -45,7 +45,8 @@ def project(tmp_path: Path) -> Path:
 def test_real_backlog_tasks_import_and_the_readme_is_skipped(repo, project):
     done = run_tracker(repo, "import", "backlog", str(project), "--format", "json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"created": 4, "updated": 0, "unchanged": 0, "skipped": 1}
+    assert json.loads(done.stdout) == {"created": 4, "updated": 0, "unchanged": 0, "skipped": 1,
+                                       "refused": []}
     readme = project / "backlog" / "tasks" / "readme.md"
     assert done.stderr == f"{readme}: skipped: not a task file (Backlog.md reads back-*.md " \
                           "here)\n"
@@ -121,7 +122,7 @@ def test_a_rest_dump_of_two_repositories_keeps_both_issues_number_one(invoke, re
     result = invoke("import", "github", str(REST), "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert as_json(result) == {"created": 2, "updated": 0, "unchanged": 0,
-                               "pull_requests_skipped": 1}
+                               "pull_requests_skipped": 1, "refused": []}
     assert result.stderr == "Skipped 1 pull request(s): only issues are imported.\n"
     items = listed(invoke, "github_issue")
     assert sorted(items) == ["octo-org/alpha#1", "octo-org/beta#1"]
@@ -252,9 +253,15 @@ def test_a_task_the_kind_refuses_is_named_by_its_file(invoke, repo, project):
                       " priority: string}\n"})
     commit_all(repo)
     before = snapshot(repo)
-    result = invoke("import", "backlog", str(project), "--kind", "task")
+    trial = invoke("import", "backlog", str(project), "--kind", "task", "--all-or-nothing")
     task = project / "backlog" / "tasks" / "back-425 - Add-compact-TUI-task-list-view.md"
+    assert trial.exit_code == 1 and "Traceback" not in trial.stderr
+    assert f"{task}:1: tags: unknown field in strict kind 'task'" in trial.stderr.splitlines()
+    assert snapshot(repo) == before  # --all-or-nothing: one refused task, nothing written
+    result = invoke("import", "backlog", str(project), "--kind", "task", "--format", "json")
     assert result.exit_code == 1 and "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert errors == [f"Error: {task}:1: tags: unknown field for kind task"], result.stderr
-    assert snapshot(repo) == before
+    refused = json.loads(result.stdout)["refused"]
+    assert {"file": str(task), "line": 1, "field": "tags",
+            "message": "unknown field in strict kind 'task'"} in refused
+    assert len(refused) == 4 and all(r["file"].endswith(".md") for r in refused)
+    assert snapshot(repo) == before  # every task has tags: all four refused

@@ -37,7 +37,7 @@ __all__ = ["CONFIG_DIR", "Item", "ItemFile", "Listing", "Problem", "Tracker", "i
 _REEXPORTED = {"CONFIG_DIR": "tracker.store.workspace", "Item": "tracker.store.workspace",
                "ItemFile": "tracker.store.workspace", "write_atomic": "tracker.store.files",
                "Listing": "tracker.core.read", "parse_assignments": "tracker.core.write",
-               "parse_input": "tracker.core.write"}
+               "parse_input": "tracker.core.write", "refusal": "tracker.core.bulk"}
 
 
 def __getattr__(name: str) -> Any:
@@ -189,15 +189,29 @@ class Tracker(Session):
     # ---- façade for reports, importers and campaign (its methods; the rest ends the file)
 
     def upsert(self, kind_name: str, records: Iterable[dict[str, Any]], *,
-               key: str | None = None, keep: Iterable[str] = (), message: str,
+               key: str | None = None, keep: Iterable[str] = (), message: Any,
                commit: bool = True, body_field: str | None = None, id_field: str | None = None,
-               progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> Outcome:
-        """Create or update one item per record (typed values), then commit once."""
+               progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+               source: str = "", lines: Iterable[int | None] | None = None,
+               dry_run: bool = False, all_or_nothing: bool = False,
+               refused: Iterable[Problem] = (), gate: Any = None,
+               origins: Iterable[str] | None = None) -> Outcome:
+        """Create or update one item per record (typed values), then commit once; every
+        record's file judged by the write gate, as `new` and `set` (see `bulk.upsert`)."""
         from tracker.core import bulk  # noqa: PLC0415 - loaded for imports only
 
         return bulk.upsert(self, kind_name, records, key=key, keep=keep, message=message,
                            commit=commit, body_field=body_field, id_field=id_field,
-                           progress=progress)
+                           progress=progress, source=source, lines=lines, dry_run=dry_run,
+                           all_or_nothing=all_or_nothing, refused=refused, gate=gate,
+                           origins=origins)
+
+    def batch_gate(self) -> Any:
+        """The write gate for an import of several upserts (one per kind): each sees the
+        items the others admitted (refer to them, look them up)."""
+        from tracker.core.check import Gate  # noqa: PLC0415
+
+        return Gate(self, batch=True)
 
     def history(self) -> History:
         """History queries over this tracker's git log; close it (or use `with`) when done."""

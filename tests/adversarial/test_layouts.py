@@ -54,7 +54,7 @@ def test_case_twins_are_one_duplicate(repo, name, tmp_path):
     data.write_text(json.dumps([{"id": "IsSuE-x", "kind": "issue", "title": "Third"}]))
     done = run_tracker(repo, "import", "json", str(data))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.startswith("Error: ") and len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"{data}:1: id: ") and len(done.stderr.splitlines()) == 1
     assert any(p in done.stderr for p in files), done.stderr
     assert snapshot(repo) == before
 

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from tracker.importers import MalformedInput, Progress, Row, apply, count_new, decode, read_bytes
+from tracker.importers import (
+    MalformedInput,
+    Mode,
+    Progress,
+    Row,
+    apply,
+    decode,
+    read_bytes,
+    tally,
+)
 
 if TYPE_CHECKING:
     from tracker.api import Outcome, Tracker
@@ -113,17 +122,15 @@ def _population(text: str) -> int | None:
     return int(text)
 
 
-def run_communes(t: Tracker, path: Path, source: str,
-                 progress: Progress | None = None) -> tuple[Communes, Outcome]:
+def run_communes(t: Tracker, path: Path, source: str, progress: Progress | None = None,
+                 mode: Mode | None = None) -> tuple[Communes, Outcome]:
     """Import communes into `bilan` items, in one commit."""
     from tracker.campaign.communes import load_communes  # noqa: PLC0415
 
-    kind = t.ws.kind(KIND)
+    t.ws.kind(KIND)  # a tracker without bilans is told so first
     populations = {code: c.population for code, c in load_communes().items()}
     communes = parse_communes(decode(read_bytes(path)), source, populations)
-    created = count_new(t, kind, communes.rows)
-    message = (f"import communes: {len(communes.rows)} communes ({communes.format}) — "
-               f"{created} new, {len(communes.rows) - created} already tracked")
-    outcome = apply(t, KIND, communes.rows, source, message=message, keep=KEEP,
-                    progress=progress)
+    outcome = apply(t, KIND, communes.rows, source, keep=KEEP, progress=progress, mode=mode,
+                    message=lambda done: tally("import communes", len(communes.rows),
+                                               f"communes ({communes.format})", done))
     return communes, outcome

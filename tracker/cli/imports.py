@@ -1,15 +1,16 @@
 """The import commands: files from outside turned into items, one commit per import.
 
 `import` is a group with one subcommand per source; a new source adds its own with
-`@import_.command("NAME")` here. Each command reads its file through
-`tracker.importers`, prints one summary line (or `--format json`) on stdout, and shows
-a progress bar on a terminal only.
+`@import_.command("NAME")` here and `@mode_options`. Each command reads its file through
+`tracker.importers`, prints one summary line (or `--format json`) on stdout, each
+refused row as `FILE:LINE: field: message` on stderr (then exits 1), and shows a
+progress bar on a terminal only.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 import click
 
@@ -20,11 +21,33 @@ if TYPE_CHECKING:
     from tracker.api import Outcome
 
 FILE = click.Path(exists=True, dir_okay=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def mode_options(f: F) -> F:
+    """`--dry-run` and `--all-or-nothing`, for every import command."""
+    f = click.option("--all-or-nothing", "all_or_nothing", is_flag=True,
+                     help="Write nothing if any row is refused (exit 1).")(f)
+    return click.option("--dry-run", "dry_run", is_flag=True,
+                        help="Judge every row and say what would be created, updated "
+                             "and refused; write nothing.")(f)
+
+
+def mode(dry_run: bool, all_or_nothing: bool) -> Any:
+    """The importers' `Mode` for these flags."""
+    from tracker.importers import Mode  # noqa: PLC0415
+
+    return Mode(dry_run=dry_run, all_or_nothing=all_or_nothing)
 
 
 @click.group("import")
 def import_() -> None:
-    """Import open data and spreadsheets into items (one commit per import)."""
+    """Import open data and spreadsheets into items (one commit per import).
+
+    Every row is judged as `tracker check` would judge the file it makes (and as
+    `tracker new` and `set` are): a refused row is printed on stderr as
+    FILE:LINE: field: message and not written, the others are, and the command exits 1.
+    """
 
 
 def progress(label: str) -> Any:
@@ -50,16 +73,56 @@ def parse_maps(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def report(fmt: str, outcomes: Outcome | list[Outcome], line: str, **extra: Any) -> None:
-    """The import's summary on stdout: one line, or JSON with the counts (summed over
-    the outcomes of an import made of several)."""
+    """The import's summary on stdout: one line (and, for a dry run, the ids), or JSON
+    with the counts (summed over the outcomes of an import made of several), the
+    refused rows and, for a dry run, the ids; each refused row as `FILE:LINE: field:
+    message` on stderr, and exit 1 when there is one."""
+    from tracker.api import refusal  # noqa: PLC0415
+
     every = outcomes if isinstance(outcomes, list) else [outcomes]
     counts = {name: sum(getattr(o, name) for o in every)
               for name in ("created", "updated", "unchanged")}
+    refused = [p for o in every for p in o.refused]
+    rows_refused = sum(o.rows_refused for o in every)
+    dry_run = any(o.dry_run for o in every)
+    written = all(o.written for o in every)
+    ids = {name: [i for o in every for i in o.ids[name]] for name in ("created", "updated")}
     if fmt == "json":
-        click.echo(output.dumps({**counts, **extra}))
-        return
-    click.echo(f"{line}: {counts['created']} created, {counts['updated']} updated, "
-               f"{counts['unchanged']} unchanged")
+        data = {**counts, **extra, "refused": [refusal(p) for p in refused]}
+        if dry_run:
+            data.update(dry_run=True, ids=ids)
+        elif not written:
+            data["written"] = False
+        click.echo(output.dumps(data))
+    else:
+        click.echo(_summary(line, counts, rows_refused, dry_run, written))
+        if dry_run:
+            for name, listed in ids.items():
+                if listed:
+                    click.echo(f"would be {name}: {', '.join(listed)}")
+    for problem in refused:
+        warn(_located(problem))
+    if refused:
+        raise SystemExit(1)
+
+
+def _summary(line: str, counts: dict[str, int], refused: int, dry_run: bool,
+             written: bool) -> str:
+    tail = f", {refused} refused" if refused else ""
+    if dry_run:
+        return (f"{line} (dry run, nothing written): would create {counts['created']}, "
+                f"update {counts['updated']}, leave {counts['unchanged']} unchanged{tail}")
+    if not written:
+        return f"{line}: nothing written (--all-or-nothing){tail}"
+    return (f"{line}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged{tail}")
+
+
+def _located(problem: Any) -> str:
+    """`FILE:LINE: field: message`, as `check` prints a problem."""
+    where = problem.path if problem.line is None else f"{problem.path}:{problem.line}"
+    return f"{where}: {problem.field}: {problem.message}" if problem.field else \
+        f"{where}: {problem.message}"
 
 
 @import_.command("fr-results")
@@ -69,9 +132,11 @@ def report(fmt: str, outcomes: Outcome | list[Outcome], line: str, **extra: Any)
 @click.option("--round", "round_", type=click.IntRange(1, 2),
               help="The round to import from a file holding both (default: the first).")
 @format_option("text", "json")
+@mode_options
 @click.pass_context
 def fr_results(ctx: click.Context, file: str, election: str | None, round_: int | None,
-               fmt: str) -> None:
+               fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import results by polling station (Ministry of the Interior) into bureau items.
 
     The three formats (2002–2014 long, 2017–2022 wide, 2024+) are told apart by the
@@ -81,7 +146,8 @@ def fr_results(ctx: click.Context, file: str, election: str | None, round_: int 
     from tracker.importers.fr_results import run_fr_results  # noqa: PLC0415
 
     results, outcome = run_fr_results(tracker(ctx), Path(file), file, election, round_,
-                                      progress("Importing bureaux"))
+                                      progress("Importing bureaux"),
+                                      mode(dry_run, all_or_nothing))
     if results.skipped:
         warn(f"Skipped {results.skipped} row(s) of French people abroad (ZZ): no commune.")
     round_text = f", round {results.round}" if results.round else ""
@@ -92,8 +158,10 @@ def fr_results(ctx: click.Context, file: str, election: str | None, round_: int 
 @import_.command("communes")
 @click.argument("file", type=FILE)
 @format_option("text", "json")
+@mode_options
 @click.pass_context
-def communes(ctx: click.Context, file: str, fmt: str) -> None:
+def communes(ctx: click.Context, file: str, fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import communes into bilan items, one per commune.
 
     FILE is INSEE's COG communes file (v_commune_YYYY.csv; rows of type COM) or
@@ -103,7 +171,8 @@ def communes(ctx: click.Context, file: str, fmt: str) -> None:
     from tracker.campaign.import_communes import run_communes  # noqa: PLC0415
 
     found, outcome = run_communes(tracker(ctx), Path(file), file,
-                                  progress("Importing communes"))
+                                  progress("Importing communes"),
+                                  mode(dry_run, all_or_nothing))
     report(fmt, outcome, f"{len(found.rows)} communes from {file} ({found.format})",
            communes=len(found.rows), format=found.format)
 
@@ -118,9 +187,11 @@ def communes(ctx: click.Context, file: str, fmt: str) -> None:
                    "their own name.")
 @click.option("--delimiter", default=",", show_default=True, help="The column separator.")
 @format_option("text", "json")
+@mode_options
 @click.pass_context
 def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[str, ...],
-         delimiter: str, fmt: str) -> None:
+         delimiter: str, fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import a CSV file with a header into items of KIND, one item per row."""
     from tracker.importers.csvfile import run_csv  # noqa: PLC0415
     from tracker.model.errors import UsageError  # noqa: PLC0415
@@ -129,11 +200,12 @@ def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[
         raise UsageError("--delimiter must be one character")
     table, outcome = run_csv(tracker(ctx), Path(file), file, kind, key=key,
                              mapping=parse_maps(maps), delimiter=delimiter,
-                             progress=progress(f"Importing {kind}"))
+                             progress=progress(f"Importing {kind}"),
+                             mode=mode(dry_run, all_or_nothing))
     if table.ignored:
         warn(f"Ignored column(s) that fill no field of {kind}: {', '.join(table.ignored)} "
              "(use --map COLUMN=FIELD)")
-    report(fmt, outcome, f"{len(table.rows)} {kind} items from {file}", items=len(table.rows))
+    report(fmt, outcome, f"{table.count()} {kind} items from {file}", items=table.count())
 
 
 @import_.command("github")
@@ -143,8 +215,10 @@ def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[
               help="The repository of issues whose record names none (gh's --json without "
                    "url).")
 @format_option("text", "json")
+@mode_options
 @click.pass_context
-def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str) -> None:
+def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str,
+           dry_run: bool, all_or_nothing: bool) -> None:
     """Import GitHub issues from a JSON array: `gh issue list --state all --json number,
     title,body,state,labels,assignees,author,createdAt,closedAt,comments,milestone,url`,
     or the REST API's `GET /repos/{owner}/{repo}/issues` (pages joined into one array).
@@ -159,7 +233,8 @@ def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str)
     from tracker.importers.trackers import run_github  # noqa: PLC0415
 
     found, outcome = run_github(tracker(ctx), Path(file), file, kind,
-                                progress("Importing issues"), repo=repo)
+                                progress("Importing issues"), repo=repo,
+                                mode=mode(dry_run, all_or_nothing))
     if found.pulls:
         warn(f"Skipped {found.pulls} pull request(s): only issues are imported.")
     report(fmt, outcome, f"GitHub issues from {file}", pull_requests_skipped=found.pulls)
@@ -169,8 +244,10 @@ def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str)
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
 @format_option("text", "json")
+@mode_options
 @click.pass_context
-def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
+def backlog(ctx: click.Context, folder: str, kind: str, fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import a Backlog.md project (FOLDER holds backlog/tasks and backlog/completed).
 
     Read as Backlog.md reads them: the files PREFIX-*.md (PREFIX the config's
@@ -182,7 +259,8 @@ def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     """
     from tracker.importers.trackers import run_backlog  # noqa: PLC0415
 
-    found, outcome = run_backlog(tracker(ctx), Path(folder), kind, progress("Importing tasks"))
+    found, outcome = run_backlog(tracker(ctx), Path(folder), kind, progress("Importing tasks"),
+                                 mode(dry_run, all_or_nothing))
     for line in found.skipped:
         warn(line)
     report(fmt, outcome, f"Backlog.md tasks from {folder}", skipped=len(found.skipped))
@@ -192,8 +270,10 @@ def backlog(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
 @format_option("text", "json")
+@mode_options
 @click.pass_context
-def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
+def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import a git-issue repository (FOLDER holds .issues/issues/xx/<sha>/description).
 
     The summary line is the title, the tags `open`/`closed` the status; comments go
@@ -204,7 +284,7 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
     from tracker.importers.trackers import run_git_issue  # noqa: PLC0415
 
     found, outcome = run_git_issue(tracker(ctx), Path(folder), kind,
-                                   progress("Importing issues"))
+                                   progress("Importing issues"), mode(dry_run, all_or_nothing))
     for line in found.skipped:
         warn(line)
     report(fmt, outcome, f"git-issue issues from {folder}")
@@ -213,12 +293,15 @@ def git_issue(ctx: click.Context, folder: str, kind: str, fmt: str) -> None:
 @import_.command("json")
 @click.argument("file", type=FILE)
 @format_option("text", "json")
+@mode_options
 @click.pass_context
-def json_(ctx: click.Context, file: str, fmt: str) -> None:
+def json_(ctx: click.Context, file: str, fmt: str, dry_run: bool,
+        all_or_nothing: bool) -> None:
     """Import what `tracker export json` wrote: items keep their ids, so it is idempotent."""
     from tracker.importers.trackers import run_json  # noqa: PLC0415
 
-    outcomes = list(run_json(tracker(ctx), Path(file), file, progress("Importing items")))
+    outcomes = list(run_json(tracker(ctx), Path(file), file, progress("Importing items"),
+                             mode(dry_run, all_or_nothing)))
     report(fmt, outcomes, f"items from {file}")
 
 

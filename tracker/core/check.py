@@ -126,13 +126,91 @@ def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[
 def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
     """Refuse a write that would add a problem `check` reports (a broken rule, a
     reference to no item, …)."""
-    before = {(p.field, p.message) for p in item_problems(s, old)} if old else set()
-    added = [p for p in item_problems(s, new) if (p.field, p.message) not in before]
-    added += _new_broken_refs(s, old, new)
-    if added:
-        first = added[0]
-        raise InvalidItem(first.path, first.line, first.field,
-                          f"{first.message} (nothing was written)")
+    Gate(s).refuse(old, new)
+
+
+class Gate:
+    """The one judge of every write (`new`, `set`, `move`, `edit`, every import): the
+    problems `check` would report of the candidate file that the file it replaces does
+    not have, each located at its line: types, required fields, ids, strict fields,
+    statuses, rules (rollups and lookups included), personal data, references that lead
+    to no item (with the item most likely meant) and, for a batch, ids met twice.
+
+    One write asks the disk what it needs (a stat per reference). A batch (`batch=True`,
+    the importers) reads once what every record needs, the ids of every item and each
+    kind's names for suggestions, and remembers the items admitted before: a record may
+    refer to an item an earlier record creates, and a rule's `lookup` sees it.
+    """
+
+    def __init__(self, s: Session, batch: bool = False) -> None:
+        self.s, self.batch = s, batch
+        self._ids: dict[str, tuple[str, str, str]] | None = None  # lowered id: kind, id, path
+        self._names: dict[str, dict[str, Item]] = {}  # kind: casefolded id or title: item
+
+    def problems(self, old: Item | None, new: Item) -> list[Problem]:
+        """What writing `new` in place of `old` (None: a new file) adds to `check`."""
+        before = {(p.field, p.message) for p in item_problems(self.s, old)} if old else set()
+        added = [p for p in item_problems(self.s, new) if (p.field, p.message) not in before]
+        if old is None and self.batch:
+            added += self._same_id(new)
+        return added + _new_broken_refs(self.s, old, new, self)
+
+    def refuse(self, old: Item | None, new: Item) -> None:
+        """Raise the first problem writing `new` would add, located (nothing is written)."""
+        added = self.problems(old, new)
+        if added:
+            first = added[0]
+            raise InvalidItem(first.path, first.line, first.field,
+                              f"{first.message} (nothing was written)")
+
+    def admit(self, item: Item) -> None:
+        """An item the batch will write: later records may refer to it, rules see it."""
+        if self.batch:
+            self._index().setdefault(item.id.lower(), (item.kind.name, item.id, item.rel))
+            names = self._names.get(item.kind.name)
+            if names is not None:
+                _name(names, item)
+        self.s.derived.admit(item)
+
+    def exists(self, kind_name: str | None, item_id: str) -> bool:
+        """Is there an item of this kind (of any kind: None) with exactly this id?"""
+        if not self.batch:
+            return _exists(self.s, kind_name, item_id)
+        found = self._index().get(item_id.lower())
+        return found is not None and found[1] == item_id and \
+            (kind_name is None or found[0] == kind_name)
+
+    def nearest(self, kind_name: str | None, text: str) -> str:
+        """`; did you mean 'ID' (its title)?`, or nothing when no item is near."""
+        if not self.batch:
+            return _nearest(self.s, kind_name, text)
+        key = kind_name or ""
+        if key not in self._names:
+            self._names[key] = _names(self.s, kind_name)
+        return _suggestion(self._names[key], text)
+
+    def _index(self) -> dict[str, tuple[str, str, str]]:
+        if self._ids is None:
+            self._ids = {}
+            for file in self.s.ws.item_files():
+                self._ids.setdefault(file.id.lower(), (file.kind.name, file.id,
+                                                       self.s.ws.display(file.path)))
+        return self._ids
+
+    def _same_id(self, new: Item) -> list[Problem]:
+        """An item (or an earlier record) with this id, but for case or in another kind."""
+        found = self._index().get(new.id.lower())
+        if found is None or (found[1] == new.id and found[0] == new.kind.name):
+            return []
+        return [Problem(new.rel, 1, "id", same_id_message(new.id, found[2], found[1]))]
+
+
+def same_id_message(item_id: str, other: str, other_id: str | None = None) -> str:
+    """Why an item with this id is not written: `other` holds the same id (but for case)."""
+    if other_id == item_id:
+        return f"{other} has the id '{item_id}' already (nothing was written)"
+    return (f"{other} has the id '{item_id}' but for case: ids that differ only by case are "
+            "one id (nothing was written)")
 
 
 def _duplicate_problems(located: list[tuple[Kind, str, str]]) -> list[Problem]:
@@ -169,10 +247,12 @@ def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[P
     return found
 
 
-def _new_broken_refs(s: Session, old: Item | None, new: Item) -> list[Problem]:
+def _new_broken_refs(s: Session, old: Item | None, new: Item,
+                     gate: Gate | None = None) -> list[Problem]:
     """The references a write gives that lead to no item (those it changes or adds
     only: an old broken one left as it was does not block the edit), each with the item
     it most likely meant."""
+    gate = gate or Gate(s)
     found = []
     for name, spec in new.kind.fields.items():
         if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
@@ -184,10 +264,10 @@ def _new_broken_refs(s: Session, old: Item | None, new: Item) -> list[Problem]:
         earlier = set(was) if isinstance(was, list) else {was}
         for target in value if isinstance(value, list) else [value]:
             if isinstance(target, str) and target not in earlier and \
-                    not _exists(s, spec.ref_kind, target):
+                    not gate.exists(spec.ref_kind, target):
                 found.append(Problem(new.rel, frontmatter.key_line(new.doc, name) or 1, name,
                                      f"broken reference: no item '{target}'"
-                                     + _nearest(s, spec.ref_kind, target)))
+                                     + gate.nearest(spec.ref_kind, target)))
     return found
 
 
@@ -202,16 +282,29 @@ def _exists(s: Session, kind_name: str | None, item_id: str) -> bool:
 def _nearest(s: Session, kind_name: str | None, text: str) -> str:
     """`; did you mean 'ID' (its title)?` for the item whose id or title is nearest to
     `text`, or nothing when none is near."""
+    return _suggestion(_names(s, kind_name), text)
+
+
+def _names(s: Session, kind_name: str | None) -> dict[str, Item]:
+    """The items of a kind (of every kind: None) by casefolded id and title."""
+    kinds = [s.kinds[kind_name]] if kind_name in s.kinds else [] if kind_name else None
+    names: dict[str, Item] = {}
+    if kinds == []:  # a kind no file defines: no item to suggest (load_all([]) reads all)
+        return names
+    items, _ = s.ws.load_all(kinds)
+    for item in items:
+        _name(names, item)
+    return names
+
+
+def _name(names: dict[str, Item], item: Item) -> None:
+    names.setdefault(item.id.casefold(), item)
+    names.setdefault(item.title.casefold(), item)
+
+
+def _suggestion(names: dict[str, Item], text: str) -> str:
     import difflib  # noqa: PLC0415 - only when a reference is refused
 
-    kinds = [s.kinds[kind_name]] if kind_name in s.kinds else [] if kind_name else None
-    if kinds == []:  # a kind no file defines: no item to suggest (load_all([]) reads all)
-        return ""
-    items, _ = s.ws.load_all(kinds)
-    names: dict[str, Item] = {}
-    for item in items:
-        names.setdefault(item.id.casefold(), item)
-        names.setdefault(item.title.casefold(), item)
     close = difflib.get_close_matches(text.casefold(), list(names), n=1, cutoff=0.6)
     if not close:
         return ""

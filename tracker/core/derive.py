@@ -30,6 +30,7 @@ class Derived:
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
         self._sources: dict[str, list[dict[str, Any]]] = {}
         self._lookups: dict[str, dict[str, Any] | None] = {}
+        self._admitted: dict[str, "Item"] = {}  # items a batch will write, by id
 
     def expression(self, source: str, what: str) -> Any:
         """The compiled expression (`names`, `generated`, `evaluate`), remembered across
@@ -136,6 +137,9 @@ class Derived:
         """Another item's fields and computed values, by exact id (None if absent)."""
         if not isinstance(item_id, str):
             return None
+        if item_id not in self._lookups and item_id in self._admitted:
+            other = self._admitted[item_id]
+            self._lookups[item_id] = {**self.base(other), **self.values(other, rollups=False)}
         if item_id not in self._lookups:
             self._lookups[item_id] = None
             for kind in self.t.kinds.values():
@@ -149,6 +153,11 @@ class Derived:
                                               **self.values(other, rollups=False)}
                     break
         return self._lookups[item_id]
+
+    def admit(self, item: "Item") -> None:
+        """An item a batch will write (not on disk yet): `lookup` finds it as written."""
+        self._admitted[item.id] = item
+        self._lookups.pop(item.id, None)
 
     def rule_problems(self, item: "Item") -> list[tuple[str | None, str]]:
         """(field, message) for each of the kind's rules this item breaks."""

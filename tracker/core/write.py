@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from tracker.core.check import refuse_new_problems, validate_text
+from tracker.core.check import refuse_new_problems, same_id_message, validate_text
 from tracker.core.commits import commit_files, preflight
 from tracker.core.read import SYSTEM_FIELDS, get, resolve
 from tracker.format import frontmatter
@@ -27,6 +27,7 @@ from tracker.model.errors import (
 from tracker.store.files import write_atomic
 from tracker.store.workspace import Item
 
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # what a field may be called
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,14 +119,6 @@ def _new_path(s: Session, kind: Kind, fields: dict[str, Any]) -> tuple[str, Path
         if not path.exists():
             return item_id, path
     raise TrackerError(f"could not find a free id in {kind.folder}/")
-
-
-def same_id_message(item_id: str, other: str, other_id: str | None = None) -> str:
-    """Why an item with this id is not written: `other` holds the same id (but for case)."""
-    if other_id == item_id:
-        return f"{other} has the id '{item_id}' already (nothing was written)"
-    return (f"{other} has the id '{item_id}' but for case: ids that differ only by case are "
-            "one id (nothing was written)")
 
 
 # ------------------------------------------------------------ set and move
@@ -222,7 +215,7 @@ def parse_value(kind: Kind, name: str, text: str, force: bool = False) -> Any:
     declared one that it is likely a typo (`prio` for `priority`) and not `force`."""
     if name in SYSTEM_FIELDS or name in kind.computed:
         raise InvalidValue(name, "is derived and cannot be set")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
+    if not FIELD_NAME.fullmatch(name):
         raise InvalidValue(name, "is not a valid field name")
     spec = kind.fields.get(name)
     if spec is None:

@@ -1,25 +1,26 @@
 """Importers: files from outside (open data, spreadsheets) turned into items.
 
 Each importer is a pure parser (text in, `Row`s out, errors located as `FILE:LINE`)
-plus a thin `run_*` function that reads the file and hands the rows to `apply`, which
-checks every value against the kind before `Tracker.upsert` writes anything: a malformed
-file writes nothing, a good one gives one commit.
+plus a thin `run_*` function that reads the file and hands the rows to `apply`, and so
+to `Tracker.upsert`: every row's candidate file goes through the write gate that `new`
+and `set` go through, judged as `check` would judge it. A refused row is reported as
+`FILE:LINE: field: message` and not written; the others are, in one commit (none with
+`Mode.all_or_nothing`; nothing at all with `Mode.dry_run`). A file that cannot be read
+as a whole (not CSV, not JSON, not the expected header) writes nothing.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from tracker.model import schema
 from tracker.model.errors import TrackerError
+from tracker.model.problems import Problem
 
 if TYPE_CHECKING:
     from tracker.api import Outcome, Tracker
-    from tracker.model.schema import Kind
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
@@ -65,55 +66,31 @@ def lines(text: str) -> list[tuple[int, str]]:
     return [(n, line.rstrip("\r")) for n, line in numbered if line.strip()]
 
 
-def check_rows(kind: Kind, rows: list[Row], source: str, key: str | None = None) -> None:
-    """Refuse the first row the kind would refuse (a value, its id), located at its line."""
-    for row in rows:
-        for name, value in row.record.items():
-            problem = _value_problem(kind, name, value)
-            if problem:
-                raise MalformedInput(source, row.line, f"{name}: {problem}")
-        problem = _match_problem(kind, row.record, key)
-        if problem:
-            raise MalformedInput(source, row.line, problem)
-
-
-def _value_problem(kind: Kind, name: str, value: Any) -> str | None:
-    spec = kind.fields.get(name)
-    if spec is None:
-        return f"unknown field for kind {kind.name}" if kind.strict else None
-    return schema.check_value(spec, value)
-
-
-def _match_problem(kind: Kind, record: dict[str, Any], key: str | None) -> str | None:
-    """Why a record could not be matched to an item (no key value, a bad id), or None."""
-    from tracker.model import ids  # noqa: PLC0415
-
-    if key:
-        return None if record.get(key) not in (None, "") else f"{key}: the key field is empty"
-    if kind.ids.scheme != "key":
-        return None
-    try:
-        item_id = ids.validate(ids.key_id(kind.ids.key or "", record))
-    except TrackerError as e:
-        return str(e)
-    if kind.ids.pattern and not re.fullmatch(kind.ids.pattern, item_id):
-        return f"id '{item_id}' does not match the pattern {kind.ids.pattern}"
-    return None
-
-
-def count_new(t: Tracker, kind: Kind, rows: list[Row]) -> int:
-    """How many rows of a natural-key kind have no item yet (for the commit message)."""
-    from tracker.model import ids  # noqa: PLC0415
-
-    template = kind.ids.key or ""
-    return sum(1 for r in rows
-               if not t.ws.path_for(kind, ids.key_id(template, r.record)).exists())
-
-
-def apply(t: Tracker, kind_name: str, rows: list[Row], source: str, *, message: str,
+def apply(t: Tracker, kind_name: str, rows: list[Row], source: str, *, message: Any,
           key: str | None = None, keep: Iterable[str] = (),
-          progress: Progress | None = None) -> Outcome:
-    """Check every row, then create or update the items under one lock, in one commit."""
-    check_rows(t.ws.kind(kind_name), rows, source, key)
+          progress: Progress | None = None, mode: Mode | None = None,
+          refused: Iterable[Problem] = ()) -> Outcome:
+    """Create or update the items under one lock, in one commit, each row judged by the
+    write gate and refused rows reported at `source` and their line."""
+    mode = mode or Mode()
     return t.upsert(kind_name, [r.record for r in rows], key=key, keep=keep,
-                    message=message, progress=progress)
+                    message=message, progress=progress, source=source,
+                    lines=[r.line for r in rows], dry_run=mode.dry_run,
+                    all_or_nothing=mode.all_or_nothing, refused=refused)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How an import writes: `dry_run` judges every row and writes nothing;
+    `all_or_nothing` writes nothing when one row is refused."""
+
+    dry_run: bool = False
+    all_or_nothing: bool = False
+
+
+def tally(verb: str, rows: int, noun: str, outcome: Outcome) -> str:
+    """A commit message's counts, once the rows are judged: `N new, M already tracked`,
+    and the refused ones."""
+    refused = f", {outcome.rows_refused} refused" if outcome.rows_refused else ""
+    tracked = outcome.updated + outcome.unchanged
+    return f"{verb}: {rows} {noun} — {outcome.created} new, {tracked} already tracked{refused}"

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.api import parse_input
-from tracker.importers import MalformedInput, Progress, Row, apply, check_rows, decode, read_bytes
+from tracker.importers import MalformedInput, Mode, Progress, Row, apply, decode, read_bytes, tally
 from tracker.model import schema
 from tracker.model.errors import InvalidValue, UsageError
+from tracker.model.problems import Problem
 
 if TYPE_CHECKING:
     from tracker.api import Outcome, Tracker
@@ -34,6 +35,11 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column -> field
     ignored: list[str] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)  # rows that could not be read
+
+    def count(self) -> int:
+        """The rows of the file: those read and those refused as they were read."""
+        return len(self.rows) + len({p.line for p in self.refused})
 
 
 def plan_columns(header: list[str], kind: Kind,
@@ -92,16 +98,21 @@ def parse_csv(text: str, source: str, kind: Kind, mapping: dict[str, str],
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
-            raise MalformedInput(source, reader.line_num,
-                                 f"{len(cells)} fields, the header has {len(header)}")
-        table.rows.append(Row(reader.line_num, _record(cells, header, plan, kind, source,
-                                                        reader.line_num)))
+            table.refused.append(Problem(source, reader.line_num, None, f"{len(cells)} "
+                                         f"fields, the header has {len(header)}"))
+            continue
+        record, problems = _record(cells, header, plan, kind, source, reader.line_num)
+        if problems:
+            table.refused.extend(problems)
+        else:
+            table.rows.append(Row(reader.line_num, record))
     return table
 
 
 def _record(cells: list[str], header: list[str], plan: dict[int, str], kind: Kind,
-            source: str, line: int) -> dict[str, Any]:
-    record = {}
+            source: str, line: int) -> tuple[dict[str, Any], list[Problem]]:
+    """A row's typed record, and the cells its fields' types refuse (at the row's line)."""
+    record, problems = {}, []
     for index, name in plan.items():
         cell = cells[index].strip()
         if not cell:
@@ -109,67 +120,39 @@ def _record(cells: list[str], header: list[str], plan: dict[int, str], kind: Kin
         try:
             record[name] = typed(kind, name, cell)
         except InvalidValue as e:
-            raise MalformedInput(source, line, f"column '{header[index]}' (field {name}): "
-                                 f"{e.reason}") from None
-    return record
+            column = "" if header[index] == name else f" (column '{header[index]}')"
+            problems.append(Problem(source, line, name, e.reason + column))
+    return record, problems
 
 
 # ---------------------------------------------------------------- importing
 
 
-def new_rows(t: Tracker, kind: Kind, rows: list[Row], key: str | None) -> list[Row]:
-    """The rows that will create an item: no item matches them, nor an earlier row."""
-    from tracker.model import ids  # noqa: PLC0415
-
-    if key:
-        taken = {str(i.fields[key]) for i in t.items([kind.name]).items
-                 if i.fields.get(key) is not None}
-        match = [str(r.record.get(key)) for r in rows]
-    elif kind.ids.scheme == "key":
-        taken = {f.id for f in t.ws.item_files([kind])}
-        match = [ids.key_id(kind.ids.key or "", r.record) for r in rows]
-    else:
-        return list(rows)
-    fresh = []
-    for row, value in zip(rows, match):
-        if value not in taken:
-            taken.add(value)
-            fresh.append(row)
-    return fresh
-
-
-def check_new(kind: Kind, rows: list[Row], source: str, columns: dict[str, str]) -> None:
-    """A new item needs a title and every required field without a default."""
-    needed = ["title"] + [n for n, s in kind.fields.items()
-                          if s.required and s.default is None and not s.auto and n != "title"]
-    filled = set(columns.values())
-    for row in rows:
-        for name in needed:
-            if row.record.get(name) in (None, ""):
-                how = (f"column '{_column(columns, name)}' is empty" if name in filled
-                       else f"map a column to it with --map COLUMN={name}")
-                raise MalformedInput(source, row.line, f"a new {kind.name} needs a {name}: "
-                                     + how)
-
-
-def _column(columns: dict[str, str], name: str) -> str:
-    return next(column for column, target in columns.items() if target == name)
-
-
 def run_csv(t: Tracker, path: Path, source: str, kind_name: str, *, key: str | None = None,
             mapping: dict[str, str] | None = None, delimiter: str = ",",
-            progress: Progress | None = None) -> tuple[Table, Outcome]:
-    """Import a CSV file into items of `kind_name`, in one commit."""
+            progress: Progress | None = None, mode: Mode | None = None
+            ) -> tuple[Table, Outcome]:
+    """Import a CSV file into items of `kind_name`, in one commit: every row judged by
+    the write gate, the rows it (or the reader) refuses left out."""
     kind = t.ws.kind(kind_name)
     table = parse_csv(decode(read_bytes(path)), source, kind, mapping or {}, delimiter)
     if key and key not in table.columns.values():
         raise UsageError(f"--key {key}: no column fills this field (columns: "
                          f"{', '.join(f'{c}={f}' for c, f in table.columns.items())})")
-    check_rows(kind, table.rows, source, key)
-    fresh = new_rows(t, kind, table.rows, key)
-    check_new(kind, fresh, source, table.columns)
-    message = (f"import csv: {len(table.rows)} {kind_name} items from {path.name} — "
-               f"{len(fresh)} new, {len(table.rows) - len(fresh)} already tracked")
-    outcome = apply(t, kind_name, table.rows, source, key=key, message=message,
-                    progress=progress)
+    rows = table.count()
+    outcome = apply(t, kind_name, table.rows, source, key=key, progress=progress,
+                    message=lambda done: tally("import csv", rows,
+                                               f"{kind_name} items from {path.name}", done),
+                    mode=mode, refused=table.refused)
+    _hint_columns(outcome, table.columns)
     return table, outcome
+
+
+def _hint_columns(outcome: Outcome, columns: dict[str, str]) -> None:
+    """A required field no column fills: say how to fill it."""
+    filled = set(columns.values())
+    for index, problem in enumerate(outcome.refused):
+        if problem.message == "is required" and problem.field not in filled:
+            outcome.refused[index] = Problem(
+                problem.path, problem.line, problem.field,
+                f"is required: map a column to it with --map COLUMN={problem.field}")

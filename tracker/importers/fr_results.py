@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.importers import (
     MalformedInput,
+    Mode,
     Progress,
     Row,
     apply,
-    count_new,
     decode,
     lines,
     read_bytes,
+    tally,
 )
 
 if TYPE_CHECKING:
@@ -331,16 +332,14 @@ def default_election(t: Tracker) -> str:
 
 
 def run_fr_results(t: Tracker, path: Path, source: str, election: str | None = None,
-                   round_: int | None = None,
-                   progress: Progress | None = None) -> tuple[Results, Outcome]:
+                   round_: int | None = None, progress: Progress | None = None,
+                   mode: Mode | None = None) -> tuple[Results, Outcome]:
     """Import a results file into `bureau` items, in one commit."""
-    kind = t.ws.kind(KIND)
+    t.ws.kind(KIND)  # a tracker without bureaux is told so first
     election = election or default_election(t)
     results = parse_results(decode(read_bytes(path)), source, election, round_)
-    created = count_new(t, kind, results.rows)
     label = election + (f" tour {results.round}" if results.round else "")
-    message = (f"import fr-results: {len(results.rows)} bureaux ({label}) — {created} new, "
-               f"{len(results.rows) - created} already tracked")
-    outcome = apply(t, KIND, results.rows, source, message=message, keep=KEEP,
-                    progress=progress)
+    outcome = apply(t, KIND, results.rows, source, keep=KEEP, progress=progress, mode=mode,
+                    message=lambda done: tally("import fr-results", len(results.rows),
+                                               f"bureaux ({label})", done))
     return results, outcome

@@ -533,8 +533,8 @@ def _read(path: Path) -> str:
         return ""
 
 
-def run_git_issue(t: Any, folder: Path, kind: str = "issue",
-                  progress: Any = None) -> tuple[Found, Any]:
+def run_git_issue(t: Any, folder: Path, kind: str = "issue", progress: Any = None,
+                  mode: Any = None) -> tuple[Found, Any]:
     """Import a git-issue repository's issues into items of `kind`, in one commit."""
     from tracker import api  # noqa: PLC0415
 
@@ -544,7 +544,7 @@ def run_git_issue(t: Any, folder: Path, kind: str = "issue",
     found = parse_git_issue(folder, _statuses(t, kind), dated)
     return found, apply_with_body(t, kind, found.rows, str(folder), key=GIT_ISSUE_KEY,
                                   message=f"import git-issue: {len(found.rows)} issues",
-                                  progress=progress, origins=found.origins)
+                                  progress=progress, origins=found.origins, mode=mode)
 
 
 # ---------------------------------------------------------------- tracker's own JSON
@@ -577,7 +577,7 @@ def typed(kind: Any, record: dict[str, Any]) -> dict[str, Any]:
         if spec is not None and spec.type in ("date", "datetime") and isinstance(value, str):
             try:
                 out[name] = parse_input(spec, value)
-            except Exception:  # noqa: BLE001 - left as is: check_rows reports it located
+            except Exception:  # noqa: BLE001 - left as is: the write gate refuses it
                 pass
     return out
 
@@ -588,7 +588,7 @@ def _statuses(t: Any, kind_name: str) -> tuple[str, ...]:
 
 
 def run_github(t: Any, path: Path, source: str, kind: str = "issue", progress: Any = None,
-               repo: str | None = None) -> tuple[Found, Any]:
+               repo: str | None = None, mode: Any = None) -> tuple[Found, Any]:
     """Import GitHub issues (gh's `--json` or the REST API's JSON) into items of `kind`,
     in one commit; pull requests are left out and counted."""
     from tracker.importers import decode, read_bytes  # noqa: PLC0415
@@ -596,47 +596,81 @@ def run_github(t: Any, path: Path, source: str, kind: str = "issue", progress: A
     found = parse_github(decode(read_bytes(path)), source, _statuses(t, kind), repo)
     return found, apply_with_body(t, kind, found.rows, source, key=GITHUB_KEY,
                                   message=f"import github: {len(found.rows)} issues from "
-                                          f"{source}", progress=progress)
+                                          f"{source}", progress=progress, mode=mode)
 
 
-def run_backlog(t: Any, folder: Path, kind: str = "issue",
-                progress: Any = None) -> tuple[Found, Any]:
+def run_backlog(t: Any, folder: Path, kind: str = "issue", progress: Any = None,
+                mode: Any = None) -> tuple[Found, Any]:
     """Import a Backlog.md project's tasks into items of `kind`, in one commit."""
     found = parse_backlog(folder, _statuses(t, kind))
     return found, apply_with_body(t, kind, found.rows, str(folder), key=BACKLOG_KEY,
                                   message=f"import backlog: {len(found.rows)} tasks from "
                                           f"{folder.name}", progress=progress,
-                                  origins=found.origins)
+                                  origins=found.origins, mode=mode)
 
 
-def run_json(t: Any, path: Path, source: str, progress: Any = None) -> list[Any]:
-    """Import `tracker export json` output: items keep their ids; one commit per kind."""
-    from tracker.importers import decode, read_bytes  # noqa: PLC0415
+def run_json(t: Any, path: Path, source: str, progress: Any = None,
+             mode: Any = None) -> list[Any]:
+    """Import `tracker export json` output: items keep their ids; one commit per kind.
 
+    The kinds go in the order of their references (a kind before the kinds that refer
+    to it), through one write gate: a record may refer to an item an earlier one makes.
+    With `all_or_nothing`, every kind is judged before any is written.
+    """
+    from tracker.importers import Mode, decode, read_bytes  # noqa: PLC0415
+
+    mode = mode or Mode()
+    text = decode(read_bytes(path))
+    by_kind = parse_export(text, source)
+    if mode.all_or_nothing and not mode.dry_run:
+        trial = _run_kinds(t, by_kind, text, source, None, Mode(dry_run=True))
+        if any(o.refused for o in trial):
+            for outcome in trial:
+                outcome.created = outcome.updated = outcome.unchanged = 0
+                outcome.dry_run = False
+            return trial
+    return _run_kinds(t, by_kind, text, source, progress, mode)
+
+
+def _run_kinds(t: Any, by_kind: dict[str, list[Row]], text: str, source: str,
+               progress: Any, mode: Any) -> list[Any]:
+    gate = t.batch_gate()
     outcomes = []
-    for kind_name, rows in parse_export(decode(read_bytes(path)), source).items():
+    for kind_name in _by_references(t, list(by_kind)):
         kind = t.ws.kind(kind_name)
-        rows = [Row(r.line, typed(kind, r.record)) for r in rows]
-        outcomes.append(apply_with_body(t, kind_name, rows, source, id_field="id",
-                                        message=f"import json: {len(rows)} {kind_name} "
-                                                f"from {source}", progress=progress))
+        rows = [Row(r.line, typed(kind, r.record)) for r in by_kind[kind_name]]
+        outcomes.append(t.upsert(kind_name, [r.record for r in rows], message=f"import json: "
+                                 f"{len(rows)} {kind_name} from {source}", body_field="body",
+                                 id_field="id", progress=progress, source=source,
+                                 lines=[r.line for r in rows], dry_run=mode.dry_run,
+                                 all_or_nothing=mode.all_or_nothing, gate=gate))
     return outcomes
+
+
+def _by_references(t: Any, names: list[str]) -> list[str]:
+    """The kinds, each after the kinds (among them) its reference fields point to."""
+    def targets(name: str) -> set[str]:
+        kind = t.ws.kind(name)
+        return {spec.ref_kind for spec in kind.fields.values() if spec.ref_kind} - {name}
+    ordered: list[str] = []
+    left = list(names)
+    while left:
+        ready = [n for n in left if not (targets(n) & set(left))] or left[:1]  # a cycle
+        ordered += ready
+        left = [n for n in left if n not in ready]
+    return ordered
 
 
 def apply_with_body(t: Any, kind_name: str, rows: list[Row], source: str, *, message: str,
                     key: str | None = None, id_field: str | None = None,
-                    progress: Any = None, origins: list[str] | None = None) -> Any:
-    """Check the rows (all but body and id), then upsert them with their bodies; a
-    refused row is named by its line in `source`, or by its file in `origins`."""
-    from tracker.importers import check_rows  # noqa: PLC0415
+                    progress: Any = None, mode: Any = None,
+                    origins: list[str] | None = None) -> Any:
+    """Upsert the rows with their bodies, each judged by the write gate; a refused row
+    is named by its line in `source`, or by its file in `origins`."""
+    from tracker.importers import Mode  # noqa: PLC0415
 
-    kind = t.ws.kind(kind_name)
-    held = ("body", id_field)
-    checked = [Row(r.line, {k: v for k, v in r.record.items() if k not in held}) for r in rows]
-    for group, where in ([([r], o) for r, o in zip(checked, origins)] if origins
-                         else [(checked, source)]):
-        check_rows(kind, group, where, key if not id_field else None)
-        if key and kind.ids.scheme == "key":  # matched on the key, named by the template:
-            check_rows(kind, group, where)  # every new id checked before anything is written
+    mode = mode or Mode()
     return t.upsert(kind_name, [r.record for r in rows], key=key, message=message,
-                    body_field="body", id_field=id_field, progress=progress)
+                    body_field="body", id_field=id_field, progress=progress, source=source,
+                    lines=[r.line for r in rows], dry_run=mode.dry_run,
+                    all_or_nothing=mode.all_or_nothing, origins=origins or None)

@@ -86,11 +86,13 @@ def test_a_hostile_repository_name_never_becomes_a_path(repo, invoke, tmp_path):
                                   issue(url="https://github.com/c/d..e/issues/2", number=2)],
                                  indent=1))
     before = snapshot(repo)
+    trial = invoke("import", "github", str(source), "--kind", "ghissue", "--all-or-nothing")
+    assert trial.exit_code == 1 and "Traceback" not in trial.stderr
+    refusals = [line for line in trial.stderr.splitlines() if line.startswith(f"{source}:7:")]
+    assert len(refusals) == 1 and "invalid id 'gh-c-d..e-2'" in refusals[0], trial.stderr
+    assert snapshot(repo) == before  # --all-or-nothing: the good record is not written either
     r = invoke("import", "github", str(source), "--kind", "ghissue")
-    assert_one_line_error(r, 1, f"{source}:7:", "invalid id 'gh-c-d..e-2'")
-    assert snapshot(repo) == before  # the first, good, record is not written either
-    source.write_text(json.dumps([issue(url="https://github.com/a-b/.x/issues/1")]))
-    assert invoke("import", "github", str(source), "--kind", "ghissue").exit_code == 0
+    assert r.exit_code == 1 and f"{source}:7:" in r.stderr  # refused; the good one written
     assert sorted(p.name for p in (repo / "gh").iterdir()) == ["gh-a-b-.x-1.md"]
 
 
@@ -133,7 +135,8 @@ def test_odd_files_of_a_backlog_project_are_skipped_one_line_each(repo, invoke, 
     r = invoke("import", "backlog", str(tasks.parent.parent), "--format", "json")
     assert r.exit_code == 0, r.stderr
     assert "Traceback" not in r.stderr
-    assert as_json(r) == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 6}
+    assert as_json(r) == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 6,
+                          "refused": []}
     lines = r.stderr.splitlines()
     assert len(lines) == 6 and all(": skipped: " in line for line in lines), lines
     assert not any(line.startswith("::") for line in lines)
