@@ -20,11 +20,11 @@ from tracker.model import ids, schema
 from tracker.model.errors import InvalidValue, TrackerError
 from tracker.model.record import replace as with_fields
 from tracker.model.schema import Kind
-from tracker.store.files import write_atomic
 from tracker.store.workspace import Item
 
 if TYPE_CHECKING:
     from tracker.core.session import Session
+    from tracker.store.journal import Journal
 
 
 @dataclass
@@ -53,7 +53,10 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
     keep = set(keep)
     outcome = Outcome()
     records = list(records)
-    with t.ws.lock():
+    committing = commit and t.auto_commit and t.ws.top is not None
+    # journaled (store/journal.py): a failure rolls back every file written; a writer
+    # killed before its commit is settled by the next one
+    with t.ws.lock(), t.ws.journal("import", message, committing, len(records)) as journal:
         existing = _index(t, kind, key)
         _refuse_same_ids(t, kind, records, key, id_field)
         for record in (progress or iter)(records):
@@ -66,19 +69,19 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
                 item_id = given_id or _new_id(t, kind, record)
                 path = t.ws.path_for(kind, item_id)
                 body = "" if body is None else str(body)
-                fields = _create(t, kind, path, record, body)
+                fields = _create(t, kind, path, record, body, journal)
                 if match:  # the same record twice in one batch updates what was created
                     existing[match] = Item(kind, item_id, path, t.ws.display(path), fields)
                 outcome.created += 1
                 outcome.paths.append(path)
             elif _update(item, record, keep, kind,
-                         None if body is None or "body" in keep else str(body)):
+                         None if body is None or "body" in keep else str(body), journal):
                 outcome.updated += 1
                 outcome.paths.append(item.path)
             else:
                 outcome.unchanged += 1
         os.sync()
-        if commit and t.auto_commit and t.ws.top and outcome.paths:
+        if committing and t.ws.top and outcome.paths:
             from tracker.git import repo as gitrepo  # noqa: PLC0415
 
             rel = [str(p.relative_to(t.ws.top)) for p in outcome.paths]
@@ -153,7 +156,7 @@ def _validate(kind: Kind, record: dict[str, Any]) -> None:
 
 
 def _create(t: Session, kind: Kind, path: Path, record: dict[str, Any],
-            body: str) -> dict[str, Any]:
+            body: str, journal: Journal) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in kind.order:
         value = record.get(name)
@@ -163,12 +166,12 @@ def _create(t: Session, kind: Kind, path: Path, record: dict[str, Any],
             fields[name] = value
     fields.update((k, v) for k, v in record.items() if k not in fields and v is not None)
     text = frontmatter.render(fields, body, quoted=kind.quoted)
-    write_atomic(path, text, create=True, sync=False)
+    journal.write(path, text, create=True, sync=False)
     return fields
 
 
 def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
-            body: str | None = None) -> bool:
+            body: str | None, journal: Journal) -> bool:
     updates = {k: v for k, v in record.items()
                if v is not None and item.fields.get(k) != v
                and not (k in keep and item.fields.get(k) not in (None, ""))}
@@ -181,5 +184,5 @@ def _update(item: Item, record: dict[str, Any], keep: set[str], kind: Kind,
         if updates else item.doc
     if new_body and body is not None:
         doc = with_fields(doc, body=body)
-    write_atomic(item.path, doc.text, sync=False)
+    journal.write(item.path, doc.text, sync=False)
     return True
