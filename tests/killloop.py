@@ -69,7 +69,8 @@ def timed(folder: Path, *args: str) -> float:
     return time.perf_counter() - began
 
 
-def next_command(folder: Path, args: list[str], figures: Figures) -> subprocess.CompletedProcess[str]:
+def next_command(folder: Path, args: list[str], figures: Figures
+                 ) -> subprocess.CompletedProcess[str]:
     """The command after a kill: it must finish (no lock blocks it) and exit 0."""
     done = subprocess.run([*tracker_exe(), *args], cwd=folder, capture_output=True,
                           text=True, timeout=NEXT_TIMEOUT)

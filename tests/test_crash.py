@@ -10,17 +10,16 @@ over new, set, import, shard and sync are in tests/killloop.py.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests import killloop
 from tests.helpers import git, run_tracker, tracker_exe
 from tracker.format import frontmatter
 
@@ -313,3 +312,97 @@ def test_new_on_a_full_disk_leaves_nothing_staged_and_says_so(tmp_path):
         git(project, "fsck", "--strict", "--no-progress")
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+# ---------------------------------------------------------------- kill loops
+
+
+@pytest.mark.parametrize("operation", ["new", "set", "import", "shard"])
+def test_kill_loop(project, tmp_path, operation):
+    rng = random.Random(hash(operation) % 1000)
+    figures = killloop.Figures(operation)
+    target = ok(project, "new", "issue", "Target", "--set", f"note={LONG}")
+    acknowledged: set[str] = {target}
+
+    def recover(n: int) -> list[str]:
+        return ["check"] if n % 2 else ["set", target, f"after={n}"]
+
+    if operation == "new":
+        def command(n: int) -> list[str]:
+            return ["new", "issue", f"Created {n}", "--set", f"note={LONG}{n}"]
+        def after(n: int, code: int, out: str) -> None:
+            if code == 0:
+                acknowledged.add(out.strip())
+            assert acknowledged <= killloop.head_ids(project)
+    elif operation == "set":
+        def command(n: int) -> list[str]:
+            return ["set", target, f"note={LONG}{n}", f"count={n}"]
+        def after(n: int, code: int, out: str) -> None:
+            text = killloop.head_text(project, f"issues/{target}.md") or ""
+            fields = frontmatter.parse(target, text)[0]
+            if code == 0:
+                assert fields.get("count") == str(n) or fields.get("count") == n
+    elif operation == "import":
+        def command(n: int) -> list[str]:
+            rows = "title,priority\n" + "".join(f"Import {n} row {r},high\n" for r in range(40))
+            (tmp_path / f"in{n}.csv").write_text(rows)
+            return ["import", "csv", str(tmp_path / f"in{n}.csv"), "--kind", "issue"]
+        def recover(n: int) -> list[str]:  # noqa: F811 - the same import again
+            return command(n) if n % 2 else ["check"]
+        def after(n: int, code: int, out: str) -> None:
+            titles = git(project, "grep", "-h", f"^title: Import {n} row", "HEAD", "--",
+                         "issues", check=False).splitlines()  # exit 1: none
+            if code == 0 or n % 2:  # acknowledged, or imported again
+                assert len(set(titles)) == 40, (n, len(titles))
+    else:
+        for n in range(30):
+            acknowledged.add(ok(project, "new", "issue", f"Shard {n}"))
+        def command(n: int) -> list[str]:
+            return ["shard", "issue", "2" if n % 2 else "0"]
+        def after(n: int, code: int, out: str) -> None:
+            assert killloop.head_ids(project) >= acknowledged
+            listed = set(ok(project, "list", "--format", "ids").split())
+            assert listed >= acknowledged  # every item where the kind file says
+
+    span = killloop.timed(project, *command(0)) * 1.2
+    killloop.loop(project, figures, rng, killloop.KILLS, command, span, after, recover)
+    killloop.finish(project)
+    assert acknowledged <= killloop.head_ids(project)
+    print(f"\n{figures.line()}", file=sys.stderr)
+
+
+def test_kill_loop_sync(tmp_path):
+    """sync against a local bare remote, killed at random; the remote's own git runs in a
+    session of its own, as a server's would (a kill of the client does not reach it)."""
+    from tests.sync_helpers import clone, seeded
+
+    remote, first, ids = seeded(tmp_path, 2)
+    other = clone(remote, tmp_path / "other")
+    for folder in (first, other):
+        git(folder, "config", "remote.origin.receivepack", "setsid git receive-pack")
+        git(folder, "config", "remote.origin.uploadpack", "setsid git upload-pack")
+        ok(folder, "sync")
+    rng = random.Random(7)
+    figures = killloop.Figures("sync")
+
+    def command(n: int) -> list[str]:
+        ok(other, "set", ids[0], f"assignee=other{n}")  # the remote moves: a merge
+        ok(other, "sync")
+        ok(first, "set", ids[1], f"count={n}")
+        return ["sync"]
+
+    def recover(n: int) -> list[str]:
+        return ["check"] if n % 2 else ["set", ids[1], f"after={n}"]
+
+    def after(n: int, code: int, out: str) -> None:
+        text = killloop.head_text(first, f"issues/{ids[1]}.md") or ""
+        assert frontmatter.parse("x", text)[0].get("count") in (n, str(n))
+
+    span = killloop.timed(first, "sync") * 3
+    killloop.loop(first, figures, rng, killloop.KILLS, command, span, after, recover)
+    ok(first, "sync")
+    killloop.finish(first)
+    git(remote, "fsck", "--strict", "--no-progress")
+    final = git(remote, "show", f"main:issues/{ids[0]}.md")
+    assert f"assignee: other{killloop.KILLS}" in final
+    print(f"\n{figures.line()}", file=sys.stderr)
