@@ -355,8 +355,10 @@ def test_kill_loop(project, tmp_path, operation):
             if code == 0 or n % 2:  # acknowledged, or imported again
                 assert len(set(titles)) == 40, (n, len(titles))
     else:
-        for n in range(30):
-            acknowledged.add(ok(project, "new", "issue", f"Shard {n}"))
+        rows = "title\n" + "".join(f"Shard {n}\n" for n in range(300))  # a wide window
+        (tmp_path / "shard.csv").write_text(rows)
+        ok(project, "import", "csv", str(tmp_path / "shard.csv"), "--kind", "issue")
+        acknowledged |= killloop.head_ids(project)
         def command(n: int) -> list[str]:
             return ["shard", "issue", "2" if n % 2 else "0"]
         def after(n: int, code: int, out: str) -> None:
