@@ -29,9 +29,16 @@ def tracker(ctx: click.Context) -> Tracker:
     if "tracker" not in obj:
         from tracker.api import Tracker  # noqa: PLC0415 - keeps `tracker --version` fast
 
-        obj["tracker"] = Tracker(obj.get("dir"))
+        obj["tracker"] = t = Tracker(obj.get("dir"))
         ctx.find_root().obj = obj
+        ctx.find_root().call_on_close(lambda: say_recovered(t.ws.recovered))
     return obj["tracker"]
+
+
+def say_recovered(lines: list[str]) -> None:
+    """What settling a dead writer's leftovers did (store/journal.py), one line each."""
+    for line in lines:
+        warn(f"Recovered: {line}")
 
 
 def warn(message: str) -> None:

@@ -114,8 +114,10 @@ def _set_or_new(command: str, directory: str | None, operands: list[str]) -> int
     from tracker.api import Tracker, parse_assignments  # noqa: PLC0415
     from tracker.cli import boundary  # noqa: PLC0415
 
+    recovered: list[str] = []
     try:
         t = Tracker(directory)
+        recovered = t.ws.recovered
         if command == "set":
             item = t.set(operands[0], parse_assignments(operands[1:]), (), commit=True)
         else:
@@ -127,6 +129,9 @@ def _set_or_new(command: str, directory: str | None, operands: list[str]) -> int
         if code is None:
             raise
         return code
+    finally:
+        for line in recovered:  # what settling a dead writer's leftovers did
+            print(f"Recovered: {line}", file=sys.stderr)
     if command == "set":
         for notice in t.notices:
             print(notice, file=sys.stderr)

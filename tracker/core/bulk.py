@@ -23,7 +23,6 @@ from tracker.model.errors import InvalidValue, TrackerError
 from tracker.model.problems import Problem
 from tracker.model.record import replace as with_fields
 from tracker.model.schema import Kind
-from tracker.store.files import write_atomic
 from tracker.store.workspace import Item
 
 if TYPE_CHECKING:
@@ -103,16 +102,20 @@ def upsert(t: Session, kind_name: str, records: Iterable[dict[str, Any]], *,
             if not dry_run:  # nothing was written: say so in the counts
                 outcome.created = outcome.updated = outcome.unchanged = 0
             return outcome
-        for candidate, new in writes.values():
-            write_atomic(candidate.path, candidate.doc.text, create=new, sync=False)
-            outcome.paths.append(candidate.path)
-        os.sync()
-        if commit and t.auto_commit and t.ws.top and outcome.paths:
-            from tracker.git import repo as gitrepo  # noqa: PLC0415
+        text = message(outcome) if callable(message) else message
+        committing = commit and t.auto_commit and t.ws.top is not None
+        # journaled (store/journal.py): a failure rolls back every file written; a writer
+        # killed before its commit is settled by the next one
+        with t.ws.journal("import", text, committing, len(writes)) as journal:
+            for candidate, new in writes.values():
+                journal.write(candidate.path, candidate.doc.text, create=new, sync=False)
+                outcome.paths.append(candidate.path)
+            os.sync()
+            if committing and t.ws.top and outcome.paths:
+                from tracker.git import repo as gitrepo  # noqa: PLC0415
 
-            rel = [str(p.relative_to(t.ws.top)) for p in outcome.paths]
-            text = message(outcome) if callable(message) else message
-            outcome.committed = gitrepo.commit(t.ws.top, rel, text)
+                rel = [str(p.relative_to(t.ws.top)) for p in outcome.paths]
+                outcome.committed = gitrepo.commit(t.ws.top, rel, text)
     return outcome
 
 

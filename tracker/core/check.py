@@ -29,6 +29,7 @@ CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field 
 
 def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     """Every problem in the items (or only in those under `paths`)."""
+    s.ws.settle()  # a write a dead writer cut short is settled first (store/journal.py)
     wanted = [s.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
 
     def selected(rel: str) -> bool:

@@ -18,6 +18,12 @@ def preflight(s: Session, commit: bool) -> None:
     """Refuse before writing anything when the commit that follows would fail."""
     if commit and s.auto_commit and s.ws.top is not None:
         blocker = gitrepo.commit_blocker(s.ws.top)
+        if blocker:  # a lock a killed git left goes when no git runs here
+            removed = gitrepo.clear_stale_locks(s.ws.top)
+            if removed:
+                s.ws.recovered.append(f"removed {', '.join(removed)}: left by a git that "
+                                      "was killed (no git runs in this repository)")
+                blocker = gitrepo.commit_blocker(s.ws.top)
         if blocker:
             raise GitError(blocker)
 
@@ -35,4 +41,4 @@ def commit_files(s: Session, wanted: bool, paths: list[Path], message: str,
             else:
                 gitrepo.commit(s.ws.top, rel, message, new=new)
         except GitError as e:
-            raise GitError(f"{', '.join(rel)} written but not committed: {e}") from None
+            raise GitError(f"{', '.join(rel)} not committed: {e}") from None

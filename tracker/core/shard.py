@@ -21,7 +21,6 @@ from tracker.core.commits import preflight
 from tracker.git import repo as gitrepo
 from tracker.model.errors import TrackerError, UsageError
 from tracker.model.record import replace
-from tracker.store.files import write_atomic
 from tracker.store.snapshot import id_of, item_names
 from tracker.store.workspace import CONFIG_DIR
 
@@ -65,33 +64,42 @@ def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[s
         if len(taken) != len(moves):
             raise TrackerError(f"two files of {kind.folder}/ hold one id: keep one, then "
                                "shard again (nothing was moved)")
-        for old, new in moves:
-            new.parent.mkdir(exist_ok=True)
-            os.rename(old, new)
-        for old, _ in moves:  # shards left empty go too
-            parent = old.parent
-            if parent != folder:
-                try:
-                    parent.rmdir()
-                except OSError:
-                    pass
-        changed_kind = _set_shard_line(kind_file, chars, kind.shard)
-        paths = [p for pair in moves for p in pair] + ([kind_file] if changed_kind else [])
-        if routes is not None:
-            write_atomic(ws.root / attributes.ATTRIBUTES, routes)
-            paths.append(ws.root / attributes.ATTRIBUTES)
+        committing = commit and t.auto_commit and ws.top is not None
+        message = (f"shard {kind.name}: {chars} id characters per subfolder"
+                   if chars else f"shard {kind.name}: every item back in {kind.folder}/")
+        message = f"{message} ({len(moves)} moved)"
+        kind_text = _shard_line(kind_file, chars, kind.shard)
+        puts = ([(kind_file, kind_text)] if kind_text is not None else []) + (
+            [(ws.root / attributes.ATTRIBUTES, routes)] if routes is not None else [])
         committed = False
-        if commit and t.auto_commit and ws.top is not None and paths:
-            message = (f"shard {kind.name}: {chars} id characters per subfolder"
-                       if chars else f"shard {kind.name}: every item back in {kind.folder}/")
-            rel = [str(p.relative_to(ws.top)) for p in paths]
-            committed = gitrepo.commit_many(ws.top, rel, f"{message} ({len(moves)} moved)")
+        # journaled (store/journal.py): every move named before the first is made, so
+        # that the next writer finishes them if this one dies; a failure undoes them
+        with ws.journal("shard", message, committing) as journal:
+            journal.plan(moves, puts)
+            for old, new in moves:
+                new.parent.mkdir(exist_ok=True)
+                os.rename(old, new)
+                journal.moved(old, new)
+            for old, _ in moves:  # shards left empty go too
+                parent = old.parent
+                if parent != folder:
+                    try:
+                        parent.rmdir()
+                    except OSError:
+                        pass
+            for path, text in puts:
+                journal.put(path, text)
+            paths = [p for pair in moves for p in pair] + [path for path, _ in puts]
+            if committing and paths:
+                assert ws.top is not None
+                rel = [str(p.relative_to(ws.top)) for p in paths]
+                committed = gitrepo.commit_many(ws.top, rel, message)
     return {"kind": kind.name, "shard": chars, "moved": len(moves), "committed": committed}
 
 
-def _set_shard_line(path: Path, chars: int, before: int) -> bool:
-    """`shard: N` in the kind file: its line changed, or added at the end; nothing
-    else in the file moves (comments and order stay)."""
+def _shard_line(path: Path, chars: int, before: int) -> str | None:
+    """The kind file's text with `shard: N`: its line changed, or added at the end;
+    nothing else in the file moves (comments and order stay). None: no change."""
     text = path.read_text(encoding="utf-8")
     found = None
     for match in _SHARD_LINE.finditer(text):
@@ -103,10 +111,7 @@ def _set_shard_line(path: Path, chars: int, before: int) -> bool:
         start, end = found.start() + value.start(1), found.start() + value.end(1)
         new = text[:start] + str(chars) + text[end:]
     elif chars == before == 0:
-        return False
+        return None
     else:
         new = text + ("" if text.endswith("\n") or not text else "\n") + f"shard: {chars}\n"
-    if new == text:
-        return False
-    write_atomic(path, new)
-    return True
+    return None if new == text else new

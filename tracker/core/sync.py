@@ -27,6 +27,7 @@ from tracker.model.errors import (
 )
 
 if TYPE_CHECKING:
+    from tracker.store.journal import Journal
     from tracker.store.workspace import Workspace
 
 RETRIES = 10
@@ -74,13 +75,14 @@ def sync(ws: Workspace, remote: str | None = None, branch: str | None = None,
     top = ws.top
     if top is None:
         raise NotARepository("this tracker is not in a git repository: nothing to sync")
-    with ws.lock():
+    # journaled (store/journal.py): a sync killed in a merge is undone by the next writer
+    with ws.lock(), ws.journal("sync", "sync") as journal:
         result = _prepare(top, remote, branch)
         for attempt in range(retries + 1):
             if attempt:
                 _pause(attempt)
                 result.retries = attempt
-            if _round(top, result):
+            if _round(top, result, journal):
                 result.unrouted = unrouted(ws, top)  # as the merge left .gitattributes
                 return result
     raise TrackerError(f"{result.remote} kept moving: gave up after {retries} retries; "
@@ -140,11 +142,15 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def _round(top: Path, result: SyncResult) -> bool:
+def _round(top: Path, result: SyncResult, journal: Journal) -> bool:
     """One fetch, merge and push; False when the push was refused because the remote moved."""
     theirs = gitrepo.fetch_branch(top, result.remote, result.branch)
     head = gitrepo.rev_parse(top, "HEAD")
     if theirs is not None and theirs != head:
+        # what the next writer needs to undo this merge if it is cut short
+        journal.note("head", head or "-")
+        journal.note("changed", "\n".join(gitrepo.changed_paths(top)))
+        journal.note("merge", theirs)
         message = f"sync: merge {result.remote}/{result.branch}"
         if not gitrepo.merge_commit(top, theirs, message):
             result.conflicts = conflicts(top)

@@ -24,7 +24,6 @@ from tracker.model.errors import (
     UsageError,
     WorkflowError,
 )
-from tracker.store.files import write_atomic
 from tracker.store.workspace import Item
 
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # what a field may be called
@@ -54,12 +53,14 @@ def new(s: Session, kind_name: str, title: str, values: dict[str, str] | None = 
         shown = s.ws.display(path)
         candidate = Item(kind, item_id, path, shown, *frontmatter.parse(shown, text))
         refuse_new_problems(s, None, candidate)
-        try:
-            write_atomic(path, text, create=True)
-        except FileExistsError:
-            raise TrackerError(f"{shown} exists already: change it with "
-                               f"'tracker set {item_id} FIELD=VALUE'") from None
-        commit_files(s, commit, [path], f"new {item_id}: {title}", new=True)
+        message = f"new {item_id}: {title}"
+        with s.ws.journal("new", message, commit and s.auto_commit) as journal:
+            try:
+                journal.write(path, text, create=True)
+            except FileExistsError:
+                raise TrackerError(f"{shown} exists already: change it with "
+                                   f"'tracker set {item_id} FIELD=VALUE'") from None
+            commit_files(s, commit, [path], message, new=True)
     return candidate
 
 
@@ -294,9 +295,12 @@ def replace_text(s: Session, ref: str, text: str, commit: bool = True,
 
 
 def _write(s: Session, item: Item, commit: bool, message: str) -> None:
+    """Write and commit one changed item, journaled (store/journal.py): a failure rolls
+    it back, a writer killed before its commit is settled by the next one."""
     preflight(s, commit)
-    write_atomic(item.path, item.doc.text)
-    commit_files(s, commit, [item.path], message)
+    with s.ws.journal(message.partition(" ")[0], message, commit and s.auto_commit) as journal:
+        journal.write(item.path, item.doc.text)
+        commit_files(s, commit, [item.path], message)
 
 
 # ------------------------------------------------------------ helpers

@@ -67,6 +67,47 @@ def busy(lock: str) -> str:
             f"crashed one left it: remove .git/{lock} and retry")
 
 
+def git_running(folders: list[str]) -> bool | None:
+    """True when a git process other than this one's own children runs in one of these
+    folders (its current folder there or below, or a file there open): the owner of a
+    lock file in .git/ may be alive. None when this system cannot tell (no /proc): a
+    lock is then never taken for stale."""
+    roots = [os.path.realpath(f).rstrip(os.sep) + os.sep for f in folders]
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    if not os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as handle:
+                name = handle.read().strip()
+        except OSError:
+            continue  # gone meanwhile
+        if name != "git" and not name.startswith("git-"):
+            continue
+        try:  # this process's own gits (the early update-index) are known to it
+            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+                if int(handle.read().rpartition(")")[2].split()[1]) == os.getpid():
+                    continue
+        except (OSError, ValueError, IndexError):
+            continue
+        links = [f"/proc/{pid}/cwd"]
+        try:
+            links += [f"/proc/{pid}/fd/{fd}" for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            pass
+        for link in links:
+            try:
+                target = os.readlink(link).rstrip(os.sep) + os.sep
+            except OSError:
+                continue
+            if any(target.startswith(root) for root in roots):
+                return True
+    return False
+
+
 def run(top: Path, *args: str, input: str | None = None, check: bool = True,
         env: dict[str, str] | None = None) -> str:
     """Run `git args…` in `top` and return its stdout; a failure raises GitError."""

@@ -148,6 +148,134 @@ def commit_blocker(top: Path) -> str | None:
     return None
 
 
+def clear_stale_locks(top: Path) -> list[str]:
+    """Remove the lock files a killed git left (the index's, HEAD's, the branch's, and
+    those of the refs a fetch updates), when no git process runs in this repository
+    (process.git_running); their names, as `.git/index.lock`. Nothing is removed while
+    a git runs there, or where that cannot be told (then commit_blocker names the lock
+    and says how to remove it)."""
+    folder = git_dir(top)
+    found = [lock for lock in [folder / "index.lock", *_ref_locks(folder)] if lock.exists()]
+    refs = _common_dir(folder) / "refs"
+    if refs.is_dir():
+        found += [p for p in refs.rglob("*.lock") if p not in found]
+    found += [p for p in (_common_dir(folder) / "packed-refs.lock",) if p.exists()]
+    if found and process.holds_index(top):
+        found = [p for p in found if p.name != "index.lock" or p.parent != folder]
+    if not found or process.git_running([str(top), str(folder), str(_common_dir(folder))]) \
+            is not False:
+        return []
+    removed = []
+    for lock in found:
+        try:
+            lock.unlink()
+        except FileNotFoundError:
+            continue
+        try:
+            removed.append(".git/" + lock.relative_to(folder).as_posix())
+        except ValueError:
+            removed.append(str(lock))
+    return removed
+
+
+def _common_dir(folder: Path) -> Path:
+    """The folder holding the refs: the git folder, or a linked worktree's main one."""
+    try:
+        pointer = (folder / "commondir").read_text(encoding="utf-8").strip()
+    except OSError:
+        return folder
+    return (folder / pointer).resolve()
+
+
+def head_id(top: Path) -> str | None:
+    """HEAD's commit id read from the files (no git process: the writers call it before
+    each write), or None when there is no commit yet or it cannot be read so."""
+    folder = git_dir(top)
+    try:
+        head = (folder / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref: "):
+        return head or None
+    ref = head[len("ref: "):]
+    common = _common_dir(folder)
+    try:
+        return (common / ref).read_text(encoding="utf-8", errors="replace").strip() or None
+    except OSError:
+        pass
+    try:
+        with open(common / "packed-refs", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                sha, _, name = line.strip().partition(" ")
+                if name == ref:
+                    return sha
+    except OSError:
+        pass
+    return None
+
+
+def record_paths(top: Path, paths: list[str]) -> None:
+    """Make the index hold these paths as the work tree has them (or not at all)."""
+    if paths:
+        run(top, "update-index", "--add", "--remove", "-z", "--stdin",
+            input="".join(p + "\0" for p in paths))
+
+
+def unstage(top: Path, paths: list[str]) -> None:
+    """Make the index hold these paths as HEAD has them (a path HEAD lacks: not at all)."""
+    if paths:
+        run(top, "reset", "-q", "--", *paths)
+
+
+def changed_paths(top: Path) -> list[str]:
+    """Every path with a change not committed: modified, staged, deleted or untracked."""
+    out = run(top, "status", "--porcelain", "-z", "--untracked-files=all",
+              "--ignore-submodules")
+    paths, entries = [], out.split("\0")
+    at = 0
+    while at < len(entries):
+        entry = entries[at]
+        at += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC":  # a rename names its source next
+            paths.append(entries[at])
+            at += 1
+    return paths
+
+
+def undo_merge(top: Path, head: str, theirs: str, keep: set[str]) -> list[str]:
+    """Undo a merge of `theirs` into `head` that a killed git left half done (HEAD still
+    `head`): git's own abort when it recorded the merge, else every path the merge
+    could have written (those that differ between `head` and `theirs`) back to `head`,
+    but those in `keep` (changed before the merge began: git writes none of them). The
+    paths restored."""
+    if process.git_running([str(top)]) is False:  # the killed merge driver's files
+        for name in os.listdir(top):
+            if name.startswith(".merge_file_"):
+                (top / name).unlink(missing_ok=True)
+    if (git_dir(top) / "MERGE_HEAD").exists():
+        run(top, "merge", "--abort")
+        return []
+    out = run(top, "diff", "--name-only", "-z", "--no-renames", head, theirs)
+    paths = [p for p in out.split("\0") if p and p not in keep]
+    if not paths:
+        return []
+    present = set(filter(None, run(top, "ls-tree", "-r", "-z", "--name-only", head, "--",
+                                   *paths).split("\0")))
+    for rel in paths:
+        if rel not in present:
+            try:
+                (top / rel).unlink()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                pass
+    run(top, "reset", "-q", head, "--", *paths)
+    if present:
+        run(top, "checkout", head, "--", *sorted(present))
+    return paths
+
+
 def _ref_locks(folder: Path) -> list[Path]:
     """The lock files a commit takes besides the index's: HEAD's and its branch's."""
     locks = [folder / "HEAD.lock"]

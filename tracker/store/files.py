@@ -39,9 +39,11 @@ def write_atomic(path: Path, text: str, *, create: bool = False, sync: bool = Tr
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename == tmp:
+            e.filename = str(path)  # the file being written, not its temporary name
         raise
 
 
@@ -65,16 +67,73 @@ def save_disposable(path: Path, chunks: Iterable[bytes]) -> None:
 
 
 def temporary_file(folder: Path, prefix: str) -> tuple[int, str]:
-    """A new file `<prefix><random>.tmp` in the folder, open for writing, mode 0600: what
-    tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up."""
+    """A new file `<prefix><pid>-<random>.tmp` in the folder, open for writing, mode 0600:
+    what tempfile.mkstemp gives, without loading tempfile (random, shutil) at start-up.
+    The writer's pid in the name tells a dead writer's file from a live one's
+    (`temporary_owner`, `remove_dead_temporaries`)."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}.tmp")
+        name = os.path.join(folder, f"{prefix}{os.getpid()}-{os.urandom(6).hex()}.tmp")
         try:
             return os.open(name, flags, 0o600), name
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def temporary_owner(name: str, prefix: str) -> int | None:
+    """The pid that made the temporary file `name` (`<prefix><pid>-<random>.tmp`), 0 for
+    one without a pid (made by an older version), None when `name` is not one of
+    the temporary files of `prefix`."""
+    if not (name.startswith(prefix) and name.endswith(".tmp")):
+        return None
+    middle = name[len(prefix):-len(".tmp")]
+    pid, dash, rest = middle.partition("-")
+    if dash and pid.isdigit() and rest:
+        return int(pid)
+    return 0 if middle and "." not in middle else None
+
+
+def alive(pid: int) -> bool:
+    """True while a process with this pid exists (ours included)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's, alive
+    return True
+
+
+def remove_dead_temporaries(paths: Iterable[Path], dead: int = 0) -> list[str]:
+    """Remove the temporary files that writers of these paths left when they died: every
+    `.<name>.<pid>-<random>.tmp` beside a path whose pid is not alive (or is `dead`: a
+    pid known dead, though the number may be in use again), and those without a pid.
+    Never the file of a live writer. The removed files are returned."""
+    by_folder: dict[str, set[str]] = {}
+    for path in paths:
+        by_folder.setdefault(os.path.dirname(path), set()).add(f".{os.path.basename(path)}.")
+    removed = []
+    for folder, prefixes in by_folder.items():
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".tmp") or not name.startswith("."):
+                continue
+            prefix = name[:name.rfind(".", 0, len(name) - 4) + 1]  # up to the random part
+            owner = temporary_owner(name, prefix) if prefix in prefixes else None
+            if owner is None or (owner and owner != dead and alive(owner)):
+                continue
+            try:
+                os.unlink(os.path.join(folder, name))
+                removed.append(os.path.join(folder, name))
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 def _mode_for(path: Path) -> int:

@@ -20,7 +20,7 @@ from tracker.model import ids
 from tracker.model.errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from tracker.model.record import record
 from tracker.model.schema import Kind, SchemaError
-from tracker.store import cache, snapshot
+from tracker.store import cache, journal, snapshot
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock_depth = 0
+        self.recovered: list[str] = []  # what settling a dead writer's leftovers did
         self._inside: dict[str, bool] = {}
         top = gitprocess.find_top(str(root))
         self.top = Path(top) if top is not None else None
@@ -285,7 +286,9 @@ class Workspace:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialize writers: an OS lock, released by the kernel if the process dies."""
+        """Serialize writers: an OS lock, released by the kernel if the process dies.
+        Once taken, what a dead writer left is settled first (journal.recover): its
+        journal, and the lock files of a git killed with it."""
         import fcntl  # noqa: PLC0415 - POSIX only
 
         if self._lock_depth:  # re-entrant: a second flock in one process would wait forever
@@ -313,10 +316,39 @@ class Workspace:
                     time.sleep(0.01)
             self._lock_depth = 1
             try:
+                if self.top is not None and (journal.pending(base) or self._git_locked(base)):
+                    self.recovered.extend(journal.recover(self.top, base))
                 yield
             finally:
                 self._lock_depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def journal(self, op: str, message: str, commit: bool = True,
+                total: int | None = None) -> journal.Journal:
+        """The journal of a write about to start, under the lock (journal.py); with
+        `commit` False, or without git, one that records nothing."""
+        if not commit or self.top is None:
+            return journal.begin(None, None, op, message)
+        return journal.begin(self.top, gitrepo.git_dir(self.top), op, message, total)
+
+    def _git_locked(self, base: Path) -> bool:
+        """True when .git/index.lock is there and not this process's early update-index."""
+        assert self.top is not None
+        return os.path.exists(os.path.join(base, "index.lock")) and \
+            not gitprocess.holds_index(self.top)
+
+    def settle(self) -> None:
+        """For a reader (`tracker check`): settle what a dead writer left, when no writer
+        is at work; what was done goes to `recovered`."""
+        if self.top is None:
+            return
+        base = gitrepo.git_dir(self.top)
+        if journal.pending(base) or self._git_locked(base):
+            done = journal.settle(self.top, base, base / "tracker.lock")
+            if done is None and journal.pending(base):
+                self.recovered.append("a write is in progress (.git/tracker-journal): "
+                                    "check again when it has finished")
+            self.recovered.extend(done or [])
 
 
 class _Settings:
