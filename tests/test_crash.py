@@ -245,14 +245,21 @@ def test_a_journal_whose_writer_holds_the_lock_is_left_to_it(project):
     assert git(project, "status", "--porcelain") == ""
 
 
-def test_an_import_that_fails_half_way_writes_nothing(project, tmp_path):
-    """A record refused after others were written: every file written is rolled back."""
+def test_an_import_with_a_refused_row_strands_nothing(project, tmp_path):
+    """A record refused after others were judged: with --all-or-nothing no file is
+    written; without, the others are written and committed, and nothing is left over."""
     rows = "title,priority\n" + "".join(f"Row {n},high\n" for n in range(5)) + "Bad,bogus\n"
     (tmp_path / "in.csv").write_text(rows)
     before = item_texts(project)
-    done = run_tracker(project, "import", "csv", str(tmp_path / "in.csv"), "--kind", "issue")
+    done = run_tracker(project, "import", "csv", str(tmp_path / "in.csv"), "--kind", "issue",
+                       "--all-or-nothing")
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert item_texts(project) == before
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not (project / ".git" / "tracker-journal").exists()
+    done = run_tracker(project, "import", "csv", str(tmp_path / "in.csv"), "--kind", "issue")
+    assert done.returncode == 1 and ":7: priority: " in done.stderr, done.stderr
+    assert len(item_texts(project)) == len(before) + 5
     assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
     assert not (project / ".git" / "tracker-journal").exists()
 
