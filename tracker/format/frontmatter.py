@@ -246,7 +246,46 @@ def _replace_op(doc: Document, key: str, value: Any, span: Span,
             else span.node.end_mark.column
         comment = yamlfmt.trailing_comment(old[0], end)
         new = [new[0] + comment]
+    elif len(old) > 1 and len(new) > 1:
+        new = _keep_comments([line.rstrip("\r\n") for line in old], new)
     return span.start, span.end, [line + ending for line in new]
+
+
+_ITEM = re.compile(r"([ \t]*)- ")
+
+
+def _keep_comments(old: list[str], new: list[str]) -> list[str]:
+    """The new lines of a block list with the old one's comment lines kept: each before
+    the item it stood before (by its text), a removed item's before the next item that
+    stays, the last ones at the end. Lists of one line per item only; others as given."""
+    if not all(_ITEM.match(line) for line in new[1:]):
+        return new
+    before: dict[str, list[list[str]]] = {}  # an item's text: the comments above it, in turn
+    pending: list[str] = []
+    orphans: list[str] = []
+    kept = {line.strip() for line in new[1:]}
+    for line in old[1:]:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(line)
+        elif _ITEM.match(line):
+            if stripped in kept:
+                before.setdefault(stripped, []).append(orphans + pending)
+                orphans = []
+            else:
+                orphans += pending
+            pending = []
+        elif stripped:
+            return new  # an item over several lines: nothing to match by
+    if not pending and not orphans and not before:
+        return new
+    out = new[:1]
+    for line in new[1:]:
+        comments = before.get(line.strip())
+        if comments:
+            out.extend(comments.pop(0))
+        out.append(line)
+    return out + orphans + pending
 
 
 def _raw_key(line: str) -> str | None:
