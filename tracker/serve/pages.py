@@ -127,7 +127,10 @@ class Pages:
             t = self.worker.tracker()
             listed = t.list(kind, where, grep, q.get("sort") or None, None, None)
             rows = listed.rows
-            return listed.columns, rows, sorted(t.kinds)
+            columns = listed.columns
+            if "title" not in columns:
+                columns = [columns[0], "title", *columns[1:]]
+            return columns, rows, sorted(t.kinds)
 
         message = ""
         try:
