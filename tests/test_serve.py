@@ -354,6 +354,9 @@ def test_concurrent_edits_merge_fields_and_refuse_the_same_field_with_both_value
     assert body["conflicts"] == {"volunteers": {"yours": 5, "theirs": 2}}
     assert body["problems"][0]["field"] == "volunteers"
     assert "volunteers: 2" in (server.root / made["path"]).read_text()  # not overwritten
+    status, _, _ = server.call("PATCH", f"/api/items/{made['id']}",  # the version as If-Match
+                               {"fields": {"volunteers": 7}}, c, {"If-Match": f'"{at}"'})
+    assert status == 409
     # a form sends every field: one unchanged since it was read keeps the other's value
     status, _, _ = server.call("PATCH", f"/api/items/{made['id']}",
                                {"fields": {"volunteers": None, "other": 1}, "version": at}, c)

@@ -177,6 +177,9 @@ class ItemsAPI:
             return answer(400, "Idempotency-Key: 1 to 200 printable ASCII characters")
         try:
             data = await json_body(request)
+            match = request.headers.get("if-match")
+            if request.method == "PATCH" and match and "version" not in data:
+                data["version"] = match.strip().removeprefix("W/").strip('"')
             job = make(account, request.path_params.get("id"), data)
             fingerprint = digest(request.method, request.url.path, data)
             status, body = await self.worker.write(self._once, account, key, fingerprint, job)
