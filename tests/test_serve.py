@@ -60,8 +60,9 @@ class Served:
         self.url = ""
         self.port = 0
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen([*tracker_exe(), "serve", "--port", "0"], cwd=self.root,
+    def start(self, *options: str) -> None:
+        self.proc = subprocess.Popen([*tracker_exe(), "serve", "--port", "0", *options],
+                                     cwd=self.root,
                                      env=self.env, text=True, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
@@ -547,3 +548,64 @@ def test_other_commands_load_no_server_library(repo):
                           text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_patch_of_fields_and_body_is_one_commit_and_a_body_clash_is_409(served):
+    server, secrets, teams = served
+    c = secrets["coord"]
+    _, _, made = _session(server, c, teams["a"])
+    _, _, read = server.call("GET", f"/api/items/{made['id']}", secret=c)
+    count = len(_git(server.root, "log", "--format=%H").split())
+    status, _, done = server.call("PATCH", f"/api/items/{made['id']}",
+                                  {"fields": {"volunteers": 4}, "body": "Bon accueil.",
+                                   "version": read["version"]}, c)
+    assert status == 200
+    assert len(_git(server.root, "log", "--format=%H").split()) == count + 1
+    assert _git(server.root, "show", "--numstat", "--format=", done["commit"]).split() == \
+        ["2", "0", made["path"]]  # the field's line and the body's, nothing else
+    _, _, now = server.call("GET", f"/api/items/{made['id']}", secret=c)
+    assert now["body"] == "Bon accueil.\n" and now["volunteers"] == 4
+    status, _, body = server.call("PATCH", f"/api/items/{made['id']}",
+                                  {"body": "Mauvais accueil.", "version": read["version"]}, c)
+    assert status == 409 and body["conflicts"]["body"]["theirs"] == "Bon accueil.\n"
+    # the body sent back as it was read keeps theirs; the field still changes
+    status, _, _ = server.call("PATCH", f"/api/items/{made['id']}",
+                               {"fields": {"other": 0}, "body": "", "version": read["version"]},
+                               c)
+    assert status == 200
+    assert (server.root / made["path"]).read_text().endswith("Bon accueil.\n")
+
+
+def test_sync_makes_the_server_one_clone_among_others(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], env=env, check=True)
+    served_clone, other = tmp_path / "server", tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(served_clone)], env=env, check=True)
+    _run(served_clone, env, "init")
+    subprocess.run(["git", "push", "-q", "-u", "origin", "HEAD"], cwd=served_clone, env=env,
+                   check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], env=env, check=True)
+    secret = _run(served_clone, env, "user", "add", "coord", "--role",
+                  "coordinator").splitlines()[-1]
+    server = Served(served_clone, env)
+    server.start("--sync", "1")
+    try:
+        theirs = _run(other, env, "new", "issue", "From the other clone").strip()
+        subprocess.run(["git", "push", "-q", "origin", "HEAD"], cwd=other, env=env, check=True)
+        status, _, made = server.call("POST", "/api/items", {"kind": "issue",
+                                                             "title": "From the server"}, secret)
+        assert status == 201
+        for _ in range(100):  # the next sync merges theirs and pushes ours
+            time.sleep(0.1)
+            pushed = _git(remote, "log", "--format=%s", "main")
+            if "From the server" in pushed and server.call(
+                    "GET", f"/api/items/{theirs}", secret=secret)[0] == 200:
+                break
+        else:
+            raise AssertionError("sync did not exchange the two commits")
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log and "sync failed" not in log, log

@@ -72,6 +72,8 @@ def _sync_loop(server: Server, seconds: float, stop: threading.Event) -> None:
         r = server.worker.tracker().sync()
         if r.conflicts:
             return f"{r.remote}/{r.branch}: stopped on conflicts in {', '.join(r.conflicts)}"
+        if not r.merged and not r.pushed:
+            return ""
         return (f"{r.remote}/{r.branch}: " + ("merged" if r.merged else "up to date")
                 + (", pushed" if r.pushed else ""))
 
@@ -79,6 +81,7 @@ def _sync_loop(server: Server, seconds: float, stop: threading.Event) -> None:
         started = time.monotonic()
         try:
             done = server.worker.write_now(job)
-            log.info("sync: %s (%.1f s)", done, time.monotonic() - started)
+            if done:  # a sync that found nothing to do says nothing
+                log.info("sync: %s (%.1f s)", done, time.monotonic() - started)
         except Exception as e:  # noqa: BLE001 - a failed sync is logged, the server goes on
             log.error("sync failed: %s", e)
