@@ -609,3 +609,53 @@ def test_sync_makes_the_server_one_clone_among_others(tmp_path):
     finally:
         log = server.stop()
     assert "Traceback" not in log and "sync failed" not in log, log
+
+
+def test_admins_manage_accounts_over_the_api_and_no_one_else(served):
+    server, secrets, teams = served
+    boss = secrets["boss"]
+    for other in ("coord", "view", "rep"):
+        assert server.call("GET", "/api/users", secret=secrets[other])[0] == 403
+        assert server.call("POST", "/api/users", {"login": "x", "role": "admin"},
+                           secrets[other])[0] == 403
+    status, _, listed = server.call("GET", "/api/users", secret=boss)
+    assert status == 200 and "boss" in [a["login"] for a in listed]
+    assert all("hash" not in a for a in listed)
+    status, _, made = server.call("POST", "/api/users", {
+        "login": "chef-b", "role": "reporter", "team": teams["b"], "name": "Chef B"}, boss)
+    assert status == 201 and made["secret"].startswith("chef-b.")
+    assert _session(server, made["secret"], teams["b"])[0] == 201
+    assert _head_commit(server.root)["name"] == "Chef B"
+    assert server.call("POST", "/api/users", {"login": "chef-b", "role": "viewer"},
+                       boss)[0] == 422
+    assert server.call("POST", "/api/users", {"login": "Bad Login", "role": "viewer"},
+                       boss)[0] == 400
+    status, _, reset = server.call("POST", "/api/users/chef-b/reset", {}, boss)
+    assert status == 200 and reset["secret"] != made["secret"]
+    assert server.call("GET", "/api/me", secret=made["secret"])[0] == 401
+    assert server.call("DELETE", "/api/users/chef-b", secret=boss)[0] == 200
+    assert server.call("GET", "/api/me", secret=reset["secret"])[0] == 401
+    assert server.call("DELETE", "/api/users/chef-b", secret=boss)[0] == 404
+    assert server.call("DELETE", "/api/users/boss", secret=boss)[0] == 422
+
+
+def test_admins_manage_accounts_from_the_browser_with_csrf_protected_forms(served):
+    server, secrets, _ = served
+    _, sid = _login(server, "boss", secrets["boss"])
+    cookie = {"Cookie": f"tracker_session={sid}"}
+    status, _, page = server.call("GET", "/users", headers=cookie)
+    assert status == 200 and "coord" in page and "scrypt" not in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    add = {"action": "add", "login": "web-made", "role": "viewer", "name": 'Web & "Co"'}
+    assert server.call("POST", "/users", raw=urlencode(add).encode(), headers=form)[0] == 403
+    status, _, page = server.call("POST", "/users", raw=urlencode({**add, "csrf": csrf}).encode(),
+                                  headers=form)
+    assert status == 200 and "Web &amp; &quot;Co&quot;" in page and 'Web & "Co"' not in page
+    secret = re.search(r"<code>([^<]+)</code>", page).group(1)
+    assert server.call("GET", "/api/me", secret=secret)[2]["login"] == "web-made"
+    status, _, page = server.call("POST", "/users", raw=urlencode(
+        {"action": "remove", "login": "web-made", "csrf": csrf}).encode(), headers=form)
+    assert status == 200 and server.call("GET", "/api/me", secret=secret)[0] == 401
+    _, coord = _login(server, "coord", secrets["coord"])
+    assert server.call("GET", "/users", headers={"Cookie": f"tracker_session={coord}"})[0] == 403

@@ -23,6 +23,7 @@ from tracker.serve.accounts import DEFAULT_FILE, Accounts
 from tracker.serve.gate import BodyTooLarge, BodyTooSlow, Gate, Settings
 from tracker.serve.idempotency import Remembered
 from tracker.serve.jsonapi import ItemsAPI, Refused, answer, refused
+from tracker.serve.users import UsersAPI
 from tracker.serve.work import Worker
 
 log = logging.getLogger("tracker.serve")
@@ -39,6 +40,7 @@ class Server:
         self.remembered = Remembered(private / "tracker-serve" / "idempotency")
         self.settings = settings or Settings()
         self.api = ItemsAPI(self.worker, self.remembered)
+        self.users = UsersAPI(self.worker, self.accounts)
         self.pages = pages.Pages(self.worker, self.accounts)
         self.starlette = Starlette(routes=self.routes(), exception_handlers={
             HTTPException: _http_error, BodyTooLarge: self._too_large,
@@ -54,6 +56,10 @@ class Server:
             Route("/api/items/{id}", api.patch, methods=["PATCH"]),
             Route("/api/items/{id}/move", api.move, methods=["POST"]),
             Route("/api/me", _me, methods=["GET"]),
+            Route("/api/users", self.users.list_users, methods=["GET"]),
+            Route("/api/users", self.users.add, methods=["POST"]),
+            Route("/api/users/{login}/reset", self.users.reset, methods=["POST"]),
+            Route("/api/users/{login}", self.users.remove, methods=["DELETE"]),
             Route("/healthz", _health, methods=["GET"]),
             *self.pages.routes(),
         ]

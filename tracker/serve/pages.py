@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from tracker.model import errors
 from tracker.model.values import text
-from tracker.serve.accounts import Accounts, login_of
+from tracker.serve.accounts import ROLES, Accounts, login_of
 from tracker.serve.gate import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS
 from tracker.serve.work import Busy, Worker
 
@@ -55,6 +55,8 @@ class Pages:
                 Route("/login", self.login, methods=["POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
                 Route("/", self.items, methods=["GET"]),
+                Route("/users", self.users, methods=["GET"]),
+                Route("/users", self.change_users, methods=["POST"]),
                 Route("/static/tracker.css", _css, methods=["GET"])]
 
     # ------------------------------------------------------------ logging in and out
@@ -104,8 +106,7 @@ class Pages:
     async def logout(self, request: Request) -> Response:
         session = request.state.session
         form = await request.form()
-        if session is None or not secrets.compare_digest(
-                str(form.get("csrf") or "").encode(), session.csrf.encode()):
+        if not _csrf_ok(session, form):
             return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
         gate = request.state.gate
         sid = request.cookies.get(SESSION_COOKIE)
@@ -114,6 +115,76 @@ class Pages:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+    # ------------------------------------------------------------ accounts (admins)
+
+    def _users_page(self, request: Request, message: str = "", secret: str = "",
+                    status: int = 200) -> HTMLResponse:
+        session = request.state.session
+        csrf = f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">" \
+            if session is not None else ""
+        rows = "".join(
+            f"<tr><td>{esc(a.login)}</td><td>{esc(a.role)}</td><td>{esc(a.team or '')}</td>"
+            f"<td>{esc(a.name or '')}</td><td>{esc(a.email or '')}</td><td>"
+            f"<form class=\"inline\" method=\"post\" action=\"/users\">{csrf}"
+            f"<input type=\"hidden\" name=\"login\" value=\"{esc(a.login)}\">"
+            "<button name=\"action\" value=\"reset\">New secret</button> "
+            "<button name=\"action\" value=\"remove\">Remove</button></form></td></tr>"
+            for a in self.accounts.all())
+        roles = "".join(f"<option>{esc(r)}</option>" for r in ROLES)
+        note = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
+        shown = (f"<p>The secret, shown only now: <code>{esc(secret)}</code></p>"
+                 if secret else "")
+        return page("Accounts", f"""<header><h1>Accounts</h1><p><a href="/">Items</a></p>
+</header>{note}{shown}<table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
+<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Add an account</h2><form method="post" action="/users">{csrf}
+<input type="hidden" name="action" value="add">
+<label>Login <input type="text" name="login" required></label>
+<label>Role <select name="role">{roles}</select></label>
+<label>Team <input type="text" name="team"></label>
+<label>Name <input type="text" name="name"></label>
+<label>Email <input type="text" name="email"></label>
+<button type="submit">Add</button></form>""", status)
+
+    async def users(self, request: Request) -> Response:
+        account = request.state.account
+        if not account.at_least("admin"):
+            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+        return self._users_page(request)
+
+    async def change_users(self, request: Request) -> Response:
+        account = request.state.account
+        form = await request.form()
+        if not _csrf_ok(request.state.session, form):
+            return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
+        if not account.at_least("admin"):
+            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+        action = str(form.get("action") or "")
+        login = str(form.get("login") or "").strip()
+
+        def job() -> str:
+            if action == "add":
+                def given(key: str) -> str | None:
+                    return str(form.get(key) or "").strip() or None
+                return self.accounts.add(login, str(form.get("role") or ""), given("team"),
+                                         given("name"), given("email"))
+            if action == "reset":
+                return self.accounts.reset(login)
+            if action == "remove":
+                if login == account.login:
+                    raise errors.TrackerError("an admin does not remove their own account "
+                                              "here (tracker user remove does)")
+                self.accounts.remove(login)
+                return ""
+            raise errors.UsageError("unknown action")
+
+        try:
+            secret = await self.worker.write(job)
+        except (errors.TrackerError, Busy) as e:
+            return self._users_page(request, str(e), status=422)
+        done = {"add": "added", "reset": "given a new secret", "remove": "removed"}[action]
+        return self._users_page(request, f"{login} {done}.", secret)
 
     # ------------------------------------------------------------ the list
 
@@ -158,6 +229,11 @@ value="{esc(where or '')}"></label><label>Search <input type="text" name="grep"
 value="{esc(grep or '')}"></label><button type="submit">Show</button></form>{error}
 <p>{len(rows)} items</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 {more}""")
+
+
+def _csrf_ok(session: Any, form: Any) -> bool:
+    return session is not None and secrets.compare_digest(
+        str(form.get("csrf") or "").encode(), session.csrf.encode())
 
 
 async def _css(request: Request) -> Response:
