@@ -659,3 +659,46 @@ def test_admins_manage_accounts_from_the_browser_with_csrf_protected_forms(serve
     assert status == 200 and server.call("GET", "/api/me", secret=secret)[0] == 401
     _, coord = _login(server, "coord", secrets["coord"])
     assert server.call("GET", "/users", headers={"Cookie": f"tracker_session={coord}"})[0] == 403
+
+
+def test_slow_clients_are_cut_off_and_the_limits_come_from_the_config(tmp_path):
+    server, secrets, _ = _prepare(tmp_path)
+    config = server.root / ".tracker" / "config.yaml"
+    original = config.read_text()
+    config.write_text(original + "  limits: {head_seconds: 1, body_seconds: 1, max_body: 2000}\n")
+    server.start()
+    try:
+        def closed_within(sock: Any, seconds: float, until: bytes | None = None) -> bytes:
+            sock.settimeout(seconds)
+            data = b""
+            while until is None or until not in data:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+        import socket
+        idle = socket.create_connection(("127.0.0.1", server.port))
+        assert closed_within(idle, 5) == b""  # no byte at all: closed
+        partial = socket.create_connection(("127.0.0.1", server.port))
+        partial.sendall(b"GET /api/items HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+        assert closed_within(partial, 5) == b""
+        slow = socket.create_connection(("127.0.0.1", server.port))
+        slow.sendall(b"POST /api/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     + secrets["coord"].encode() + b"\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"kind\"")
+        answer = closed_within(slow, 5, until=b"}")
+        assert answer.startswith(b"HTTP/1.1 408") and b'"error"' in answer
+        status, _, _ = server.call("POST", "/api/items", {"kind": "session", "title": "x" * 3000},
+                                   secrets["coord"])
+        assert status == 413
+        assert server.call("GET", "/api/items?limit=1", secret=secrets["coord"])[0] == 200
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log, log
+    config.write_text(original + "  limits: {max_bodies: 10}\n")
+    done = subprocess.run([*tracker_exe(), "serve", "--port", "0"], cwd=server.root,
+                          env=server.env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and "serve.limits.max_bodies: unknown" in done.stderr
+    assert "Traceback" not in done.stderr

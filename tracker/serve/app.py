@@ -38,7 +38,12 @@ class Server:
         self.accounts = Accounts(users or private / DEFAULT_FILE)
         self.worker = Worker(root)
         self.remembered = Remembered(private / "tracker-serve" / "idempotency")
-        self.settings = settings or Settings()
+        if settings is None:
+            from tracker.api import Tracker  # noqa: PLC0415
+
+            serve = Tracker(root).ws.config.get("serve") or {}
+            settings = Settings.of(serve.get("limits") if isinstance(serve, dict) else None)
+        self.settings = settings
         self.api = ItemsAPI(self.worker, self.remembered)
         self.users = UsersAPI(self.worker, self.accounts)
         self.pages = pages.Pages(self.worker, self.accounts)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, Awaitable, Callable
 
+from tracker.model.errors import TrackerError
 from tracker.serve.accounts import Account, Accounts, check_secret, login_of
 from tracker.serve.limits import Bounded, Buckets
 
@@ -67,6 +68,7 @@ class Settings:
 
     max_body: int = 256 * 1024  # bytes a request body may have
     body_seconds: float = 10.0  # for the whole body to arrive
+    head_seconds: float = 10.0  # for a request's head (line and headers) to arrive
     ip_rate: float = 20.0  # requests a second from an address without valid credentials
     ip_burst: float = 40.0
     account_rate: float = 50.0  # requests a second of one account
@@ -75,6 +77,27 @@ class Settings:
     login_ip_burst: float = 10.0
     login_fail_rate: float = 0.1  # failed logins a second for one login
     login_fail_burst: float = 5.0
+
+
+    @classmethod
+    def of(cls, given: Any) -> Settings:
+        """The limits, with those the config's `serve.limits` mapping sets."""
+        from dataclasses import fields  # noqa: PLC0415
+
+        settings = cls()
+        if not given:
+            return settings
+        if not isinstance(given, dict):
+            raise TrackerError("config serve.limits: expected a mapping of limit: number")
+        known = {f.name: f for f in fields(cls)}
+        for key, value in given.items():
+            if key not in known:
+                raise TrackerError(f"config serve.limits.{key}: unknown; limits: "
+                                   + ", ".join(known))
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise TrackerError(f"config serve.limits.{key}: expected a positive number")
+            setattr(settings, key, int(value) if key == "max_body" else float(value))
+        return settings
 
 
 @dataclass

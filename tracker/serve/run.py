@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from tracker.serve.app import Server
 from tracker.serve.gate import Settings
@@ -29,6 +30,7 @@ BACKLOG = 2048
 
 def serve(root: Path, private: Path, host: str, port: int, sync_seconds: float | None,
           users: Path | None, settings: Settings | None = None) -> None:
+    """Serve until stopped (SIGINT, SIGTERM)."""
     import uvicorn  # noqa: PLC0415 - loaded by `tracker serve` only
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
@@ -45,11 +47,7 @@ def serve(root: Path, private: Path, host: str, port: int, sync_seconds: float |
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"tracker serve: listening on http://{shown}:{bound}", file=sys.stderr, flush=True)
-    try:
-        import httptools  # noqa: F401, PLC0415 - the faster parser when installed
-        http = "httptools"
-    except ImportError:
-        http = "h11"
+    http = guarded_protocol(server.settings.head_seconds)
     config = uvicorn.Config(server.app, lifespan="off", log_level="warning", access_log=False,
                             http=http, limit_concurrency=LIMIT_CONCURRENCY,
                             timeout_keep_alive=KEEP_ALIVE_SECONDS, backlog=BACKLOG,
@@ -64,6 +62,52 @@ def serve(root: Path, private: Path, host: str, port: int, sync_seconds: float |
     finally:
         stop.set()
         server.worker.close()
+
+
+def guarded_protocol(seconds: float) -> Any:
+    """uvicorn's httptools protocol, closing a connection whose request head (or first
+    byte) does not arrive within `seconds`: uvicorn itself waits for ever, so slow
+    clients (slowloris) could hold every connection. "h11" when httptools is missing."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # noqa: PLC0415
+    except ImportError:
+        return "h11"
+
+    class Guarded(HttpToolsProtocol):  # type: ignore[misc]
+        _head_timer: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._head_timer is None:
+                self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(seconds, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _too_slow(self) -> None:
+            self._head_timer = None
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.close()
+
+    return Guarded
 
 
 def _sync_loop(server: Server, seconds: float, stop: threading.Event) -> None:
