@@ -52,3 +52,5 @@ def test_each_library_has_one_owner():
     assert _importers("git") == set()  # GitPython: history runs plain git (git/repo.py)
     assert _importers("jinja2") == {"expr/jinja.py"}
     assert {p.split("/")[0] for p in _importers("click")} == {"cli"}
+    for library in ("starlette", "uvicorn", "httptools", "multipart"):  # tracker serve's
+        assert {p.split("/")[0] for p in _importers(library)} <= {"serve"}, library

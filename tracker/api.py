@@ -20,7 +20,7 @@ from tracker.model.problems import Problem
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Iterable
+    from typing import Any, ContextManager, Iterable
 
     from tracker.core.listing import Listed
     from tracker.core.read import Listing
@@ -128,6 +128,41 @@ class Tracker(Session):
         from tracker.core import write  # noqa: PLC0415
 
         return write.replace_text(self, ref, text, commit, expected)
+
+    def edit_fields(self, ref: str, values: dict[str, str], unset: Iterable[str] = (),
+                    body: str | None = None, version: str | None = None) -> Item:
+        """Set and remove fields and replace the body (None: kept), in one commit. With
+        `version` (what `version(item)` gave when it was read), what changed since merges
+        field by field as the merge driver merges; a field changed there and here to
+        different values raises EditConflict with both."""
+        from tracker.core import versions  # noqa: PLC0415
+
+        return versions.edit(self, ref, values, unset, body, version)
+
+    def version(self, item: Item) -> str | None:
+        """The item's version: the git blob id of its file now (None outside git)."""
+        from tracker.core import versions  # noqa: PLC0415
+
+        return versions.version(self, item)
+
+    def head(self) -> str | None:
+        """The commit HEAD names now (None outside git or before the first commit)."""
+        from tracker.core import versions  # noqa: PLC0415
+
+        return versions.head(self)
+
+    def writing(self) -> ContextManager[None]:
+        """The writer lock (re-entrant), held around several steps that must see no
+        other writer between them: a write and the commit it made."""
+        return self.ws.lock()
+
+    def private_dir(self) -> Path:
+        """Where this tracker keeps what never goes in a commit (beside its lock): the
+        repository's git folder, or `.tracker/` outside git."""
+        from tracker.git import repo as gitrepo  # noqa: PLC0415
+        from tracker.store.workspace import CONFIG_DIR  # noqa: PLC0415
+
+        return gitrepo.git_dir(self.ws.top) if self.ws.top else self.ws.root / CONFIG_DIR
 
     def preflight(self, commit: bool) -> None:
         """Refuse before writing anything when the commit that follows would fail."""

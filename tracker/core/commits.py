@@ -39,6 +39,6 @@ def commit_files(s: Session, wanted: bool, paths: list[Path], message: str,
                 s.notices.append(f"{', '.join(rel)}: staged for the commit that "
                                  "concludes the merge in progress (git commit)")
             else:
-                gitrepo.commit(s.ws.top, rel, message, new=new)
+                gitrepo.commit(s.ws.top, rel, message, new=new, author=s.author)
         except GitError as e:
             raise GitError(f"{', '.join(rel)} not committed: {e}") from None

@@ -27,6 +27,7 @@ class Session:
         self.ws = Workspace.find(Path(start or os.getcwd()))
         self._derived: Derived | None = None
         self.notices: list[str] = []  # things the CLI should tell the user (on stderr)
+        self.author: str | None = None  # "Name <email>" of the commits (a server's account)
 
     @property
     def root(self) -> Path:

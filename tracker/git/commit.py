@@ -46,11 +46,12 @@ FILE_MODE = b"100644"
 BIG_TREE = 1 << 20
 
 
-def commit_paths(top: Path, paths: list[str], message: str, log_message: str
-                 ) -> bool | None:
+def commit_paths(top: Path, paths: list[str], message: str, log_message: str,
+                 author: dict[str, str] | None = None) -> bool | None:
     """Commit exactly these repository-relative paths (files written or removed) as
     `git commit -- PATHS` would. True: committed; False: nothing changed; None: not
-    attempted (see the module's docstring)."""
+    attempted (see the module's docstring). `author`: GIT_AUTHOR_NAME and
+    GIT_AUTHOR_EMAIL for the commit (`git commit --author`), else git's own."""
     if any("\n" in p or p.startswith("/") or "\\" in p for p in paths):
         return None
     started = time.perf_counter()
@@ -80,7 +81,8 @@ def commit_paths(top: Path, paths: list[str], message: str, log_message: str
         return None
     if tree == head_tree:
         return False
-    new = run(top, "commit-tree", tree, "-p", head, input=message).strip()
+    new = run(top, "commit-tree", tree, "-p", head, input=message,
+              env={**os.environ, **author} if author else None).strip()
     if attempt(top, "update-ref", "-m", log_message, "HEAD", new, head).returncode != 0:
         return None  # HEAD moved meanwhile (a commit from elsewhere): git commit, on it
     _maintenance(top, objects)

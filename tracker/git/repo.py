@@ -66,18 +66,21 @@ def init(folder: Path) -> None:
     run(folder, "init", "-q")
 
 
-def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> bool:
+def commit(top: Path, paths: Iterable[str], message: str, new: bool = False,
+           author: str | None = None) -> bool:
     """Commit exactly these paths (repo-relative); other staged work stays staged.
+    `author`: "Name <email>", as `git commit --author` takes it (else git's own).
 
     Returns False when the paths held no change to commit.
     """
     paths = sorted(set(paths))
     if not paths:
         return False
+    who = author_env(author)
     if len(paths) > 100:
-        return commit_many(top, paths, message)
+        return commit_many(top, paths, message, author)
     text = _clean_message(message)
-    done = gitcommit.commit_paths(top, paths, text, f"commit: {text.splitlines()[0]}")
+    done = gitcommit.commit_paths(top, paths, text, f"commit: {text.splitlines()[0]}", who)
     if done is not None:
         return done
     # `commit -- PATHS` takes tracked files as they are in the work tree: one git process.
@@ -85,14 +88,42 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False) -> 
     if new:
         run(top, "add", "-A", "--", *paths)
     try:
-        run(top, "commit", "-q", "-m", message, "--", *paths)
+        run(top, "commit", "-q", "-m", message, "--", *paths,
+            env={**os.environ, **who} if who else None)
     except GitError as e:
         if not new and ("did not match any file" in str(e) or "unknown to git" in str(e)):
-            return commit(top, paths, message, new=True)
+            return commit(top, paths, message, new=True, author=author)
         if "nothing to commit" in str(e) or "no changes added" in str(e):
             return False
         raise
     return True
+
+
+def author_env(author: str | None) -> dict[str, str] | None:
+    """An author "Name <email>" as git's GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL (None: git's own);
+    refused when it would not be one clean identity line."""
+    if author is None:
+        return None
+    name, sep, rest = author.partition(" <")
+    if not sep or not rest.endswith(">") or not name.strip() or any(
+            c in author for c in "\n\r\0") or "<" in name or ">" in name or \
+            "<" in rest[:-1] or ">" in rest[:-1]:
+        raise UsageError(f"invalid author '{author}': expected 'Name <email>'")
+    return {"GIT_AUTHOR_NAME": name.strip(), "GIT_AUTHOR_EMAIL": rest[:-1]}
+
+
+def blob_id(top: Path, path: str) -> str:
+    """The blob id git would give the file at this repo-relative path now (its filters
+    applied), without writing the object."""
+    return run(top, "hash-object", "--", path).strip()
+
+
+def blob_bytes(top: Path, sha: str) -> bytes | None:
+    """A blob's bytes, or None when the repository has no such blob."""
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha):
+        return None
+    done = process.read(top, "cat-file", "blob", sha)
+    return done.stdout if done.returncode == 0 else None
 
 
 def _clean_message(message: str) -> str:
@@ -108,7 +139,7 @@ def _clean_message(message: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def commit_many(top: Path, paths: list[str], message: str) -> bool:
+def commit_many(top: Path, paths: list[str], message: str, author: str | None = None) -> bool:
     """Commit exactly these paths, many of them (an import), through a temporary index.
 
     `git add` and `git commit -- PATHS` slow down sharply past a few thousand paths;
@@ -130,7 +161,9 @@ def commit_many(top: Path, paths: list[str], message: str) -> bool:
     if head and tree == run(top, "rev-parse", f"{head}^{{tree}}").strip():
         return False
     parents = ["-p", head] if head else []
-    new = run(top, "commit-tree", tree, *parents, "-m", message).strip()
+    who = author_env(author)
+    new = run(top, "commit-tree", tree, *parents, "-m", message,
+              env={**os.environ, **who} if who else None).strip()
     run(top, "update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new,
         *([head] if head else []))
     run(top, "update-index", "--add", "--remove", "-z", "--stdin", input=listing)

@@ -93,6 +93,15 @@ class MergeConflict(TrackerError):
     """A merge left conflicts a person must resolve."""
 
 
+class EditConflict(TrackerError):
+    """An edit made against an older version of an item changes a field that changed
+    since, to another value: `fields` maps each such field to {"yours", "theirs"}."""
+
+    def __init__(self, message: str, fields: dict[str, dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
 def format_location(path: str, line: int | None, field: str | None, reason: str) -> str:
     """`path:line: field: reason`, leaving out what is unknown."""
     where = path if line is None else f"{path}:{line}"

@@ -1,0 +1,242 @@
+"""The HTML pages: the login form, the list of items, logging out.
+
+Every value shown is escaped (`html.escape`); no page has inline script or style (the
+CSP forbids both): the one stylesheet is `/static/tracker.css`. Every form that changes
+something carries a CSRF token: the login form the one of a cookie set with it (double
+submit), the others their session's.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from tracker.model import errors
+from tracker.model.values import text
+from tracker.serve.accounts import ROLES, Accounts, login_of
+from tracker.serve.gate import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS
+from tracker.serve.work import Busy, Worker
+
+CSS = """body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem;
+text-align:left;vertical-align:top}form.inline{display:inline}label{display:block;
+margin:.5rem 0}input[type=text],input[type=password]{width:100%;max-width:24rem;padding:.4rem}
+.error{color:#a00}header{display:flex;justify-content:space-between;align-items:center}
+"""
+PAGE_ROWS = 200
+
+
+def esc(value: Any) -> str:
+    return html.escape(value if isinstance(value, str) else text(value, one_line=True),
+                       quote=True)
+
+
+def page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
+         ) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{esc(title)}</title><link rel=\"stylesheet\" href=\"/static/tracker.css\">"
+        f"</head><body>{body}</body></html>\n", status_code=status, headers=headers)
+
+
+class Pages:
+    def __init__(self, worker: Worker, accounts: Accounts) -> None:
+        self.worker = worker
+        self.accounts = accounts
+
+    def routes(self) -> list[Route]:
+        return [Route("/login", self.login_form, methods=["GET"]),
+                Route("/login", self.login, methods=["POST"]),
+                Route("/logout", self.logout, methods=["POST"]),
+                Route("/", self.items, methods=["GET"]),
+                Route("/users", self.users, methods=["GET"]),
+                Route("/users", self.change_users, methods=["POST"]),
+                Route("/static/tracker.css", _css, methods=["GET"])]
+
+    # ------------------------------------------------------------ logging in and out
+
+    def _login_page(self, request: Request, message: str = "", status: int = 200
+                    ) -> HTMLResponse:
+        token = secrets.token_urlsafe(32)
+        error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
+        response = page("Log in", f"""<h1>Log in</h1>{error}
+<form method="post" action="/login">
+<input type="hidden" name="csrf" value="{esc(token)}">
+<label>Login <input type="text" name="login" autocomplete="username" required></label>
+<label>Secret <input type="password" name="secret" autocomplete="current-password" required>
+</label><button type="submit">Log in</button></form>""", status)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https",
+                            path="/login")
+        return response
+
+    async def login_form(self, request: Request) -> Response:
+        return self._login_page(request)
+
+    async def login(self, request: Request) -> Response:
+        gate = request.state.gate
+        form = await request.form()
+        token = str(form.get("csrf") or "")
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+        if not token or not secrets.compare_digest(token.encode(), expected.encode()):
+            return self._login_page(request, "The form expired or came from elsewhere "
+                                    "(CSRF): log in again.", 403)
+        login = str(form.get("login") or "").strip()
+        secret = str(form.get("secret") or "").strip()
+        ip = request.state.ip
+        account = self.accounts.get(login) if login_of(secret) == login else None
+        if account is not None and gate.login_throttled(login, ip):
+            return self._login_page(request, "Too many attempts: wait a minute.", 429)
+        if account is None or not await gate.check(secret, account):
+            gate.login_failed(login or "-", ip)
+            return self._login_page(request, "Wrong login or secret.", 401)
+        sid, _ = gate.open_session(account.login)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, sid, max_age=SESSION_SECONDS, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https")
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session = request.state.session
+        form = await request.form()
+        if not _csrf_ok(session, form):
+            return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
+        gate = request.state.gate
+        sid = request.cookies.get(SESSION_COOKIE)
+        if sid:
+            gate.close_session(sid)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    # ------------------------------------------------------------ accounts (admins)
+
+    def _users_page(self, request: Request, message: str = "", secret: str = "",
+                    status: int = 200) -> HTMLResponse:
+        session = request.state.session
+        csrf = f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">" \
+            if session is not None else ""
+        rows = "".join(
+            f"<tr><td>{esc(a.login)}</td><td>{esc(a.role)}</td><td>{esc(a.team or '')}</td>"
+            f"<td>{esc(a.name or '')}</td><td>{esc(a.email or '')}</td><td>"
+            f"<form class=\"inline\" method=\"post\" action=\"/users\">{csrf}"
+            f"<input type=\"hidden\" name=\"login\" value=\"{esc(a.login)}\">"
+            "<button name=\"action\" value=\"reset\">New secret</button> "
+            "<button name=\"action\" value=\"remove\">Remove</button></form></td></tr>"
+            for a in self.accounts.all())
+        roles = "".join(f"<option>{esc(r)}</option>" for r in ROLES)
+        note = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
+        shown = (f"<p>The secret, shown only now: <code>{esc(secret)}</code></p>"
+                 if secret else "")
+        return page("Accounts", f"""<header><h1>Accounts</h1><p><a href="/">Items</a></p>
+</header>{note}{shown}<table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
+<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Add an account</h2><form method="post" action="/users">{csrf}
+<input type="hidden" name="action" value="add">
+<label>Login <input type="text" name="login" required></label>
+<label>Role <select name="role">{roles}</select></label>
+<label>Team <input type="text" name="team"></label>
+<label>Name <input type="text" name="name"></label>
+<label>Email <input type="text" name="email"></label>
+<button type="submit">Add</button></form>""", status)
+
+    async def users(self, request: Request) -> Response:
+        account = request.state.account
+        if not account.at_least("admin"):
+            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+        return self._users_page(request)
+
+    async def change_users(self, request: Request) -> Response:
+        account = request.state.account
+        form = await request.form()
+        if not _csrf_ok(request.state.session, form):
+            return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
+        if not account.at_least("admin"):
+            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+        action = str(form.get("action") or "")
+        login = str(form.get("login") or "").strip()
+
+        def job() -> str:
+            if action == "add":
+                def given(key: str) -> str | None:
+                    return str(form.get(key) or "").strip() or None
+                return self.accounts.add(login, str(form.get("role") or ""), given("team"),
+                                         given("name"), given("email"))
+            if action == "reset":
+                return self.accounts.reset(login)
+            if action == "remove":
+                if login == account.login:
+                    raise errors.TrackerError("an admin does not remove their own account "
+                                              "here (tracker user remove does)")
+                self.accounts.remove(login)
+                return ""
+            raise errors.UsageError("unknown action")
+
+        try:
+            secret = await self.worker.write(job)
+        except (errors.TrackerError, Busy) as e:
+            return self._users_page(request, str(e), status=422)
+        done = {"add": "added", "reset": "given a new secret", "remove": "removed"}[action]
+        return self._users_page(request, f"{login} {done}.", secret)
+
+    # ------------------------------------------------------------ the list
+
+    async def items(self, request: Request) -> Response:
+        account = request.state.account
+        session = request.state.session
+        q = request.query_params
+        kind, where, grep = q.get("kind") or None, q.get("where") or None, q.get("grep") or None
+
+        def job() -> tuple[list[str], list[dict[str, Any]], list[str]]:
+            t = self.worker.tracker()
+            listed = t.list(kind, where, grep, q.get("sort") or None, None, None)
+            rows = listed.rows
+            columns = listed.columns
+            if "title" not in columns:
+                columns = [columns[0], "title", *columns[1:]]
+            return columns, rows, sorted(t.kinds)
+
+        message = ""
+        try:
+            columns, rows, kinds = await self.worker.read(job)
+        except (errors.TrackerError, Busy) as e:
+            columns, rows, kinds, message = [], [], [], str(e)
+        options = "".join(f"<option value=\"{esc(k)}\"{' selected' if k == kind else ''}>"
+                          f"{esc(k)}</option>" for k in kinds)
+        head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{esc(row.get(c))}</td>" for c in columns)
+                       + "</tr>" for row in rows[:PAGE_ROWS])
+        more = (f"<p>{len(rows) - PAGE_ROWS} more: narrow the filter.</p>"
+                if len(rows) > PAGE_ROWS else "")
+        logout = ""
+        if session is not None:
+            logout = (f"<form class=\"inline\" method=\"post\" action=\"/logout\">"
+                      f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">"
+                      "<button type=\"submit\">Log out</button></form>")
+        error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
+        return page("Items", f"""<header><h1>Items</h1><p>{esc(account.login)}
+({esc(account.role)}) {logout}</p></header>
+<form method="get" action="/"><label>Kind <select name="kind"><option value="">all</option>
+{options}</select></label><label>Filter <input type="text" name="where"
+value="{esc(where or '')}"></label><label>Search <input type="text" name="grep"
+value="{esc(grep or '')}"></label><button type="submit">Show</button></form>{error}
+<p>{len(rows)} items</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+{more}""")
+
+
+def _csrf_ok(session: Any, form: Any) -> bool:
+    return session is not None and secrets.compare_digest(
+        str(form.get("csrf") or "").encode(), session.csrf.encode())
+
+
+async def _css(request: Request) -> Response:
+    return Response(CSS, media_type="text/css", headers={"cache-control": "max-age=3600"})
+
+
