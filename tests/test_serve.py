@@ -191,6 +191,15 @@ def test_pages_without_a_session_go_to_the_login_form(served):
     assert "<script" not in page  # the CSP forbids inline script; the page has none
 
 
+def test_static_files_are_plain_names_of_the_package_folder_only(served):
+    server, _, _ = served
+    status, headers, css = server.call("GET", "/static/tracker.css")
+    assert status == 200 and headers["content-type"].startswith("text/css") and "body{" in css
+    for path in ("/static/app.py", "/static/..%2Fapp.py", "/static/%2e%2e%2fgate.py",
+                 "/static/.hidden.css", "/static/nothing.css", "/static/..\\app.py"):
+        assert server.call("GET", path)[0] == 404, path
+
+
 # ------------------------------------------------------------ the JSON API
 
 

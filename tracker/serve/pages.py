@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -22,12 +23,6 @@ from tracker.serve.accounts import ROLES, Accounts, login_of
 from tracker.serve.gate import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS
 from tracker.serve.work import Busy, Worker
 
-CSS = """body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem;
-text-align:left;vertical-align:top}form.inline{display:inline}label{display:block;
-margin:.5rem 0}input[type=text],input[type=password]{width:100%;max-width:24rem;padding:.4rem}
-.error{color:#a00}header{display:flex;justify-content:space-between;align-items:center}
-"""
 PAGE_ROWS = 200
 
 
@@ -57,7 +52,7 @@ class Pages:
                 Route("/", self.items, methods=["GET"]),
                 Route("/users", self.users, methods=["GET"]),
                 Route("/users", self.change_users, methods=["POST"]),
-                Route("/static/tracker.css", _css, methods=["GET"])]
+                Route("/static/{name}", static, methods=["GET"])]
 
     # ------------------------------------------------------------ logging in and out
 
@@ -236,7 +231,19 @@ def _csrf_ok(session: Any, form: Any) -> bool:
         str(form.get("csrf") or "").encode(), session.csrf.encode())
 
 
-async def _css(request: Request) -> Response:
-    return Response(CSS, media_type="text/css", headers={"cache-control": "max-age=3600"})
+STATIC = Path(__file__).resolve().parent / "static"
+TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+         ".svg": "image/svg+xml", ".png": "image/png", ".txt": "text/plain; charset=utf-8",
+         ".webmanifest": "application/manifest+json"}
 
 
+async def static(request: Request) -> Response:
+    """A file of `tracker/serve/static/` (vendored scripts with their licences, the
+    stylesheet): only a plain name of a file that is there, never a path."""
+    name = request.path_params["name"]
+    file = STATIC / name
+    if ("/" in name or "\\" in name or name.startswith(".") or file.suffix not in TYPES
+            or not file.is_file()):
+        return Response("no such file", status_code=404, media_type="text/plain")
+    return Response(file.read_bytes(), media_type=TYPES[file.suffix],
+                    headers={"cache-control": "max-age=3600"})
