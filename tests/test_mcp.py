@@ -277,3 +277,40 @@ def test_bad_as_and_outside_a_tracker_are_one_line(tmp_path: Path, repo: Path) -
                           text=True, stdin=subprocess.DEVNULL)
     assert done.returncode == 1 and done.stderr.startswith("Error: ")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_ready_and_claim_are_offered_when_the_library_has_them(repo: Path) -> None:
+    from tracker.api import Tracker
+
+    async def body(s: ClientSession) -> set[str]:
+        return {t.name for t in (await s.list_tools()).tools}
+
+    names = run(repo, body)
+    assert ("ready" in names) == hasattr(Tracker, "ready")
+    assert ("claim_item" in names) == hasattr(Tracker, "claim")
+
+
+def _has(method: str) -> bool:
+    from tracker.api import Tracker
+
+    return hasattr(Tracker, method)
+
+
+@pytest.mark.skipif(not (_has("ready") and _has("claim")),
+                    reason="tracker ready/claim are not in this tracker yet")
+def test_ready_then_claim_by_the_agent(repo: Path) -> None:
+    first = new_item(repo, "Fix the login", "--set", "priority=urgent")
+    second = new_item(repo, "Write the docs")
+    head = git(repo, "rev-parse", "HEAD").strip()
+
+    async def body(s: ClientSession) -> Any:
+        before = answer(await s.call_tool("ready", {"kind": "issue"}))
+        claimed = answer(await s.call_tool("claim_item", {"id": first}))
+        after = answer(await s.call_tool("ready", {}))
+        return before, claimed, after
+
+    before, claimed, after = run(repo, body, "--as", "Claude Agent")
+    assert [r["id"] for r in before] == [first, second]  # urgent first
+    assert claimed["id"] == first and claimed["assignee"] == "Claude Agent"
+    assert [r["id"] for r in after] == [second]
+    assert git(repo, "log", "--format=%an", f"{head}..HEAD").split("\n")[0] == "Claude Agent"

@@ -207,10 +207,7 @@ def ready(t: Tracker, a: dict[str, Any]) -> Any:
 
 
 def claim_item(t: Tracker, a: dict[str, Any], default_name: str | None = None) -> Any:
-    name = a.get("as") or default_name
-    if not name:
-        raise ToolError("claim_item: as is required (or start the server with --as NAME)",
-                        [{"field": "as", "message": "required"}])
+    name = a.get("as") or default_name  # None: git's user.name, as `tracker claim`
     done = t.claim(a["id"], name)  # type: ignore[attr-defined]
     return t.record(done) if hasattr(done, "kind") and hasattr(done, "rel") else done
 
