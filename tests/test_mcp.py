@@ -208,6 +208,7 @@ def test_a_refused_write_returns_the_problem_and_writes_nothing(repo: Path) -> N
     assert "priority" in priority["error"] and "soon" in priority["error"]
     assert priority["problems"][0]["field"] == "priority"
     assert "cannot move from open to done" in move["error"]
+    assert "--force" not in move["error"]  # an agent has no --force
     assert due["problems"][0]["field"] == "due"
     assert "nope" in missing["error"]
     assert "unknown kind 'nope'" in kind["error"]
@@ -314,3 +315,34 @@ def test_ready_then_claim_by_the_agent(repo: Path) -> None:
     assert claimed["id"] == first and claimed["assignee"] == "Claude Agent"
     assert [r["id"] for r in after] == [second]
     assert git(repo, "log", "--format=%an", f"{head}..HEAD").split("\n")[0] == "Claude Agent"
+
+
+def test_check_reports_the_problems_of_a_file_written_by_hand(repo: Path) -> None:
+    item = new_item(repo, "Fix the login")
+    path = next((repo / "issues").rglob(f"{item}.md"))
+    path.write_text(path.read_text(encoding="utf-8").replace("priority: normal",
+                                                             "priority: soon"), "utf-8")
+    rel = path.relative_to(repo).as_posix()
+
+    async def body(s: ClientSession) -> Any:
+        return (answer(await s.call_tool("check", {})),
+                answer(await s.call_tool("check", {"paths": [rel]})),
+                answer(await s.call_tool("check", {"paths": ["elsewhere"]})))
+
+    every, only, elsewhere = run(repo, body)
+    assert every == only
+    assert [(p["path"], p["field"]) for p in every] == [(rel, "priority")]
+    assert every[0]["line"] and "soon" in every[0]["message"]
+    assert elsewhere == []
+
+
+def test_the_author_named_by_as() -> None:
+    from tracker.mcp.tools import author_of
+    from tracker.model.errors import UsageError
+
+    assert author_of(None) is None
+    assert author_of("Claude Agent") == "Claude Agent <claude-agent@tracker.invalid>"
+    assert author_of("  Ada   Bot <ada@example.org>") == "Ada Bot <ada@example.org>"
+    for bad in ("", "   ", "a <b", "a> b", "<x@y>"):
+        with pytest.raises(UsageError):
+            author_of(bad)

@@ -30,7 +30,8 @@ def mcp(ctx: click.Context, read_only: bool, as_name: str | None) -> None:
     except ImportError as e:
         raise TrackerError(f"tracker mcp needs the MCP SDK ({e.name or e}): "
                            "pip install 'tracker[mcp]'") from None
-    serve(t.root, author, " ".join(as_name.split()) if as_name else None, read_only)
+    claimant = author.rpartition(" <")[0] if author else None  # the name, not the email
+    serve(t.root, author, claimant, read_only)
 
 
 COMMANDS = [mcp]

@@ -375,7 +375,7 @@ def refusal(e: TrackerError) -> ToolError:
                                      for k in e.fields], conflicts=to_jsonable(e.fields))
     else:
         problems = []
-    return ToolError(str(e), problems)
+    return ToolError(str(e).removesuffix(" (or use --force)"), problems)  # no force here
 
 
 # ------------------------------------------------------------ resources
