@@ -28,7 +28,6 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 
-
 def tracker_exe() -> list[str]:
     script = Path(sys.executable).parent / "tracker"
     if script.exists():
