@@ -346,3 +346,14 @@ def test_the_author_named_by_as() -> None:
     for bad in ("", "   ", "a <b", "a> b", "<x@y>"):
         with pytest.raises(UsageError):
             author_of(bad)
+
+
+def test_without_the_sdk_one_line_says_what_to_install(repo: Path) -> None:
+    code = ("import sys; sys.modules['mcp'] = None\n"  # as if the SDK were not installed
+            "from tracker.cli.fast import main; sys.argv = ['tracker', 'mcp']; main()")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: tracker mcp needs the MCP SDK: "
+                                  "pip install 'tracker[mcp]' (mcp")
+    assert len(done.stderr.splitlines()) == 1

@@ -28,8 +28,10 @@ def mcp(ctx: click.Context, read_only: bool, as_name: str | None) -> None:
     try:
         from tracker.mcp.server import serve  # noqa: PLC0415 - the SDK, here only
     except ImportError as e:
-        raise TrackerError(f"tracker mcp needs the MCP SDK ({e.name or e}): "
-                           "pip install 'tracker[mcp]'") from None
+        if (e.name or "").split(".")[0] == "tracker":
+            raise  # a bug of ours, not a missing SDK
+        raise TrackerError("tracker mcp needs the MCP SDK: pip install 'tracker[mcp]' "
+                           f"({e.name or e} could not be imported)") from None
     claimant = author.rpartition(" <")[0] if author else None  # the name, not the email
     serve(t.root, author, claimant, read_only)
 
