@@ -357,3 +357,33 @@ def test_without_the_sdk_one_line_says_what_to_install(repo: Path) -> None:
     assert done.stderr.startswith("Error: tracker mcp needs the MCP SDK: "
                                   "pip install 'tracker[mcp]' (mcp")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_write_the_gate_refuses_names_the_file_line_and_field(repo: Path) -> None:
+    kind = repo / ".tracker" / "kinds" / "issue.yaml"
+    kind.write_text(kind.read_text(encoding="utf-8") + (
+        "checks:\n  - field: priority\n"
+        "    rule: \"priority != 'urgent' or assignee is not none\"\n"
+        "    message: \"an urgent issue needs an assignee\"\n"), encoding="utf-8")
+    git(repo, "commit", "-qam", "a rule")
+    item = new_item(repo, "Fix the login")
+    head = git(repo, "rev-parse", "HEAD").strip()
+
+    async def body(s: ClientSession) -> Any:
+        refused = refusal(await s.call_tool("update_item", {
+            "id": item, "fields": {"priority": "urgent"}}))
+        kinds = json.loads((await s.read_resource("tracker://kinds/issue")).contents[0].text)
+        done = answer(await s.call_tool("update_item", {
+            "id": item, "fields": {"priority": "urgent", "assignee": "Claude"}}))
+        return refused, kinds, done
+
+    refused, kinds, done = run(repo, body)
+    problem = refused["problems"][0]
+    assert problem["field"] == "priority" and problem["path"].endswith(f"{item}.md")
+    assert isinstance(problem["line"], int) and problem["line"] > 1
+    assert "an urgent issue needs an assignee" in refused["error"]
+    assert kinds["rules"] == [{"rule": "priority != 'urgent' or assignee is not none",
+                               "message": "an urgent issue needs an assignee",
+                               "field": "priority"}]
+    assert (done["priority"], done["assignee"]) == ("urgent", "Claude")
+    assert len(git(repo, "log", "--format=%H", f"{head}..HEAD").split()) == 1
