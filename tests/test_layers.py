@@ -27,7 +27,8 @@ LAYERS: dict[str, set[str]] = {
     "importers": {"api", "format", "model"},  # format: others' Markdown+YAML, pure parse
     "campaign": {"reports", "importers", "api", "expr", "model"},
     "serve": {"api", "model"},  # the server: the façade only
-    "cli": {"serve", "campaign", "reports", "importers", "api", "model", ""},
+    "mcp": {"campaign", "reports", "api", "model"},  # tracker mcp: the façade, reports
+    "cli": {"mcp", "serve", "campaign", "reports", "importers", "api", "model", ""},
     "__main__": {"cli"},
     "": set(),
 }

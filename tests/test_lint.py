@@ -54,3 +54,6 @@ def test_each_library_has_one_owner():
     assert {p.split("/")[0] for p in _importers("click")} == {"cli"}
     for library in ("starlette", "uvicorn", "httptools", "multipart"):  # tracker serve's
         assert {p.split("/")[0] for p in _importers(library)} <= {"serve"}, library
+    for library in ("mcp", "mcp_types", "anyio"):  # tracker mcp's SDK
+        assert {p.split("/")[0] for p in _importers(library)} <= {"mcp"}, library
+    assert _importers("mcp") == {"mcp/server.py"}  # tools.py works without the SDK
