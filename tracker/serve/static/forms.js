@@ -143,12 +143,19 @@
     var list = pending();
     if (sending || !list.length) { notice(); return Promise.resolve(); }
     sending = true;
-    var first = list[0];
+    var first = list[0], body = new URLSearchParams(first.body);
+    /* the session may have changed since (logged in again): this page's token */
+    var token = document.querySelector('form[data-offline] input[name="csrf"]');
+    if (token && token.value) { body.set("csrf", token.value); }
     return fetch(first.action, {
-      method: "POST", credentials: "same-origin", body: first.body,
+      method: "POST", credentials: "same-origin", body: body.toString(),
       headers: {"Content-Type": "application/x-www-form-urlencoded"}
     }).then(function (r) {
-      if (r.status === 429 || r.status >= 500) { sending = false; notice(); return; }
+      /* not sent: busy, failing, logged out (the login page), refused token: kept */
+      if (r.status === 429 || r.status >= 500 || r.status === 401 || r.status === 403 ||
+          (r.redirected && new URL(r.url).pathname === "/login")) {
+        sending = false; notice(); return;
+      }
       /* any answer from the server ends the attempt: a repeat with the same key is
          answered with the first commit, a refusal shows the form with its messages */
       keep(pending().filter(function (p) { return p.key !== first.key; }));
