@@ -244,10 +244,13 @@ def test_a_reporter_writes_their_own_teams_sessions_only(served, coord, rep):
     server, _, teams = served
     status, headers, _ = _new_session(coord, teams["b"])
     other = urlsplit(headers["location"]).path.split("/")[2]
-    _, page = rep.get(f"/items/{other}/edit")
+    assert rep.get(f"/items/{other}/edit")[0] == 403
+    _, page = coord.get(f"/items/{other}/edit")
+    mine = hidden(rep.get("/new/session")[1], "csrf")
+    pairs = [(k, mine if k == "csrf" else v) for k, v in _edit_pairs(page, knocked="3",
+                                                                     refused="3")]
     before = commits(server)
-    assert rep.post(f"/items/{other}/edit", _edit_pairs(page, knocked="3",
-                                                        refused="3"))[0] == 403
+    assert rep.post(f"/items/{other}/edit", pairs)[0] == 403  # the post is refused too
     assert _new_session(rep, teams["b"])[0] == 403
     assert commits(server) == before
     assert _new_session(rep, teams["a"])[0] == 303
@@ -293,3 +296,45 @@ def test_the_phone_form_for_a_team_leader(served, rep):
     status, page = rep.get(headers["location"])
     assert status == 200 and "Rapport envoyé" in page
     assert re.search(r'data-rollup="sessions">sessions : <b>\d+</b>', page)
+
+
+def test_who_gets_which_form(served, coord, rep):
+    server, secrets, teams = served
+    viewer = Browser(server, "view", secrets["view"])
+    assert viewer.get("/new/session")[0] == 403
+    assert rep.get("/new/team")[0] == 403  # a reporter writes the report kind only
+    assert coord.get("/new/nothing")[0] == 404
+    status, page = rep.get("/new/session")
+    assert status == 200 and f'name="team" id="f-team" list="refs-team" value="{teams["a"]}"' \
+        in page  # their own team, already filled
+    status, headers, _ = _new_session(coord, teams["b"])
+    other = urlsplit(headers["location"]).path.split("/")[2]
+    assert rep.get(f"/items/{other}/edit")[0] == 403
+    assert viewer.get(f"/items/{other}/edit")[0] == 403
+    assert 'class="move-form"' in coord.get(f"/items/{other}/edit")[1]
+    status, headers, _ = _new_session(rep, teams["a"])
+    own = urlsplit(headers["location"]).path.split("/")[2]
+    status, page = rep.get(f"/items/{own}/edit")
+    assert status == 200 and 'class="move-form"' not in page  # moves are coordinators'
+
+
+def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
+    server, _, teams = served
+    status, headers, _ = _new_session(coord, teams["a"])
+    item_id = urlsplit(headers["location"]).path.split("/")[2]
+    _, page = coord.get(f"/items/{item_id}/edit")
+    assert re.search(r'<select name="status" id="move-status"><option>done</option>'
+                     r'<option>cancelled</option></select>', page)
+    move = [("action", "move"), ("csrf", hidden(page, "csrf")), ("status", "done")]
+    before = commits(server)
+    status, headers, _ = coord.post(f"/items/{item_id}/edit", move)
+    assert status == 303 and commits(server) == before + 1
+    assert _head_commit(server.root)["name"] == "Coord Person"
+    status, _, item = server.call("GET", f"/api/items/{item_id}", headers=coord.cookie)
+    assert item["status"] == "done"
+    status, _, page = coord.post(f"/items/{item_id}/edit", [*move[:2], ("status", "planned")])
+    assert status == 422 and "allowed" in page and commits(server) == before + 1
+    _, page = rep.get(f"/items/{item_id}/edit")
+    assert rep.post(f"/items/{item_id}/edit", [("action", "move"), ("csrf", hidden(
+        page, "csrf")), ("status", "reported")])[0] == 403
+    assert commits(server) == before + 1

@@ -100,7 +100,7 @@ def test_create_and_edit_with_chips_and_the_live_check(served, browser):
     page.uncheck('.chip input[value="transports"]')
     page.fill("#f-themes", "santé")
     page.press("#f-themes", "Enter")
-    page.click("button[type=submit]")
+    page.click("form.item-form button[type=submit]")
     page.wait_for_url(re.compile(r"/edit\?saved=[0-9a-f]{40}"))
     diff = _git(server.root, "show", "--format=", "--unified=0", "HEAD")
     changed = [line for line in diff.splitlines() if line[:1] in "+-"

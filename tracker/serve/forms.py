@@ -50,7 +50,7 @@ WORDS = {
            "forbidden": "Refused", "no_csrf": "The form expired or came from elsewhere "
            "(CSRF): open it again.", "again": "Send again to keep yours.",
            "nothing": "Nothing changed.", "yes": "yes", "no": "no",
-           "report": "Field report"},
+           "report": "Field report", "status": "Status", "move": "Move"},
     "fr": {"new": "Nouveau", "edit": "Modifier", "save": "Enregistrer", "create": "Créer",
            "required": "obligatoire", "saved": "Enregistré", "commit": "commit",
            "refused": "Non enregistré", "conflict": "modifié entre-temps : chez l'autre",
@@ -58,7 +58,8 @@ WORDS = {
            "remove": "retirer", "forbidden": "Refusé",
            "no_csrf": "Le formulaire a expiré ou vient d'ailleurs (CSRF) : rouvrez-le.",
            "again": "Renvoyez pour garder votre valeur.", "nothing": "Rien n'a changé.",
-           "yes": "oui", "no": "non", "report": "Rapport de terrain"},
+           "yes": "oui", "no": "non", "report": "Rapport de terrain", "status": "Statut",
+           "move": "Changer"},
 }
 
 
@@ -296,22 +297,69 @@ class Forms:
         data = (f" data-check=\"/api/check\" data-kind=\"{esc(kind.name)}\""
                 + (f" data-id=\"{esc(item.id)}\"" if item is not None else ""))
         body = (f"<header><h1>{esc(title)}</h1><p><a href=\"/\">{esc(w['items'])}</a></p>"
-                f"</header>{notes}<form method=\"post\" action=\"{esc(action)}\" "
+                f"</header>{notes}{self._move_form(request, item, csrf, w)}"
+                f"<form method=\"post\" action=\"{esc(action)}\" "
                 f"class=\"item-form\"{data}>{hidden}{rows}{datalists(choices)}"
                 f"<button type=\"submit\">{esc(button)}</button></form>")
         return html_page(title, body, lang_of(t), status)
+
+    def _move_form(self, request: Request, item: Any, csrf: str, w: dict[str, str]) -> str:
+        """For a coordinator: the statuses the workflow allows from the item's."""
+        account: Account = request.state.account
+        workflow = item.kind.workflow if item is not None else None
+        if workflow is None or not account.at_least("coordinator"):
+            return ""
+        current = item.fields.get("status")
+        allowed = workflow.allowed(current)
+        if not allowed:
+            return ""
+        options = "".join(f"<option>{esc(s)}</option>" for s in allowed)
+        return (f"<form method=\"post\" action=\"/items/{esc(item.id)}/edit\" "
+                f"class=\"move-form\"><input type=\"hidden\" name=\"action\" value=\"move\">"
+                f"<input type=\"hidden\" name=\"csrf\" value=\""
+                f"{esc(csrf)}\"><input type=\"hidden\" name=\"{KEY_FIELD}\" value=\""
+                f"{esc(secrets.token_urlsafe(18))}\"><label for=\"move-status\">"
+                f"{esc(w['status'])} : <b>{esc(current)}</b></label> <select name=\"status\" "
+                f"id=\"move-status\">{options}</select> <button type=\"submit\">"
+                f"{esc(w['move'])}</button></form>")
+
+    async def move(self, request: Request, form: FormData) -> Response:
+        """A coordinator's move along the workflow, from the edit form (`action=move`)."""
+        ref = request.path_params["id"]
+        account: Account = request.state.account
+        data = {"status": str(form.get("status") or "")}
+        key = str(form.get(KEY_FIELD) or "") or None
+        if key is not None and not valid_key(key):
+            key = None
+        try:
+            job = self.api._move(account, ref, data)
+            fingerprint = digest("POST", request.url.path, data)
+            _, body = await self.worker.write(self.api._once, account, key, fingerprint, job)
+        except (Refused, errors.TrackerError, Busy) as e:
+            return await self._failed(request, e)
+        return RedirectResponse(f"/items/{body['id']}/edit?saved={body.get('commit') or ''}",
+                                status_code=303)
 
     # ---- new
 
     async def new_form(self, request: Request) -> Response:
         name = request.path_params["kind"]
 
+        account: Account = request.state.account
+
         def job() -> Response:
             t = self.worker.tracker()
+            if name not in t.kinds:
+                raise errors.ItemNotFound(f"no kind '{name}'; kinds here: "
+                                          + ", ".join(sorted(t.kinds)))
             kind = t.ws.kind(name)
-            values = {n: t.default_value(s) for n, s in kind.fields.items()}
-            return self.render(request, t, kind, {k: v for k, v in values.items()
-                                                  if v is not None})
+            _, team_field = _settings(t)
+            may_write(t, account, kind.name, account.team, "creates")
+            values = {n: v for n, s in kind.fields.items()
+                      if (v := t.default_value(s)) is not None}
+            if account.team and team_field in kind.fields:
+                values.setdefault(team_field, account.team)
+            return self.render(request, t, kind, values)
 
         return await self._read(request, job)
 
@@ -340,9 +388,13 @@ class Forms:
         ref = request.path_params["id"]
         saved = request.query_params.get("saved")
 
+        account: Account = request.state.account
+
         def job() -> Response:
             t = self.worker.tracker()
             item = t.get(ref)
+            _, team_field = _settings(t)
+            may_write(t, account, item.kind.name, item.fields.get(team_field), "edits")
             w = words(t)
             note = ""
             if saved is not None:
@@ -357,6 +409,8 @@ class Forms:
         form = await request.form()
         if not csrf_ok(request, form):
             return await self._no_csrf(request)
+        if form.get("action") == "move":
+            return await self.move(request, form)
         account: Account = request.state.account
 
         def parse(t: Any) -> tuple[Any, dict[str, str], Any]:
@@ -450,11 +504,13 @@ class Forms:
     async def _read(self, request: Request, job: Any) -> Response:
         try:
             return await self.worker.read(job)
-        except (errors.TrackerError, Busy) as e:
+        except (Refused, errors.TrackerError, Busy) as e:
             return await self._failed(request, e)
 
     async def _failed(self, request: Request, e: Exception) -> Response:
         code, message, _, _ = problems_of(e)
+        if code == 403:
+            return await self._forbidden(request, message)
         return html_page("Error", f"<p class=\"error\" role=\"alert\">{esc(message)}</p>"
                          "<p><a href=\"/\">Items</a></p>", status=code)
 
