@@ -122,7 +122,8 @@ def test_create_and_edit_by_form_post_each_one_commit_by_the_account(served, coo
     server, _, teams = served
     before = commits(server)
     status, headers, _ = _new_session(coord, teams["a"], knocked="10", positive="4",
-                                      refused="6", themes="transports")
+                                      refused="6", themes="transports",
+                                      volunteer_hours="1234.5", body="Deux rues.\r\nUne cour.")
     assert status == 303, _
     where = urlsplit(headers["location"])
     item_id = where.path.split("/")[2]
@@ -133,12 +134,17 @@ def test_create_and_edit_by_form_post_each_one_commit_by_the_account(served, coo
     status, page = coord.get(headers["location"])
     assert status == 200 and "Enregistré" in page and input_value(page, "knocked") == "10"
     assert 'name="themes" value="transports" checked' in page
+    assert input_value(page, "volunteer_hours") == "1234.5"  # exactly, to post it back
+    assert "Deux rues.\nUne cour." in page
     # the edit: a chip added, one field changed; the rest posted back as it was
     pairs = [(k, hidden(page, k)) for k in ("csrf", "form_key", "version")]
     pairs += [("title", "Porte-à-porte"), ("date", "2026-03-02"), ("team", teams["a"]),
               ("channel", "porte-a-porte"), ("knocked", "11"), ("positive", "4"),
               ("refused", "6"), ("not_home", "1"), ("themes", "transports"),
-              ("themes", "écoles"), ("themes__list", "1")]
+              ("themes", "écoles"), ("themes__list", "1"),
+              ("volunteer_hours", input_value(page, "volunteer_hours")),
+              ("body", html.unescape(re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>',
+                                               page, re.S).group(1)))]
     status, headers, _ = coord.post(f"/items/{item_id}/edit", pairs)
     assert status == 303, _
     diff = _git(server.root, "show", "--format=", "--unified=0", "HEAD")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import secrets
+from datetime import date, datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -50,7 +51,8 @@ WORDS = {
            "forbidden": "Refused", "no_csrf": "The form expired or came from elsewhere "
            "(CSRF): open it again.", "again": "Send again to keep yours.",
            "nothing": "Nothing changed.", "yes": "yes", "no": "no",
-           "report": "Field report", "status": "Status", "move": "Move"},
+           "report": "Field report", "status": "Status", "move": "Move",
+           "body": "Text"},
     "fr": {"new": "Nouveau", "edit": "Modifier", "save": "Enregistrer", "create": "Créer",
            "required": "obligatoire", "saved": "Enregistré", "commit": "commit",
            "refused": "Non enregistré", "conflict": "modifié entre-temps : chez l'autre",
@@ -59,7 +61,7 @@ WORDS = {
            "no_csrf": "Le formulaire a expiré ou vient d'ailleurs (CSRF) : rouvrez-le.",
            "again": "Renvoyez pour garder votre valeur.", "nothing": "Rien n'a changé.",
            "yes": "oui", "no": "non", "report": "Rapport de terrain", "status": "Statut",
-           "move": "Changer"},
+           "move": "Changer", "body": "Texte"},
 }
 
 
@@ -141,7 +143,7 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
            extra: str = "") -> str:
     """The input for one field, `value` what to show (typed, or the text typed)."""
     name = esc(spec.name)
-    shown = value if isinstance(value, str) else text(value)
+    shown = exact(value)
     required = " required" if spec.required else ""
     if spec.type == "enum":
         options = "" if spec.required else "<option value=\"\"></option>"
@@ -171,7 +173,10 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
                 f"<input type=\"text\" name=\"{name}\" id=\"f-{name}\" class=\"chip-add\" "
                 f"data-chip-for=\"{name}\" placeholder=\"{esc(w['add'])}\"{picker}"
                 f" autocomplete=\"off\"{extra}>")
-    kinds = {"int": "number", "float": "number", "date": "date", "datetime": "datetime-local"}
+    if "\n" in shown:  # a text of several lines
+        return (f"<textarea name=\"{name}\" id=\"f-{name}\" rows=\"4\"{required}{extra}>"
+                f"{esc(shown)}</textarea>")
+    kinds = {"int": "number", "float": "number", "date": "date"}  # datetime: its offset too
     kind = kinds.get(spec.type, "text")
     attrs = ""
     if spec.type in ("int", "float"):
@@ -181,10 +186,23 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
             attrs += f" min=\"{esc(_number(spec.minimum))}\""
         if spec.maximum is not None:
             attrs += f" max=\"{esc(_number(spec.maximum))}\""
-    if spec.type == "datetime" and shown:
-        shown = shown[:16]
     return (f"<input type=\"{kind}\" name=\"{name}\" id=\"f-{name}\" value=\"{esc(shown)}\""
             f"{attrs}{required}{extra}>")
+
+
+def exact(value: Any) -> str:
+    """A value as the text that types back to it (a form posts it back unchanged)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return text(value)
 
 
 def _number(value: float) -> str:
@@ -263,7 +281,8 @@ class Forms:
                item: Any = None, version: str | None = None, message: str = "",
                problems: list[dict[str, Any]] | None = None,
                conflicts: dict[str, Any] | None = None, status: int = 200,
-               key: str | None = None, saved: str = "") -> HTMLResponse:
+               key: str | None = None, saved: str = "", body_text: str | None = "",
+               ) -> HTMLResponse:
         w = words(t)
         session = request.state.session
         csrf = session.csrf if session is not None else ""
@@ -272,6 +291,11 @@ class Forms:
         rows = "".join(field_row(spec, values.get(name), placed.pop(name, []), choices, w,
                                  (conflicts or {}).get(name))
                        for name, spec in kind.fields.items() if name not in NOT_EDITED)
+        if body_text is not None:
+            rows += (f"<div class=\"field\" data-field=\"body\"><label for=\"f-body\">"
+                     f"{esc(w['body'])}</label><textarea name=\"body\" id=\"f-body\" rows=\"6\">"
+                     f"{esc(body_text)}</textarea><output class=\"problems\" data-for=\"body\">"
+                     f"{''.join(esc(m) for m in placed.pop('body', []))}</output></div>")
         loose += [f"{k}: {'; '.join(v)}" for k, v in placed.items()]
         kind_label = kind.label or kind.name
         if item is None:
@@ -377,7 +401,8 @@ class Forms:
         kind, values = await self.worker.read(lambda: parse(self.worker.tracker()))
         given, _ = given_and_empty(values)
         title = given.pop("title", "")
-        data = {"kind": name, "title": title, "fields": given}
+        data = {"kind": name, "title": title, "fields": given,
+                "body": _body(form.get("body")) or ""}
         return await self.write(request, form, data,
                                 lambda: self.api._create(account, None, data),
                                 kind, values, None, None)
@@ -400,7 +425,7 @@ class Forms:
             if saved is not None:
                 note = f"{w['saved']} ({w['commit']} {saved[:12]})" if saved else w["nothing"]
             return self.render(request, t, item.kind, dict(item.fields), item=item,
-                               version=t.version(item), saved=note)
+                               version=t.version(item), saved=note, body_text=item.body)
 
         return await self._read(request, job)
 
@@ -428,7 +453,10 @@ class Forms:
         version = str(form.get("version") or "") or None
         if version:
             data["version"] = version
-        if not given and not unset:
+        body = _body(form.get("body"))
+        if body is not None and body.rstrip("\n") != item.body.rstrip("\n"):
+            data["body"] = body
+        if not given and not unset and "body" not in data:
             return RedirectResponse(f"/items/{item.id}/edit?saved=", status_code=303)
         return await self.write(request, form, data,
                                 lambda: self.api._patch(account, item.id, data),
@@ -480,7 +508,7 @@ class Forms:
             if again is not None:
                 return await again(code, message, problems, values)
             return await self._again(request, kind, values, ref, code, message, problems,
-                                     conflicts)
+                                     conflicts, _body(form.get("body")) or "")
         if done is not None:
             return done(body)
         return RedirectResponse(f"/items/{body['id']}/edit?saved={body.get('commit') or ''}",
@@ -488,7 +516,7 @@ class Forms:
 
     async def _again(self, request: Request, kind: Any, values: dict[str, str],
                      ref: str | None, code: int, message: str, problems: list[Any],
-                     conflicts: dict[str, Any]) -> Response:
+                     conflicts: dict[str, Any], typed_body: str | None = "") -> Response:
         def job() -> Response:
             t = self.worker.tracker()
             item = t.get(ref) if ref else None
@@ -497,7 +525,7 @@ class Forms:
             version = t.version(item) if item is not None else None
             return self.render(request, t, kind, shown, item=item, version=version,
                                message=message, problems=problems, conflicts=conflicts,
-                               status=code)
+                               status=code, body_text=typed_body)
 
         return await self.worker.read(job)
 
@@ -561,6 +589,11 @@ class Forms:
         except (Refused, errors.TrackerError, Busy) as e:
             return refused(e)
         return JSONResponse({"problems": problems})
+
+
+def _body(value: Any) -> str | None:
+    """A textarea's text with the file's line endings (a browser posts CRLF)."""
+    return None if value is None else str(value).replace("\r\n", "\n")
 
 
 def _settings(t: Any) -> tuple[str | None, str]:
