@@ -181,3 +181,31 @@ def test_the_phone_form_online_then_offline(served, browser):
     assert errors == [] or all("ERR_INTERNET_DISCONNECTED" in e or "Failed to fetch" in e
                                for e in errors), errors
     context.close()
+
+
+def test_a_pending_report_outlives_the_session_and_is_sent_after_logging_in(served, browser):
+    server, secrets, _ = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    log_in(page, server, "rep", secrets["rep"])
+    page.goto(f"{server.url}/report")
+    page.fill("#f-knocked", "3")
+    page.fill("#f-refused", "3")
+    before = commits(server)
+    context.set_offline(True)
+    page.click("button.send")
+    page.locator("#pending").filter(has_text="Pas de réseau").wait_for()
+    context.clear_cookies()  # the session ended meanwhile (logged out, server restarted)
+    with page.expect_response(lambda r: r.url.endswith("/login")):
+        context.set_offline(False)
+    assert page.url.startswith(f"{server.url}/report")  # still there, the report kept
+    assert len(json.loads(page.evaluate(
+        "localStorage.getItem('tracker-pending-reports')"))) == 1
+    assert commits(server) == before
+    log_in(page, server, "rep", secrets["rep"])
+    page.goto(f"{server.url}/report")  # sent on opening, with the new session's token
+    page.wait_for_url(re.compile(r"/report\?sent=ses-"))
+    assert commits(server) == before + 1
+    assert page.evaluate("localStorage.getItem('tracker-pending-reports')") == "[]"
+    context.close()
