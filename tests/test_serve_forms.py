@@ -311,7 +311,7 @@ def test_who_gets_which_form(served, coord, rep):
     assert rep.get("/new/team")[0] == 403  # a reporter writes the report kind only
     assert coord.get("/new/nothing")[0] == 404
     status, page = rep.get("/new/session")
-    assert status == 200 and f'name="team" id="f-team" list="refs-team" value="{teams["a"]}"' \
+    assert status == 200 and f'id="f-team" list="refs-team" data-ref-kind="team" value="{teams["a"]}"' \
         in page  # their own team, already filled
     status, headers, _ = _new_session(coord, teams["b"])
     other = urlsplit(headers["location"]).path.split("/")[2]

@@ -77,6 +77,15 @@ def test_create_and_edit_with_chips_and_the_live_check(served, browser):
     page.fill("#f-title", "Marché du samedi")
     page.fill("#f-date", "2026-03-07")
     page.fill("#f-team", teams["a"])
+    # the picker asks the server for what the page does not list (made since)
+    status, _, _ = server.call("POST", "/api/items", {
+        "kind": "bureau", "title": "Gymnase Delaune", "fields": {
+            "bureau_id": "93066_0042", "commune_insee": "93066", "departement": "93"}},
+        secrets["coord"])
+    assert status == 201
+    assert page.locator('#refs-bureau option[value="93066_0042"]').count() == 0
+    page.fill("#f-bureau", "Delaune")
+    page.locator('#refs-bureau option[value="93066_0042"]').wait_for(state="attached")
     page.fill("#f-bureau", "93066_0001")
     page.fill("#f-knocked", "5")
     page.fill("#f-positive", "2")

@@ -41,6 +41,7 @@ from tracker.serve.work import Busy, Worker
 
 KEY_FIELD = "form_key"
 HIDDEN = {"csrf", KEY_FIELD, "version"}
+PICKER_ROWS = 300  # ids offered in the page; past that the script asks as one types
 NOT_EDITED = {"status", "id", "created", "updated"}  # moves are the workflow's
 
 WORDS = {
@@ -158,6 +159,7 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
     if spec.type == "ref":
         listed = f"refs-{esc(spec.ref_kind or 'any')}"
         return (f"<input type=\"text\" name=\"{name}\" id=\"f-{name}\" list=\"{listed}\" "
+                f"data-ref-kind=\"{esc(spec.ref_kind or '')}\" "
                 f"value=\"{esc(shown)}\" autocomplete=\"off\" class=\"picker\"{required}"
                 f"{extra}>")
     if spec.type == "list":
@@ -227,7 +229,7 @@ def ref_choices(t: Any, kind: Any) -> dict[str, list[tuple[str, str]]]:
             continue
         listing = t.items(kinds)
         found[name or "any"] = sorted((i.id, str(i.fields.get("title") or ""))
-                                      for i in listing.items)[:5000]
+                                      for i in listing.items)[:PICKER_ROWS]
     return found
 
 

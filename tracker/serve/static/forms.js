@@ -78,6 +78,36 @@
     });
   }
 
+  /* a ref's picker: past the ids the page offers, ask the server as one types */
+  function pickers(form) {
+    form.querySelectorAll("input[data-ref-kind]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("list")), timer = null;
+      var kind = input.getAttribute("data-ref-kind");
+      if (!list || !kind) { return; }
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        var typed = input.value.trim();
+        if (typed.length < 2) { return; }
+        timer = setTimeout(function () {
+          var q = new URLSearchParams({kind: kind, grep: typed, fields: "id,title",
+                                       limit: "50"});
+          fetch("/api/items?" + q.toString(), {credentials: "same-origin"})
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (rows) {
+              var seen = {};
+              list.querySelectorAll("option").forEach(function (o) { seen[o.value] = 1; });
+              rows.forEach(function (row) {
+                if (seen[row.id]) { return; }
+                var o = document.createElement("option");
+                o.value = row.id; o.textContent = row.title || "";
+                list.appendChild(o);
+              });
+            }).catch(function () { /* offline: the ids the page has */ });
+        }, 250);
+      });
+    });
+  }
+
   function number(input) {
     var n = parseInt(input.value, 10);
     return isNaN(n) ? 0 : n;
@@ -187,6 +217,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.item-form").forEach(function (form) {
       chips(form);
+      pickers(form);
       if (form.hasAttribute("data-check")) { liveCheck(form); }
       if (form.classList.contains("phone-form")) {
         steppers(form); doorsLeft(form);
