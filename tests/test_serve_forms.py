@@ -311,8 +311,8 @@ def test_who_gets_which_form(served, coord, rep):
     assert rep.get("/new/team")[0] == 403  # a reporter writes the report kind only
     assert coord.get("/new/nothing")[0] == 404
     status, page = rep.get("/new/session")
-    assert status == 200 and f'id="f-team" list="refs-team" data-ref-kind="team" value="{teams["a"]}"' \
-        in page  # their own team, already filled
+    filled = f'id="f-team" list="refs-team" data-ref-kind="team" value="{teams["a"]}"'
+    assert status == 200 and filled in page  # their own team, already filled
     status, headers, _ = _new_session(coord, teams["b"])
     other = urlsplit(headers["location"]).path.split("/")[2]
     assert rep.get(f"/items/{other}/edit")[0] == 403
