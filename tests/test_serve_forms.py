@@ -344,3 +344,26 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
     assert rep.post(f"/items/{item_id}/edit", [("action", "move"), ("csrf", hidden(
         page, "csrf")), ("status", "reported")])[0] == 403
     assert commits(server) == before + 1
+
+
+def test_a_list_of_refs_as_chips_and_a_ref_to_no_item(served, coord):
+    server, _, teams = served
+    status, page = coord.get(f"/items/{teams['b']}/edit")
+    assert status == 200 and 'data-chips="bureaux"' in page
+    assert re.search(r'name="bureaux" id="f-bureaux" class="chip-add" data-chip-for="bureaux"'
+                     r' placeholder="ajouter" list="refs-bureau"', page)
+    pairs = [(k, hidden(page, k)) for k in ("csrf", "form_key", "version")]
+    pairs += [("title", "Équipe b"), ("bureaux__list", "1"), ("bureaux", "93066_0002")]
+    before = commits(server)
+    status, headers, _ = coord.post(f"/items/{teams['b']}/edit", pairs)
+    assert status == 303 and commits(server) == before + 1
+    assert "+bureaux: [\"93066_0002\"]" in _git(server.root, "show", "--format=", "HEAD")
+    _, page = coord.get(headers["location"])
+    assert 'name="bureaux" value="93066_0002" checked' in page
+    pairs = [(k, hidden(page, k)) for k in ("csrf", "form_key", "version")]
+    pairs += [("title", "Équipe b"), ("bureaux__list", "1"), ("bureaux", "93066_0002"),
+              ("bureaux", "93066_9999")]
+    status, _, page = coord.post(f"/items/{teams['b']}/edit", pairs)
+    assert status == 422 and "93066_9999" in problem_beside(page, "bureaux")
+    assert 'name="bureaux" value="93066_9999" checked' in page  # kept as typed
+    assert commits(server) == before + 1

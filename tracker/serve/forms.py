@@ -163,9 +163,7 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
                 f"value=\"{esc(shown)}\" autocomplete=\"off\" class=\"picker\"{required}"
                 f"{extra}>")
     if spec.type == "list":
-        items = value if isinstance(value, list) else (
-            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str)
-            and value else [])
+        items = value if isinstance(value, list) else _listed(value)
         chips = "".join(
             f"<label class=\"chip\"><input type=\"checkbox\" name=\"{name}\" "
             f"value=\"{esc(v)}\" checked> {esc(v)}</label>" for v in items)
@@ -205,6 +203,22 @@ def exact(value: Any) -> str:
     if isinstance(value, str):
         return value
     return text(value)
+
+
+def _listed(value: Any) -> list[str]:
+    """The items of a list as `form_values` wrote it (`[a, b]`, `["a", "b"]`)."""
+    if not isinstance(value, str) or not value.strip():
+        return []
+    inner = value.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1]
+    try:
+        found = json.loads(f"[{inner}]")
+        if all(isinstance(v, str) for v in found):
+            return found
+    except ValueError:
+        pass
+    return [v.strip() for v in inner.split(",") if v.strip()]
 
 
 def _number(value: float) -> str:
