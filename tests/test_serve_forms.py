@@ -308,6 +308,7 @@ def test_who_gets_which_form(served, coord, rep):
     server, secrets, teams = served
     viewer = Browser(server, "view", secrets["view"])
     assert viewer.get("/new/session")[0] == 403
+    assert viewer.get("/report")[0] == 403
     assert rep.get("/new/team")[0] == 403  # a reporter writes the report kind only
     assert coord.get("/new/nothing")[0] == 404
     status, page = rep.get("/new/session")

@@ -40,7 +40,7 @@ from tracker.serve.forms import (
     ref_choices,
     words,
 )
-from tracker.serve.jsonapi import settings
+from tracker.serve.jsonapi import Refused, may_write, settings
 from tracker.serve.work import Busy
 
 PART = re.compile(r"\((\w+) or 0\)")
@@ -189,9 +189,14 @@ class Phone:
         q = request.query_params
         sent_id, commit = q.get("sent"), q.get("commit") or ""
 
+        account = request.state.account
+
         def job() -> Response:
             t = self.worker.tracker()
             p = PHONE_WORDS.get(lang_of(t), PHONE_WORDS["en"])
+            kind_name, _ = settings(t)
+            if kind_name is not None and kind_name in t.kinds:
+                may_write(t, account, kind_name, account.team, "creates")
             sent = ""
             if sent_id:
                 sent = self._sent(t, p, sent_id, commit)
@@ -199,7 +204,7 @@ class Phone:
 
         try:
             return await self.worker.read(job)
-        except (errors.TrackerError, Busy) as e:
+        except (Refused, errors.TrackerError, Busy) as e:
             return await self.forms._failed(request, e)
 
     def _sent(self, t: Any, p: dict[str, str], ref: str, commit: str) -> str:
