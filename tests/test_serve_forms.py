@@ -187,6 +187,7 @@ def test_the_check_endpoint_gives_the_gates_problems_per_field(served, coord):
     server, _, teams = served
     _, page = coord.get("/new/session")
     csrf = hidden(page, "csrf")
+    before = commits(server)
     status, data = coord.check({"kind": "session", "fields": {
         "title": "x", "date": "2026-03-02", "team": teams["a"], "knocked": 5,
         "positive": 2}}, csrf)
@@ -203,6 +204,7 @@ def test_the_check_endpoint_gives_the_gates_problems_per_field(served, coord):
     status, _, refused = server.call("POST", "/api/check", {"kind": "session", "fields": {}},
                                      headers=coord.cookie)
     assert status == 403  # a browser's check carries its CSRF token too
+    assert commits(server) == before and _git(server.root, "status", "--porcelain") == ""
 
 
 def _edit_pairs(page: str, **changed: str) -> list[tuple[str, str]]:
