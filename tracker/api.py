@@ -191,6 +191,14 @@ class Tracker(Session):
 
         return checking.item_problems(self, item)
 
+    def candidate_problems(self, kind_name: str | None, values: dict[str, str],
+                           unset: Iterable[str] = (), ref: str | None = None) -> list[Problem]:
+        """Every problem writing these values (typed as `set` types them) would meet, each
+        on its field, without writing: a new item of `kind_name`, or an edit of `ref`."""
+        from tracker.core import candidate  # noqa: PLC0415
+
+        return candidate.problems(self, kind_name, values, unset, ref)
+
     def validate_text(self, item: Item, text: str) -> list[Problem]:
         """The problems a new text for this item would have."""
         from tracker.core import check as checking  # noqa: PLC0415

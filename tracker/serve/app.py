@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tracker.serve import pages
+from tracker.serve import pages, phone
 from tracker.serve.accounts import DEFAULT_FILE, Accounts
 from tracker.serve.gate import BodyTooLarge, BodyTooSlow, Gate, Settings
 from tracker.serve.idempotency import Remembered
@@ -66,6 +66,7 @@ class Server:
             Route("/api/users/{login}/reset", self.users.reset, methods=["POST"]),
             Route("/api/users/{login}", self.users.remove, methods=["DELETE"]),
             Route("/healthz", _health, methods=["GET"]),
+            *phone.routes(self.worker, self.api),  # the forms and the phone form
             *self.pages.routes(),
         ]
 
