@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tracker.serve import pages
+from tracker.serve import pages, views
 from tracker.serve.accounts import DEFAULT_FILE, Accounts
 from tracker.serve.gate import BodyTooLarge, BodyTooSlow, Gate, Settings
 from tracker.serve.idempotency import Remembered
@@ -33,7 +33,8 @@ class Server:
     """What one `tracker serve` holds: the tracker's root, accounts, worker, gate."""
 
     def __init__(self, root: Path, private: Path, users: Path | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None,
+                 reporting: views.Reporting | None = None) -> None:
         self.root = root
         self.accounts = Accounts(users or private / DEFAULT_FILE)
         self.worker = Worker(root)
@@ -47,6 +48,7 @@ class Server:
         self.api = ItemsAPI(self.worker, self.remembered)
         self.users = UsersAPI(self.worker, self.accounts)
         self.pages = pages.Pages(self.worker, self.accounts)
+        self.views = views.Views(self.worker, reporting)  # the board, list, item, reports
         self.starlette = Starlette(routes=self.routes(), exception_handlers={
             HTTPException: _http_error, BodyTooLarge: self._too_large,
             BodyTooSlow: _too_slow, Refused: _refused, Exception: _unexpected})
@@ -66,6 +68,7 @@ class Server:
             Route("/api/users/{login}/reset", self.users.reset, methods=["POST"]),
             Route("/api/users/{login}", self.users.remove, methods=["DELETE"]),
             Route("/healthz", _health, methods=["GET"]),
+            *self.views.routes(),  # first: its "/" (the list) is the one served
             *self.pages.routes(),
         ]
 
