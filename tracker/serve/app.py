@@ -1,7 +1,7 @@
 """The Starlette application: the routes behind the gate, and what answers an error.
 
 `build(root, users, settings)` gives the ASGI application `run.py` hands to uvicorn. The
-API's routes are in `jsonapi.py`, the pages' in `pages.py`; every answer, an unexpected
+API's routes are in `jsonapi.py`, the pages' in `pages.py`, `views.py`; every answer, an unexpected
 error included, is JSON (or a page) with one line for the client, the details in the
 server's log.
 """
