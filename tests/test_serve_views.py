@@ -289,7 +289,8 @@ def test_the_site_is_built_when_asked_and_again_after_a_commit(site):
     for bad in ("/site/../users.json", "/site/%2e%2e/users.json", "/site/.hidden",
                 "/site/nothing.html"):
         assert viewer.get(bad)[0] == 404, bad
-    built = server.root / ".git" / "tracker-serve" / "site" / "index.html"
+    head = _head_commit(server.root)["sha"]
+    built = server.root / ".git" / "tracker-serve" / "site" / head[:16] / "index.html"
     stamp = built.stat().st_mtime_ns
     assert viewer.get("/site/")[0] == 200 and built.stat().st_mtime_ns == stamp  # not again
     count = int(re.search(r"(\d+) items\.", page).group(1))
@@ -298,6 +299,9 @@ def test_the_site_is_built_when_asked_and_again_after_a_commit(site):
     assert f"{count + 1} items." in page
     _, _, page = viewer.get("/site/kinds/team.html")
     assert made in page
+    # the build before stays (a page may be on its way from it); none older
+    kept = sorted(p.name for p in built.parent.parent.iterdir())
+    assert kept == sorted([head[:16], _head_commit(server.root)["sha"][:16]])
     assert _git(server.root, "status", "--porcelain") == ""  # nothing of it in the work tree
 
 

@@ -551,18 +551,25 @@ placeholder="status == 'open'"></label>
         return Response(file.read_bytes(), media_type=SITE_TYPES[file.suffix])
 
     def _built_site(self, reporting: Reporting) -> Path:
-        """In the site's thread: the site's folder, built again if HEAD moved since."""
+        """In the site's thread: the site's folder for the current commit, built if it
+        is not there yet. Each build has a folder of its own (`site/COMMIT`), so that
+        a page being sent from the one before is never removed under it; older ones
+        than that are removed."""
         t = self.worker.tracker()
-        head = t.head() or "-"
-        folder = t.private_dir() / "tracker-serve" / "site"
+        head = (t.head() or "none")[:16]
+        top = t.private_dir() / "tracker-serve" / "site"
+        folder = top / head
         with self._site_lock:
             if self._site_built == head and folder.is_dir():
                 return folder
-            fresh = folder.with_name("site.new")
+            fresh = top / f".{head}.new"
             shutil.rmtree(fresh, ignore_errors=True)
             reporting.site(t, fresh)
             shutil.rmtree(folder, ignore_errors=True)
             fresh.rename(folder)
+            for old in top.iterdir():
+                if old.name not in (head, self._site_built):
+                    shutil.rmtree(old, ignore_errors=True)
             self._site_built = head
             return folder
 
