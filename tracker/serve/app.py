@@ -68,8 +68,8 @@ class Server:
             Route("/api/users/{login}/reset", self.users.reset, methods=["POST"]),
             Route("/api/users/{login}", self.users.remove, methods=["DELETE"]),
             Route("/healthz", _health, methods=["GET"]),
-            *self.views.routes(),  # first: its "/" (the list) is the one served
             *self.pages.routes(),
+            *self.views.routes(),  # last: its /items/{id} must not hide /items/new etc.
         ]
 
     async def _too_large(self, request: Request, exc: Exception) -> Response:
