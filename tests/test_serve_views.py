@@ -323,3 +323,13 @@ def test_a_card_key_naming_no_field_stops_commands_naming_the_file(tmp_path):
     kind.write_text(kind.read_text().replace("card: [nowhere]", "card: [status]"))
     done = subprocess.run([*tracker_exe(), "list"], **env_run)  # type: ignore[arg-type]
     assert done.returncode == 0, done.stderr
+
+
+def test_the_accounts_page_has_the_same_navigation_for_admins(site):
+    boss = Browser(site["server"], "boss", site["secrets"]["boss"])
+    for path in ("/users", "/"):
+        status, _, page = boss.get(path)
+        assert status == 200
+        nav = page.split('<nav class="top"', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/users">Accounts</a>' in nav and '<a href="/board/session">' in nav
+        assert "boss (admin)" in nav and 'action="/logout"' in nav

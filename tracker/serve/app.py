@@ -47,8 +47,8 @@ class Server:
         self.settings = settings
         self.api = ItemsAPI(self.worker, self.remembered)
         self.users = UsersAPI(self.worker, self.accounts)
-        self.pages = pages.Pages(self.worker, self.accounts)
         self.views = views.Views(self.worker, reporting)  # the board, list, item, reports
+        self.pages = pages.Pages(self.worker, self.accounts, self.views.page)
         self.starlette = Starlette(routes=self.routes(), exception_handlers={
             HTTPException: _http_error, BodyTooLarge: self._too_large,
             BodyTooSlow: _too_slow, Refused: _refused, Exception: _unexpected})

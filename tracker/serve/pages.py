@@ -39,9 +39,10 @@ def page(title: str, body: str, status: int = 200, headers: dict[str, str] | Non
 
 
 class Pages:
-    def __init__(self, worker: Worker, accounts: Accounts) -> None:
+    def __init__(self, worker: Worker, accounts: Accounts, layout: Any = None) -> None:
         self.worker = worker
         self.accounts = accounts
+        self.layout = layout  # (request, title, body, status): a page with the navigation
 
     def routes(self) -> list[Route]:
         return [Route("/login", self.login_form, methods=["GET"]),
@@ -127,9 +128,9 @@ class Pages:
         note = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
         shown = (f"<p>The secret, shown only now: <code>{esc(secret)}</code></p>"
                  if secret else "")
-        return page("Accounts", f"""<header><h1>Accounts</h1><p><a href="/">Items</a></p>
-</header>{note}{shown}<table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
-<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+        return (self.layout or _plain)(request, "Accounts", f"""<h1>Accounts</h1>{note}{shown}
+<div class="scroll"><table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
+<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>
 <h2>Add an account</h2><form method="post" action="/users">{csrf}
 <input type="hidden" name="action" value="add">
 <label>Login <input type="text" name="login" required></label>
@@ -177,6 +178,10 @@ class Pages:
             return self._users_page(request, str(e), status=422)
         done = {"add": "added", "reset": "given a new secret", "remove": "removed"}[action]
         return self._users_page(request, f"{login} {done}.", secret)
+
+
+def _plain(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
+    return page(title, body, status)
 
 
 def _csrf_ok(session: Any, form: Any) -> bool:

@@ -121,6 +121,7 @@ class Views:
         self._site_pool = ThreadPoolExecutor(1, thread_name_prefix="tracker-site")
         self._site_lock = threading.Lock()
         self._site_built: str | None = None  # the commit the built site shows
+        self._nav: list[tuple[str, str, bool]] | None = None  # the kinds, as last read
 
     def routes(self) -> list[Route]:
         return [Route("/", self.list_page, methods=["GET"]),
@@ -135,10 +136,20 @@ class Views:
 
     # ------------------------------------------------------------ the layout
 
+    def page(self, request: Request, title: str, body: str, status: int = 200
+             ) -> HTMLResponse:
+        """A page of another module (the accounts) with the same navigation: the kinds
+        as the last page read them."""
+        if self._nav is None:
+            self._nav = _nav_kinds(self.worker.tracker())
+        return self.layout(request, title, body, self._nav, status)
+
     def layout(self, request: Request, title: str, body: str, kinds: list[Any] | None = None,
                status: int = 200, scripts: tuple[str, ...] = ()) -> HTMLResponse:
         account = request.state.account
         session = request.state.session
+        if kinds is not None:
+            self._nav = kinds
         links = ["<a href=\"/\">Items</a>"]
         links += [f"<a href=\"/board/{esc(quote(name))}\">{esc(label)}</a>"
                   for name, label, board in kinds or [] if board]
