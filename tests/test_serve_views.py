@@ -48,7 +48,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                              ("Tractage gare", "b", "2026-03-04")):
         made[name] = _run(root, env, "new", "session", name, "--set", f"date={date}",
                           "--set", f"team={teams[team]}", "--body",
-                          "Du **gras**, <script>alert(1)</script> et [un lien](https://x.org)"
+                          "Du **gras**, <script>alert(1)</script> et [un lien](https://x.org) "
+                          "[piège](javascript:alert(2))"
                           ).strip()
     server.start()
     yield {"server": server, "secrets": secrets, "teams": teams, "made": made,
@@ -226,6 +227,7 @@ def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site)
     # the body rendered, its raw HTML shown as text
     assert "<strong>gras</strong>" in page and '<a href="https://x.org">un lien</a>' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert 'href="javascript:' not in page
     # the history: what `tracker log ID` says, newest first, by whom
     log = json.loads(_run(server.root, server.env, "log", item, "--format", "json"))
     entries = re.findall(r"<li><p><code>([0-9a-f]{10})</code>", page)
