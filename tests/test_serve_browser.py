@@ -93,8 +93,8 @@ def test_a_refused_drag_snaps_back_with_the_allowed_statuses(served, page):
     page.wait_for_function(
         "() => document.getElementById('board-message').textContent.includes('allowed')")
     message = page.locator("#board-message")
-    assert "cannot move from planned to validated; allowed: done, cancelled" in \
-        message.text_content()
+    assert message.text_content() == \
+        f"{item} cannot move from planned to validated; allowed: done, cancelled"
     assert "error" in message.get_attribute("class")
     assert _column_of(page, item) == "planned"
     assert _head_commit(server.root)["sha"] == before

@@ -107,7 +107,7 @@ def _local(target: str, default: str) -> str:
 
 
 def _one_line_refusal(e: Exception) -> str:
-    return errors.one_line(str(e)).replace(" (or use --force)", "")
+    return errors.one_line(str(e)).removesuffix(" (or use --force)")
 
 
 def item_href(item_id: str) -> str:
