@@ -159,6 +159,17 @@ def test_the_move_form_without_its_csrf_token_is_refused(site):
     assert status == 403
 
 
+def test_the_board_narrowed_by_a_filter(site):
+    coord = site["coord"]
+    status, _, page = coord.get("/board/session?" + urlencode(
+        {"where": f"team == '{site['teams']['b']}'"}))
+    assert status == 200 and page.count('<li class="card"') == 1
+    assert f'data-id="{site["made"]["Tractage gare"]}"' in page
+    status, _, page = coord.get("/board/session?" + urlencode({"where": "date >="}))
+    assert status == 200 and '<p class="error" role="alert">--where: invalid' in page
+    assert "<section class=\"column\"" in page  # the columns, empty, and the filter to fix
+
+
 def test_a_kind_without_workflow_has_no_board(site):
     status, _, page = site["coord"].get("/board/nothing")
     assert status == 404 and "not a kind with a workflow" in page

@@ -296,9 +296,13 @@ placeholder="status == 'open'"></label>
             if kind is None or kind.workflow is None:
                 raise errors.ItemNotFound(f"no board: '{name}' is not a kind with a workflow")
             fields = ["title", "status", *[f for f in kind.card if f not in ("title", "id")]]
-            listed = t.list(name, where, None, None, fields, None)
-            rows = listed.rows
-            return {"nav": _nav_kinds(t), "kind": kind, "rows": rows}
+            try:
+                rows = t.list(name, where, None, None, fields, None).rows
+            except errors.TrackerError as e:
+                if not where:
+                    raise
+                return {"nav": _nav_kinds(t), "kind": kind, "rows": [], "error": str(e)}
+            return {"nav": _nav_kinds(t), "kind": kind, "rows": rows, "error": ""}
 
         found = await self._read(request, job)
         if isinstance(found, Response):
@@ -335,6 +339,9 @@ placeholder="status == 'open'"></label>
                      "list): " + ", ".join(
                          f"<a href=\"{esc(item_href(str(r['id'])))}\">{esc(r['id'])}</a>"
                          for r in others) + "</p>")
+        if found["error"]:
+            stray += (f"<p class=\"error\" role=\"alert\">"
+                      f"{esc(errors.one_line(found['error']))}</p>")
         label = _kind_label(kind)
         hint = ("<p class=\"hint\">Drag a card to another column to move it, or use its "
                 "Move form.</p>" if movable else "")
