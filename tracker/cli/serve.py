@@ -7,7 +7,7 @@ command loads them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,7 +36,34 @@ def serve(ctx: click.Context, host: str, port: int, sync_seconds: float | None,
     from tracker.serve.run import serve as run  # noqa: PLC0415 - the ASGI stack, here only
 
     t = tracker(ctx)
-    run(t.root, t.private_dir(), host, port, sync_seconds, users)
+    run(t.root, t.private_dir(), host, port, sync_seconds, users, reporting=Reporting())
+
+
+class Reporting:
+    """The reports and the site for the server's pages (`tracker.serve.views`), which
+    does not import `tracker.reports`: the same rendering as `tracker report`."""
+
+    def names(self, t: Any) -> list[tuple[str, str]]:
+        from tracker.reports import render  # noqa: PLC0415
+
+        return [(r.name, r.description) for r in render.list_reports(t) if r.name != "site"]
+
+    def html(self, t: Any, name: str) -> str:
+        from tracker.campaign.reports import template_helpers  # noqa: PLC0415
+        from tracker.reports import render  # noqa: PLC0415
+
+        report = render.find_report(t, name)
+        if "html" in report.formats:
+            return str(render.render_report(t, name, "html", extra={"root": "/site/"},
+                                            helpers=[template_helpers]))
+        text = render.render_report(t, name, "md", helpers=[template_helpers])
+        return str(render.render_markdown(text))
+
+    def site(self, t: Any, folder: Path) -> None:
+        from tracker.campaign.reports import template_helpers  # noqa: PLC0415
+        from tracker.reports.site import build_site  # noqa: PLC0415
+
+        build_site(t, folder, helpers=[template_helpers])
 
 
 @click.group()

@@ -112,6 +112,7 @@ class Kind:
     strict: bool = False
     computed: dict[str, str] = field(default_factory=dict)
     columns: tuple[str, ...] = ("status", "title")
+    card: tuple[str, ...] = ()  # the fields a board's cards show under the title
     label: str | None = None
     rollups: dict[str, Rollup] = field(default_factory=dict)
     checks: tuple[Rule, ...] = ()
@@ -153,12 +154,28 @@ class Kind:
             strict=bool(data.get("strict", False)),
             computed={str(k): str(v) for k, v in (data.get("computed") or {}).items()},
             columns=tuple(data.get("columns") or ("status", "title")),
+            card=_card(data.get("card"), fields, data.get("computed"), data.get("rollups"),
+                       source),
             label=data.get("label"),
             rollups=_rollups(data.get("rollups") or {}, source),
             checks=_rules(data.get("checks") or [], source),
             shard=_shard(data.get("shard", 0), source),
             shard_named="shard" in data,
         )
+
+
+def _card(raw: Any, fields: dict[str, Field], computed: Any, rollups: Any,
+          source: str) -> tuple[str, ...]:
+    """`card:`: the names (fields, computed fields, rollups) a board's cards show."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise SchemaError(f"{source}: 'card' is a list of field names")
+    known = {*fields, *(computed or {}), *(rollups or {}), "id"}
+    for name in raw:
+        if name not in known:
+            raise SchemaError(f"{source}: card: unknown field '{name}'")
+    return tuple(raw)
 
 
 def shard_name(prefix: str, item_id: str, chars: int) -> str:

@@ -11,9 +11,10 @@ Stands on the `Tracker` façade (`tracker.api`) only. The modules:
 - `gate.py`: the ASGI layer every request passes first: security headers, who is asking
   (bearer secret or session cookie), rate limits, the body cap, JSON errors;
 - `jsonapi.py`: `/api/items…`; `users.py`: `/api/users…` (admins);
-  `pages.py`: the HTML pages (login, list); `forms.py`: the create and edit forms
-  generated from the kinds, `/api/check`; `phone.py`: `/report`, the phone form for a
-  field report (the script of both: `static/forms.js`);
+  `pages.py`: the HTML pages (login, accounts); `views.py`: the pages that show the
+  tracker (list, boards, items, the Move form, reports, the site); `forms.py`: the create
+  and edit forms generated from the kinds, `/api/check`; `phone.py`: `/report`, the phone
+  form for a field report (the script of both: `static/forms.js`);
 - `app.py`: the Starlette application; `run.py`: uvicorn, the sync loop.
 
 Nothing here is imported by other commands: `tracker list` loads none of it.

@@ -1,7 +1,7 @@
 """The Starlette application: the routes behind the gate, and what answers an error.
 
 `build(root, users, settings)` gives the ASGI application `run.py` hands to uvicorn. The
-API's routes are in `jsonapi.py`, the pages' in `pages.py`; every answer, an unexpected
+API's routes are in `jsonapi.py`, the pages' in `pages.py`, `views.py`; every answer, an unexpected
 error included, is JSON (or a page) with one line for the client, the details in the
 server's log.
 """
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tracker.serve import pages, phone
+from tracker.serve import pages, phone, views
 from tracker.serve.accounts import DEFAULT_FILE, Accounts
 from tracker.serve.gate import BodyTooLarge, BodyTooSlow, Gate, Settings
 from tracker.serve.idempotency import Remembered
@@ -33,7 +33,8 @@ class Server:
     """What one `tracker serve` holds: the tracker's root, accounts, worker, gate."""
 
     def __init__(self, root: Path, private: Path, users: Path | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None,
+                 reporting: views.Reporting | None = None) -> None:
         self.root = root
         self.accounts = Accounts(users or private / DEFAULT_FILE)
         self.worker = Worker(root)
@@ -46,7 +47,8 @@ class Server:
         self.settings = settings
         self.api = ItemsAPI(self.worker, self.remembered)
         self.users = UsersAPI(self.worker, self.accounts)
-        self.pages = pages.Pages(self.worker, self.accounts)
+        self.views = views.Views(self.worker, reporting)  # the board, list, item, reports
+        self.pages = pages.Pages(self.worker, self.accounts, self.views.page)
         self.starlette = Starlette(routes=self.routes(), exception_handlers={
             HTTPException: _http_error, BodyTooLarge: self._too_large,
             BodyTooSlow: _too_slow, Refused: _refused, Exception: _unexpected})
@@ -68,6 +70,7 @@ class Server:
             Route("/healthz", _health, methods=["GET"]),
             *phone.routes(self.worker, self.api),  # the forms and the phone form
             *self.pages.routes(),
+            *self.views.routes(),  # last: its /items/{id} must not hide /items/new etc.
         ]
 
     async def _too_large(self, request: Request, exc: Exception) -> Response:

@@ -260,7 +260,10 @@ class ItemsAPI:
             if not account.at_least("coordinator"):
                 raise Refused(403, f"{account.login} is a {account.role}: moving items is "
                               "for coordinators")
-            done = t.move(item.id, status)
+            try:
+                done = t.move(item.id, status)
+            except errors.WorkflowError as e:  # no --force here
+                raise Refused(422, str(e).removesuffix(" (or use --force)")) from None
             return 200, {"id": done.id}
 
         return job

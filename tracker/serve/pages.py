@@ -1,4 +1,4 @@
-"""The HTML pages: the login form, the list of items, logging out.
+"""The HTML pages: the login form, logging out, the accounts (`views.py` has the rest).
 
 Every value shown is escaped (`html.escape`); no page has inline script or style (the
 CSP forbids both): the one stylesheet is `/static/tracker.css`. Every form that changes
@@ -23,8 +23,6 @@ from tracker.serve.accounts import ROLES, Accounts, login_of
 from tracker.serve.gate import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS
 from tracker.serve.work import Busy, Worker
 
-PAGE_ROWS = 200
-
 
 def esc(value: Any) -> str:
     return html.escape(value if isinstance(value, str) else text(value, one_line=True),
@@ -41,15 +39,15 @@ def page(title: str, body: str, status: int = 200, headers: dict[str, str] | Non
 
 
 class Pages:
-    def __init__(self, worker: Worker, accounts: Accounts) -> None:
+    def __init__(self, worker: Worker, accounts: Accounts, layout: Any = None) -> None:
         self.worker = worker
         self.accounts = accounts
+        self.layout = layout  # (request, title, body, status): a page with the navigation
 
     def routes(self) -> list[Route]:
         return [Route("/login", self.login_form, methods=["GET"]),
                 Route("/login", self.login, methods=["POST"]),
                 Route("/logout", self.logout, methods=["POST"]),
-                Route("/", self.items, methods=["GET"]),
                 Route("/users", self.users, methods=["GET"]),
                 Route("/users", self.change_users, methods=["POST"]),
                 Route("/static/{name}", static, methods=["GET"])]
@@ -130,9 +128,9 @@ class Pages:
         note = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
         shown = (f"<p>The secret, shown only now: <code>{esc(secret)}</code></p>"
                  if secret else "")
-        return page("Accounts", f"""<header><h1>Accounts</h1><p><a href="/">Items</a></p>
-</header>{note}{shown}<table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
-<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+        return (self.layout or _plain)(request, "Accounts", f"""<h1>Accounts</h1>{note}{shown}
+<div class="scroll"><table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
+<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>
 <h2>Add an account</h2><form method="post" action="/users">{csrf}
 <input type="hidden" name="action" value="add">
 <label>Login <input type="text" name="login" required></label>
@@ -181,49 +179,9 @@ class Pages:
         done = {"add": "added", "reset": "given a new secret", "remove": "removed"}[action]
         return self._users_page(request, f"{login} {done}.", secret)
 
-    # ------------------------------------------------------------ the list
 
-    async def items(self, request: Request) -> Response:
-        account = request.state.account
-        session = request.state.session
-        q = request.query_params
-        kind, where, grep = q.get("kind") or None, q.get("where") or None, q.get("grep") or None
-
-        def job() -> tuple[list[str], list[dict[str, Any]], list[str]]:
-            t = self.worker.tracker()
-            listed = t.list(kind, where, grep, q.get("sort") or None, None, None)
-            rows = listed.rows
-            columns = listed.columns
-            if "title" not in columns:
-                columns = [columns[0], "title", *columns[1:]]
-            return columns, rows, sorted(t.kinds)
-
-        message = ""
-        try:
-            columns, rows, kinds = await self.worker.read(job)
-        except (errors.TrackerError, Busy) as e:
-            columns, rows, kinds, message = [], [], [], str(e)
-        options = "".join(f"<option value=\"{esc(k)}\"{' selected' if k == kind else ''}>"
-                          f"{esc(k)}</option>" for k in kinds)
-        head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
-        body = "".join("<tr>" + "".join(f"<td>{esc(row.get(c))}</td>" for c in columns)
-                       + "</tr>" for row in rows[:PAGE_ROWS])
-        more = (f"<p>{len(rows) - PAGE_ROWS} more: narrow the filter.</p>"
-                if len(rows) > PAGE_ROWS else "")
-        logout = ""
-        if session is not None:
-            logout = (f"<form class=\"inline\" method=\"post\" action=\"/logout\">"
-                      f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">"
-                      "<button type=\"submit\">Log out</button></form>")
-        error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
-        return page("Items", f"""<header><h1>Items</h1><p>{esc(account.login)}
-({esc(account.role)}) {logout}</p></header>
-<form method="get" action="/"><label>Kind <select name="kind"><option value="">all</option>
-{options}</select></label><label>Filter <input type="text" name="where"
-value="{esc(where or '')}"></label><label>Search <input type="text" name="grep"
-value="{esc(grep or '')}"></label><button type="submit">Show</button></form>{error}
-<p>{len(rows)} items</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-{more}""")
+def _plain(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
+    return page(title, body, status)
 
 
 def _csrf_ok(session: Any, form: Any) -> bool:

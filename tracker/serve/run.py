@@ -29,13 +29,14 @@ BACKLOG = 2048
 
 
 def serve(root: Path, private: Path, host: str, port: int, sync_seconds: float | None,
-          users: Path | None, settings: Settings | None = None) -> None:
+          users: Path | None, settings: Settings | None = None,
+          reporting: Any = None) -> None:
     """Serve until stopped (SIGINT, SIGTERM)."""
     import uvicorn  # noqa: PLC0415 - loaded by `tracker serve` only
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = Server(root, private, users, settings)
+    server = Server(root, private, users, settings, reporting)
     removed = server.remembered.prune()
     if removed:
         log.info("%d idempotency answers older than their time removed", removed)
@@ -61,6 +62,7 @@ def serve(root: Path, private: Path, host: str, port: int, sync_seconds: float |
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         stop.set()
+        server.views.close()
         server.worker.close()
 
 

@@ -1,0 +1,348 @@
+"""`tracker serve`'s pages that show the tracker: the list, the board, an item, the Move
+form, the reports and the static site. A real server process on loopback (the fixtures
+of test_serve.py), spoken to with http.client; every move a commit checked in git.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.helpers import tracker_exe
+from tests.test_serve import Served, _git, _head_commit, _login, _prepare, _run
+
+FORM = "application/x-www-form-urlencoded"
+
+
+class Browser:
+    """One logged-in session: its cookie and its CSRF token."""
+
+    def __init__(self, server: Served, login: str, secret: str) -> None:
+        self.server = server
+        status, sid = _login(server, login, secret)
+        assert status == 303 and sid
+        self.cookie = {"Cookie": f"tracker_session={sid}"}
+        self.csrf = server.call("GET", "/api/me", headers=self.cookie)[2]["csrf"]
+
+    def get(self, path: str) -> tuple[int, dict[str, str], str]:
+        return self.server.call("GET", path, headers=self.cookie)
+
+    def post(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        return self.server.call("POST", path, raw=urlencode(form).encode(),
+                                headers={**self.cookie, "Content-Type": FORM})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    server, secrets, teams = _prepare(tmp_path_factory.mktemp("views"))
+    root, env = server.root, server.env
+    made = {}
+    for name, team, date in (("Marché <script>alert('x')</script>", "a", "2026-03-02"),
+                             ("Porte-à-porte nord", "a", "2026-03-03"),
+                             ("Tractage gare", "b", "2026-03-04")):
+        made[name] = _run(root, env, "new", "session", name, "--set", f"date={date}",
+                          "--set", f"team={teams[team]}", "--body",
+                          "Du **gras**, <script>alert(1)</script> et [un lien](https://x.org) "
+                          "[piège](javascript:alert(2))"
+                          ).strip()
+    server.start()
+    yield {"server": server, "secrets": secrets, "teams": teams, "made": made,
+           "coord": Browser(server, "coord", secrets["coord"]),
+           "view": Browser(server, "view", secrets["view"])}
+    log = server.stop()
+    assert "Traceback" not in log, log
+
+
+def _ids_in(page: str) -> list[str]:
+    """The ids of the list's rows, in order (the id column's links)."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'<tr><td><a href="/items/[^"]+">([^<]+)</a>', body)
+
+
+# ------------------------------------------------------------ the board
+
+
+def test_the_board_has_a_column_per_status_in_workflow_order_and_cards_with_card_fields(site):
+    status, headers, page = site["coord"].get("/board/session")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    columns = re.findall(r'<ul class="cards" data-status="([^"]+)"', page)
+    assert columns == ["planned", "done", "reported", "validated", "cancelled"]
+    assert "<h1>Sessions de terrain</h1>" in page  # the kind's label
+    assert 'data-status="planned" data-next="done cancelled"' in page
+    server = site["server"]
+    rows = json.loads(_run(server.root, server.env, "list", "session", "--format", "json"))
+    assert len(rows) >= 3
+    for row in rows:  # each card in the column of its status
+        column = page.split(f'<ul class="cards" data-status="{row["status"]}"', 1)[1]
+        assert f'<li class="card" data-id="{row["id"]}"' in column.split("</ul>", 1)[0]
+    card = page.split(f'data-id="{site["made"]["Tractage gare"]}"', 1)[1].split("</li>", 1)[0]
+    # the fields the kind's card: names, with their labels; refs as links
+    assert "<dt>Date</dt><dd>2026-03-04</dd>" in card
+    assert f'<dt>Équipe</dt><dd><a href="/items/{site["teams"]["b"]}">' in card
+    assert "Portes frappées" not in card  # not a card field
+    # a coordinator gets the scripts (vendored, served here) and a Move form per card
+    assert '<script src="/static/sortable-1.15.6.min.js" defer></script>' in page
+    assert page.count('<form class="move"') == len(rows)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)" in page
+
+
+def test_the_vendored_scripts_and_their_licence_are_served_by_the_server(site):
+    server = site["server"]
+    status, headers, js = server.call("GET", "/static/sortable-1.15.6.min.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript")
+    assert js.startswith("/*! Sortable 1.15.6 - MIT")
+    status, _, licence = server.call("GET", "/static/sortable-LICENSE.txt")
+    assert status == 200 and "MIT License" in licence
+    assert server.call("GET", "/static/board.js")[0] == 200
+
+
+def test_a_viewer_sees_the_board_without_moves_and_a_move_is_403(site):
+    viewer = site["view"]
+    status, _, page = viewer.get("/board/session")
+    assert status == 200 and '<li class="card"' in page
+    assert "<form class=\"move\"" not in page and "<script" not in page
+    item = site["made"]["Tractage gare"]
+    before = _head_commit(site["server"].root)["sha"]
+    status, _, page = viewer.post(f"/items/{item}/move", {"csrf": viewer.csrf,
+                                                          "status": "done"})
+    assert status == 403 and "viewer" in page
+    assert _head_commit(site["server"].root)["sha"] == before
+
+
+def test_the_move_form_is_one_commit_by_the_account_and_goes_back(site):
+    coord, server = site["coord"], site["server"]
+    item = site["made"]["Porte-à-porte nord"]
+    status, headers, _ = coord.post(f"/items/{item}/move", {
+        "csrf": coord.csrf, "status": "done", "back": "/board/session"})
+    assert status == 303 and headers["location"] == "/board/session"
+    head = _head_commit(server.root)
+    assert (head["name"], head["email"]) == ("Coord Person", "coord@example.org")
+    path = json.loads(_run(server.root, server.env, "show", item, "--format", "json"))["path"]
+    assert _git(server.root, "show", "--numstat", "--format=", head["sha"]).split() == \
+        ["1", "1", path]
+    _, _, page = coord.get("/board/session")
+    done = page.split('data-status="done"', 1)[1].split("</ul>", 1)[0]
+    assert f'data-id="{item}"' in done
+    # a back that leads elsewhere is not followed
+    status, headers, _ = coord.post(f"/items/{item}/move", {
+        "csrf": coord.csrf, "status": "reported", "back": "//evil.example/x"})
+    assert status == 303 and headers["location"] == f"/items/{item}"
+
+
+def test_a_refused_move_shows_the_allowed_statuses_and_changes_nothing(site):
+    coord, server = site["coord"], site["server"]
+    item = site["made"]["Tractage gare"]
+    before = _head_commit(server.root)["sha"]
+    status, _, page = coord.post(f"/items/{item}/move", {"csrf": coord.csrf,
+                                                         "status": "validated"})
+    assert status == 422
+    assert "cannot move from planned to validated; allowed: done, cancelled" in page
+    assert "--force" not in page
+    assert re.search(r'<select name="status"><option>done</option><option>cancelled</option>',
+                     page)
+    assert _head_commit(server.root)["sha"] == before
+    assert _git(server.root, "status", "--porcelain") == ""
+
+
+def test_the_move_form_without_its_csrf_token_is_refused(site):
+    coord = site["coord"]
+    item = site["made"]["Tractage gare"]
+    status, _, page = coord.post(f"/items/{item}/move", {"status": "done"})
+    assert status == 403 and "CSRF" in page
+    status, _, _ = coord.post(f"/items/{item}/move", {"status": "done", "csrf": "forged"})
+    assert status == 403
+
+
+def test_the_board_narrowed_by_a_filter(site):
+    coord = site["coord"]
+    status, _, page = coord.get("/board/session?" + urlencode(
+        {"where": f"team == '{site['teams']['b']}'"}))
+    assert status == 200 and page.count('<li class="card"') == 1
+    assert f'data-id="{site["made"]["Tractage gare"]}"' in page
+    status, _, page = coord.get("/board/session?" + urlencode({"where": "date >="}))
+    assert status == 200 and '<p class="error" role="alert">--where: invalid' in page
+    assert "<section class=\"column\"" in page  # the columns, empty, and the filter to fix
+
+
+def test_a_kind_without_workflow_has_no_board(site):
+    status, _, page = site["coord"].get("/board/nothing")
+    assert status == 404 and "not a kind with a workflow" in page
+
+
+# ------------------------------------------------------------ the list
+
+
+def test_the_list_filters_and_sorts_as_tracker_list(site):
+    server, coord = site["server"], site["coord"]
+    for where, grep, sort in ((None, None, None), ("status == 'planned'", None, "-date"),
+                              (None, "gare", None), (None, None, "title")):
+        query = {k: v for k, v in (("kind", "session"), ("where", where), ("grep", grep),
+                                   ("sort", sort)) if v}
+        status, _, page = coord.get("/?" + urlencode(query))
+        assert status == 200
+        args = ["list", "session", "--format", "json"]
+        args += ["--where", where] if where else []
+        args += ["--grep", grep] if grep else []
+        args += ["--sort", sort] if sort else []
+        expected = [r["id"] for r in json.loads(_run(server.root, server.env, *args))]
+        assert _ids_in(page) == expected, query
+        assert f"<p class=\"count\">{len(expected)} items</p>" in page
+    # the columns are the kind's, labelled, each a link that sorts by it (again: reversed)
+    _, _, page = coord.get("/?kind=session&sort=date")
+    assert '<a href="/?kind=session&amp;sort=-date">Date ▲</a>' in page
+    assert '<a href="/?kind=session&amp;sort=channel">Canal</a>' in page
+    # a bad filter is one line on the page
+    status, _, page = coord.get("/?" + urlencode({"kind": "session", "where": "knocked >"}))
+    assert status == 200 and '<p class="error" role="alert">--where: invalid expression' in page
+
+
+def test_the_list_pages_through_many_items(site, tmp_path):
+    server, coord = site["server"], site["coord"]
+    folder = server.root / "equipes"
+    for n in range(130):
+        (folder / f"team-p{n:05d}.md").write_text(
+            f"---\ntitle: Équipe {n:03d}\nstatus: forming\n---\n", encoding="utf-8")
+    _git(server.root, "add", "equipes")
+    _git(server.root, "-c", "user.name=T", "-c", "user.email=t@x.org", "commit", "-qm", "teams")
+    status, _, first = coord.get("/?kind=team&sort=title")
+    expected = [r["id"] for r in json.loads(_run(server.root, server.env, "list", "team",
+                                                 "--sort", "title", "--format", "json"))]
+    assert len(expected) == 132
+    assert _ids_in(first) == expected[:100]
+    assert "page 1 of 2" in first and 'rel="next" href="/?kind=team&amp;sort=title&amp;page=2"' \
+        in first
+    _, _, second = coord.get("/?kind=team&sort=title&page=2")
+    assert _ids_in(second) == expected[100:] and 'rel="prev"' in second
+
+
+# ------------------------------------------------------------ an item
+
+
+def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site):
+    coord, server, teams = site["coord"], site["server"], site["teams"]
+    item = site["made"]["Marché <script>alert('x')</script>"]
+    for status in ("done", "reported"):
+        assert coord.post(f"/items/{item}/move", {"csrf": coord.csrf, "status": status}
+                          )[0] == 303
+    status, _, page = coord.get(f"/items/{item}")
+    assert status == 200
+    assert '<th scope="row">Date</th><td>2026-03-02</td>' in page
+    assert "<h1>Marché &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</h1>" in page
+    assert f'<th scope="row">Équipe</th><td><a href="/items/{teams["a"]}">' in page
+    # the body rendered, its raw HTML shown as text
+    assert "<strong>gras</strong>" in page and '<a href="https://x.org">un lien</a>' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert 'href="javascript:' not in page
+    # the history: what `tracker log ID` says, newest first, by whom
+    log = json.loads(_run(server.root, server.env, "log", item, "--format", "json"))
+    entries = re.findall(r"<li><p><code>([0-9a-f]{10})</code>", page)
+    assert entries == [e["commit"][:10] for e in log] and len(entries) == 3
+    assert "status: done → reported" in page and "Coord Person" in page
+    # the move form offers what the workflow allows from here
+    assert re.search(r'<select name="status"><option>validated</option><option>done</option>'
+                     r'<option>cancelled</option></select>', page)
+    # the team's page lists the sessions that name it
+    _, _, team = coord.get(f"/items/{teams['a']}")
+    pointing = team.split('<ul class="pointing">', 1)[1].split("</ul>", 1)[0]
+    assert f'href="/items/{item}"' in pointing and pointing.count("<li>") == 2
+    assert "session, Équipe" in pointing
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)" in pointing
+
+
+def test_an_unknown_item_is_a_404_page(site):
+    status, _, page = site["coord"].get("/items/ses-nothing0")
+    assert status == 404 and "ses-nothing0" in page
+
+
+def test_every_page_has_the_same_navigation(site):
+    for path in ("/", "/board/session", f"/items/{site['teams']['a']}", "/reports"):
+        _, _, page = site["view"].get(path)
+        nav = page.split('<nav class="top"', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/">Items</a>' in nav and '<a href="/board/session">' in nav, path
+        assert '<a href="/reports">Reports</a>' in nav and "view (viewer)" in nav
+        assert "Accounts" not in nav  # for admins only
+
+
+# ------------------------------------------------------------ reports and the site
+
+
+def test_the_reports_are_those_of_tracker_report(site):
+    server, viewer = site["server"], site["view"]
+    status, _, page = viewer.get("/reports")
+    assert status == 200
+    listed = json.loads(_run(server.root, server.env, "report", "--list", "--format", "json"))
+    for report in listed:
+        if report["name"] != "site":
+            assert f'<a href="/reports/{report["name"]}">' in page
+    status, _, page = viewer.get("/reports/summary")
+    assert status == 200
+    cli = _run(server.root, server.env, "report", "summary")
+    heading = re.search(r"^#+ (.+)$", cli, re.M).group(1)
+    assert html.escape(heading, quote=True) in page or heading in page
+    status, _, page = viewer.get("/reports/terrain")  # an HTML report, its links to the site
+    assert status == 200 and 'href="/site/index.html"' in page
+    status, _, page = viewer.get("/reports/nothing")
+    assert status == 404 and "no report" in page
+
+
+def test_the_site_is_built_when_asked_and_again_after_a_commit(site):
+    server, viewer = site["server"], site["view"]
+    assert viewer.get("/site")[0] == 303
+    status, headers, page = viewer.get("/site/")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "<html" in page
+    status, _, _ = viewer.get("/site/style.css")
+    assert status == 200
+    for bad in ("/site/../users.json", "/site/%2e%2e/users.json", "/site/.hidden",
+                "/site/nothing.html"):
+        assert viewer.get(bad)[0] == 404, bad
+    head = _head_commit(server.root)["sha"]
+    built = server.root / ".git" / "tracker-serve" / "site" / head[:16] / "index.html"
+    stamp = built.stat().st_mtime_ns
+    assert viewer.get("/site/")[0] == 200 and built.stat().st_mtime_ns == stamp  # not again
+    count = int(re.search(r"(\d+) items\.", page).group(1))
+    made = _run(server.root, server.env, "new", "team", "Équipe du site").strip()
+    _, _, page = viewer.get("/site/")
+    assert f"{count + 1} items." in page
+    _, _, page = viewer.get("/site/kinds/team.html")
+    assert made in page
+    # the build before stays (a page may be on its way from it); none older
+    kept = sorted(p.name for p in built.parent.parent.iterdir())
+    assert kept == sorted([head[:16], _head_commit(server.root)["sha"][:16]])
+    assert _git(server.root, "status", "--porcelain") == ""  # nothing of it in the work tree
+
+
+# ------------------------------------------------------------ the kind's card: key
+
+
+def test_a_card_key_naming_no_field_stops_commands_naming_the_file(tmp_path):
+    root = tmp_path / "r"
+    root.mkdir()
+    env_run = {"cwd": root, "text": True, "capture_output": True}
+    subprocess.run(["git", "init", "-q"], check=True, **env_run)  # type: ignore[arg-type]
+    subprocess.run([*tracker_exe(), "init"], check=True, **env_run)  # type: ignore[arg-type]
+    kind = next((root / ".tracker" / "kinds").glob("*.yaml"))
+    kind.write_text(kind.read_text() + "card: [nowhere]\n")
+    done = subprocess.run([*tracker_exe(), "list"], **env_run)  # type: ignore[arg-type]
+    assert done.returncode != 0
+    assert f"{kind.name}" in done.stderr and "card: unknown field 'nowhere'" in done.stderr
+    assert "Traceback" not in done.stderr
+    kind.write_text(kind.read_text().replace("card: [nowhere]", "card: [status]"))
+    done = subprocess.run([*tracker_exe(), "list"], **env_run)  # type: ignore[arg-type]
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_accounts_page_has_the_same_navigation_for_admins(site):
+    boss = Browser(site["server"], "boss", site["secrets"]["boss"])
+    for path in ("/users", "/"):
+        status, _, page = boss.get(path)
+        assert status == 200
+        nav = page.split('<nav class="top"', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/users">Accounts</a>' in nav and '<a href="/board/session">' in nav
+        assert "boss (admin)" in nav and 'action="/logout"' in nav
