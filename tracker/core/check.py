@@ -10,9 +10,10 @@ from pathlib import Path
 
 from tracker.core import privacy
 from tracker.format import frontmatter
-from tracker.model import ids, schema
+from tracker.model import clock, ids, schema
 from tracker.model.errors import InvalidItem
 from tracker.model.problems import Problem
+from tracker.model.values import text as value_text
 from tracker.store import snapshot
 from tracker.store.workspace import Item
 
@@ -30,6 +31,7 @@ CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field 
 def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     """Every problem in the items (or only in those under `paths`)."""
     s.ws.settle()  # a write a dead writer cut short is settled first (store/journal.py)
+    clock.zone()  # an unknown `timezone:` is reported even when no time needs it
     wanted = [s.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
 
     def selected(rel: str) -> bool:
@@ -108,10 +110,20 @@ def item_problems(s: Session, item: Item) -> list[Problem]:
     if not found:  # rules assume well-typed fields
         for field, message in s.derived.rule_problems(item):
             add(field, message)
+    for name, value in item.fields.items():  # read in the tracker's zone, but say so
+        if clock.is_naive(value):
+            add(name, naive_message(value))
     if privacy.forbidden(s.ws.config):
         for line, field, message in privacy.scan(item.doc, s.ws.config):
             add(field, message, line)
     return found
+
+
+def naive_message(value: Any) -> str:
+    """What `check` says of a date and time written without its offset."""
+    zone = clock.zone_name() or "the machine's zone"
+    return (f"date and time without offset, read in {zone} (the tracker's timezone): "
+            f"write it with its offset, {value_text(clock.aware(value))}")
 
 
 def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[Problem]]:
