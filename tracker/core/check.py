@@ -127,13 +127,30 @@ def naive_message(value: Any) -> str:
 
 
 def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[Problem]]:
-    """The item a new text would make (None if it cannot be read), and its problems."""
+    """The item a new text would make (None if it cannot be read), and its problems;
+    the times it gives without offset are judged as written with it (`with_offsets`)."""
+    text = with_offsets(item, text)
     try:
         fields, doc = frontmatter.parse(item.rel, text)
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
     return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate)
+
+
+def with_offsets(item: Item, text: str) -> str:
+    """The text with each date and time typed without offset given its offset in the
+    tracker's zone (those lines only); unreadable text as it is, for the gate to judge."""
+    try:
+        fields, doc = frontmatter.parse(item.rel, text)
+    except InvalidItem:
+        return text
+    naive = {name: clock.aware(value) for name, value in fields.items()
+             if clock.is_naive(value)}
+    if not naive:
+        return text
+    return frontmatter.edited(item.rel, doc, naive, (), item.kind.order, item.kind.quoted,
+                              before=fields)[1].text
 
 
 def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:

@@ -20,7 +20,11 @@ def sort_key(value: Any) -> tuple[int, int, Any]:
     if isinstance(value, (int, float)):
         return (0, 0, value)
     if isinstance(value, datetime):  # by the instant, in UTC (offsets and naive ones apart)
-        moment = clock.localize(value).astimezone(timezone.utc).replace(tzinfo=None)
+        moment = clock.localize(value)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 beyond UTC: its own clock time
+            moment = moment.replace(tzinfo=None)
         return (0, 1, moment.isoformat())
     if isinstance(value, date):
         return (0, 1, value.isoformat())

@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from tracker.core.check import refuse_new_problems, same_id_message, validate_text
+from tracker.core.check import (
+    refuse_new_problems,
+    same_id_message,
+    validate_text,
+    with_offsets,
+)
 from tracker.core.commits import commit_files, preflight
 from tracker.core.read import SYSTEM_FIELDS, get, resolve
 from tracker.format import frontmatter
-from tracker.model import clock, ids, schema
+from tracker.model import ids, schema
 from tracker.model.clock import now
 from tracker.model.errors import (
     InvalidItem,
@@ -290,21 +295,6 @@ def replace_text(s: Session, ref: str, text: str, commit: bool = True,
             return item, False
         _write(s, candidate, commit, f"edit {item.id}: {item.title}")
         return candidate, True
-
-
-def with_offsets(item: Item, text: str) -> str:
-    """The text with each date and time typed without offset given its offset in the
-    tracker's zone (those lines only); unreadable text as it is, for the gate to judge."""
-    try:
-        fields, doc = frontmatter.parse(item.rel, text)
-    except InvalidItem:
-        return text
-    naive = {name: clock.aware(value) for name, value in fields.items()
-             if clock.is_naive(value)}
-    if not naive:
-        return text
-    return frontmatter.edited(item.rel, doc, naive, (), item.kind.order, item.kind.quoted,
-                              before=fields)[1].text
 
 
 # ------------------------------------------------------------ writing and committing

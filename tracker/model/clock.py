@@ -68,9 +68,12 @@ def zone() -> ZoneInfo | None:
 
 
 def _fixed(offset: timedelta | None) -> timezone:
+    """A fixed offset, in whole minutes as YAML writes them (a zone's local mean time
+    before 1900, -04:56:02, is rounded to -04:56)."""
     found = _offsets.get(offset)  # type: ignore[arg-type]
     if found is None:
-        found = _offsets[offset] = timezone(offset or timedelta(0))  # type: ignore[index]
+        minutes = round((offset or timedelta(0)).total_seconds() / 60)
+        found = _offsets[offset] = timezone(timedelta(minutes=minutes))  # type: ignore[index]
     return found
 
 
@@ -82,7 +85,11 @@ def localize(value: datetime) -> datetime:
         return value
     place = zone()
     if place is None:
-        return value.astimezone()  # the machine's rules, for that date
+        try:  # the machine's rules, for that date (its wall-clock time kept as written)
+            offset = value.astimezone().utcoffset()
+        except (ValueError, OverflowError, OSError):  # year 1 or 9999: today's offset
+            offset = datetime.now().astimezone().utcoffset()
+        return value.replace(tzinfo=_fixed(offset))
     return value.replace(tzinfo=_fixed(value.replace(tzinfo=place).utcoffset()))
 
 
