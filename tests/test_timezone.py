@@ -7,7 +7,10 @@ or disables a rule, and `check` names it. All through the installed `tracker`.""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -269,3 +272,24 @@ def test_a_bad_zone_is_one_line_naming_the_file_and_key(tmp_path, value):
         line = one_line_error(run_tracker(folder, *args, env={"TRACKER_NOW": ""}))
         assert f"{CONFIG}: timezone:" in line, line
     assert list((folder / "issues").glob("*.md")) == []
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def imported(folder: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tracker", *args],
+                          cwd=folder, env={**os.environ, **(env or {})}, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+
+
+def test_zoneinfo_is_loaded_only_when_a_time_needs_the_zone(tmp_path):
+    folder = tracker(tmp_path, "Europe/Paris")
+    item_id = ok(folder, "new", "issue", "Vite").strip()
+    assert "zoneinfo" not in imported(folder, "set", item_id, "priority=high")
+    assert "zoneinfo" not in imported(folder, "new", "issue", "Encore")  # TRACKER_NOW aware
+    assert "zoneinfo" in imported(folder, "set", item_id, "created=2027-01-01T10:00")
+    assert "zoneinfo" in imported(folder, "new", "issue", "Maintenant",
+                                  env={"TRACKER_NOW": ""})

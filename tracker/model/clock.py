@@ -12,6 +12,7 @@ files' own `+02:00` parse: two times compare and subtract by the instants they n
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
@@ -27,6 +28,7 @@ _zone_name: str | None = None  # the config's `timezone:`; None: the machine's z
 _zone_source = ""  # where it was read, for errors: `.tracker/config.yaml`
 _zone: ZoneInfo | None = None  # loaded on first use
 _offsets: dict[timedelta, timezone] = {}
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9][A-Za-z0-9_+\-]*){0,3}")
 
 
 class BadZone(TrackerError):
@@ -60,9 +62,12 @@ def zone() -> ZoneInfo | None:
         import zoneinfo  # noqa: PLC0415 - only when a time is placed in a named zone
 
         try:
+            if not _NAME.fullmatch(_zone_name):  # no '..', no absolute path, bounded
+                raise ValueError(_zone_name)
             _zone = zoneinfo.ZoneInfo(_zone_name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            raise BadZone(f"{_zone_source}: {KEY}: unknown time zone '{_zone_name}' "
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, RecursionError):
+            shown = _zone_name if len(_zone_name) <= 60 else _zone_name[:59] + "…"
+            raise BadZone(f"{_zone_source}: {KEY}: unknown time zone {shown!r} "
                           "(an IANA name like Europe/Paris or America/New_York)") from None
     return _zone
 
