@@ -293,3 +293,35 @@ def test_zoneinfo_is_loaded_only_when_a_time_needs_the_zone(tmp_path):
     assert "zoneinfo" in imported(folder, "set", item_id, "created=2027-01-01T10:00")
     assert "zoneinfo" in imported(folder, "new", "issue", "Maintenant",
                                   env={"TRACKER_NOW": ""})
+
+
+# ---------------------------------------------------------------- the server's API
+
+
+def test_the_api_writes_naive_times_with_the_offset(tmp_path):
+    from tests.test_serve import _prepare  # noqa: PLC0415 - its repository and server
+
+    server, secrets, _ = _prepare(tmp_path)
+    server.start()
+    try:
+        body = {"kind": "incident", "title": "Attaque",
+                "fields": {"site": "a.fr", "detected_at": "2027-07-14T22:00"}}
+        status, _, made = server.call("POST", "/api/items", body, secrets["boss"])
+        assert status == 201, made
+        path = server.root / made["path"]
+        assert field_line(path, "detected_at") == "detected_at: 2027-07-14T22:00:00+02:00"
+        before = path.read_bytes()
+        status, _, edited = server.call("PATCH", f"/api/items/{made['id']}",
+                                        {"fields": {"resolved_at": "2027-07-14T21:00:00"}},
+                                        secrets["boss"])
+        assert status != 200 and "résolu avant d'être détecté" in json.dumps(
+            edited, ensure_ascii=False)  # the gate judged it in Paris time
+        assert path.read_bytes() == before
+        status, _, edited = server.call("PATCH", f"/api/items/{made['id']}",
+                                        {"fields": {"resolved_at": "2027-12-01T08:00:00"}},
+                                        secrets["boss"])
+        assert status == 200, edited
+        old, new = changed_region(before, path.read_bytes())
+        assert old == [] and new == [b"resolved_at: 2027-12-01T08:00:00+01:00\n"]
+    finally:
+        assert "Traceback" not in server.stop()
