@@ -213,6 +213,11 @@ def test_edit_and_import_write_the_offset(tmp_path):
     ok(folder, "import", "backlog", str(project))
     rows = json.loads(ok(folder, "list", "--where", "title == 'Une'", "--format", "json"))
     assert rows[0]["created"] == "2027-01-05T14:15:00+01:00"
+    (tmp_path / "rows.csv").write_text("title,created\nLigne,2027-07-01 10:00\n")
+    ok(folder, "import", "csv", str(tmp_path / "rows.csv"), "--kind", "issue")
+    rows = json.loads(ok(folder, "list", "--where", "title == 'Ligne'", "--format", "json"))
+    assert rows[0]["created"] == "2027-07-01T10:00:00+02:00"
+    assert f"created: {rows[0]['created']}\n" in (folder / rows[0]["path"]).read_text()
     assert problems(folder) == []
 
 
