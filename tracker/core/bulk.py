@@ -18,7 +18,7 @@ from tracker.core.check import Gate
 from tracker.core.read import SYSTEM_FIELDS
 from tracker.core.write import FIELD_NAME, default_value
 from tracker.format import frontmatter
-from tracker.model import ids
+from tracker.model import clock, ids
 from tracker.model.errors import InvalidValue, TrackerError
 from tracker.model.problems import Problem
 from tracker.model.record import replace as with_fields
@@ -162,6 +162,8 @@ def _candidate(t: Session, kind: Kind, record: dict[str, Any], existing: dict[st
     if id_field:
         given_id = ids.validate(str(record.pop(id_field, None) or ""))
     _names(kind, record)
+    for name, value in record.items():  # a time without offset: in the tracker's zone
+        record[name] = clock.aware(value)
     match = given_id or _match(kind, record, key)
     item = existing.get(match) if match else None
     if item is None:

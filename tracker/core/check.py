@@ -10,9 +10,10 @@ from pathlib import Path
 
 from tracker.core import privacy
 from tracker.format import frontmatter
-from tracker.model import ids, schema
+from tracker.model import clock, ids, schema
 from tracker.model.errors import InvalidItem
 from tracker.model.problems import Problem
+from tracker.model.values import text as value_text
 from tracker.store import snapshot
 from tracker.store.workspace import Item
 
@@ -30,6 +31,7 @@ CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field 
 def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     """Every problem in the items (or only in those under `paths`)."""
     s.ws.settle()  # a write a dead writer cut short is settled first (store/journal.py)
+    clock.zone()  # an unknown `timezone:` is reported even when no time needs it
     wanted = [s.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
 
     def selected(rel: str) -> bool:
@@ -108,20 +110,47 @@ def item_problems(s: Session, item: Item) -> list[Problem]:
     if not found:  # rules assume well-typed fields
         for field, message in s.derived.rule_problems(item):
             add(field, message)
+    for name, value in item.fields.items():  # read in the tracker's zone, but say so
+        if clock.is_naive(value):
+            add(name, naive_message(value))
     if privacy.forbidden(s.ws.config):
         for line, field, message in privacy.scan(item.doc, s.ws.config):
             add(field, message, line)
     return found
 
 
+def naive_message(value: Any) -> str:
+    """What `check` says of a date and time written without its offset."""
+    zone = clock.zone_name() or "the machine's zone"
+    return (f"date and time without offset, read in {zone} (the tracker's timezone): "
+            f"write it with its offset, {value_text(clock.aware(value))}")
+
+
 def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[Problem]]:
-    """The item a new text would make (None if it cannot be read), and its problems."""
+    """The item a new text would make (None if it cannot be read), and its problems;
+    the times it gives without offset are judged as written with it (`with_offsets`)."""
+    text = with_offsets(item, text)
     try:
         fields, doc = frontmatter.parse(item.rel, text)
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
     return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate)
+
+
+def with_offsets(item: Item, text: str) -> str:
+    """The text with each date and time typed without offset given its offset in the
+    tracker's zone (those lines only); unreadable text as it is, for the gate to judge."""
+    try:
+        fields, doc = frontmatter.parse(item.rel, text)
+    except InvalidItem:
+        return text
+    naive = {name: clock.aware(value) for name, value in fields.items()
+             if clock.is_naive(value)}
+    if not naive:
+        return text
+    return frontmatter.edited(item.rel, doc, naive, (), item.kind.order, item.kind.quoted,
+                              before=fields)[1].text
 
 
 def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:

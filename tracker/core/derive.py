@@ -9,6 +9,8 @@ to use what came before. Rollups read the source kind's fields and computed fiel
 from __future__ import annotations
 
 from tracker.core import read
+from tracker.model import clock
+from tracker.model.clock import is_naive
 from tracker.model.errors import TrackerError
 from tracker.model.schema import Kind, Rollup
 from tracker.store.workspace import ItemFile
@@ -51,6 +53,9 @@ class Derived:
         """Every schema field (None when absent), the file's fields, and the helpers."""
         context: dict[str, Any] = dict.fromkeys(item.kind.fields)
         context.update(item.fields)
+        for name, value in item.fields.items():  # a time without offset: the tracker's zone
+            if is_naive(value):
+                context[name] = clock.aware(value)
         context.update(id=item.id, kind=item.kind.name, path=item.rel,
                        config=self.t.ws.config, lookup=self.lookup)
         return context
@@ -167,9 +172,28 @@ class Derived:
         broken = []
         for rule in item.kind.checks:
             expression = self.expression(rule.rule, f"{item.kind.name}: check")
-            if not expression.evaluate(context, default=True):
+            outcome = expression.evaluate(context, default=_FAILED)
+            if outcome is _FAILED:  # never a silent pass: say the rule was not checked
+                broken.append((rule.field, f"{rule.message}: not checked, the rule "
+                               f"'{rule.rule}' cannot be evaluated ({_why(expression, context)})"))
+            elif not outcome:
                 broken.append((rule.field, rule.message))
         return broken
+
+
+_FAILED = object()
+
+
+def _why(expression: Any, context: dict[str, Any]) -> str:
+    """The error a rule met, in one line (the sandbox gives only its default)."""
+    generated = getattr(expression, "generated", None) or getattr(expression, "_fast", None)
+    if generated is not None:
+        try:
+            generated.call(context)
+        except Exception as e:  # noqa: BLE001 - any error is the reason
+            text = " ".join(str(e).split())
+            return f"{type(e).__name__}: {text}" if text else type(e).__name__
+    return "an error or an undefined value"
 
 
 def _number(value: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from tracker.core import read
 from tracker.core.order import parse_sort, sort_by
+from tracker.model.clock import aware, is_naive
 from tracker.model.errors import UsageError
 from tracker.model.problems import Problem
 from tracker.store.snapshot import ABSENT, Table, id_of
@@ -149,7 +150,11 @@ class Rows:
             return [None if name in kind.fields else ABSENT] * len(table)
         column = table.column(name)
         if name in kind.fields and ABSENT in column:
-            return [None if v is ABSENT else v for v in column]
+            column = [None if v is ABSENT else v for v in column]
+        spec = kind.fields.get(name)
+        if (spec is None or spec.type in ("datetime", "list", "any")) and \
+                any(map(is_naive, column)):  # times without offset: the tracker's zone
+            column = [aware(v) for v in column]
         return column
 
     def sort(self, name: str, descending: bool) -> None:

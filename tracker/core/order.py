@@ -3,8 +3,10 @@ and never compare values of different types with each other."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Sequence, TypeVar
+
+from tracker.model import clock
 
 T = TypeVar("T")
 
@@ -17,8 +19,13 @@ def sort_key(value: Any) -> tuple[int, int, Any]:
         return (0, 0, int(value))
     if isinstance(value, (int, float)):
         return (0, 0, value)
-    if isinstance(value, datetime):
-        return (0, 1, value.isoformat())
+    if isinstance(value, datetime):  # by the instant, in UTC (offsets and naive ones apart)
+        moment = clock.localize(value)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 beyond UTC: its own clock time
+            moment = moment.replace(tzinfo=None)
+        return (0, 1, moment.isoformat())
     if isinstance(value, date):
         return (0, 1, value.isoformat())
     if isinstance(value, (list, tuple)):

@@ -5,6 +5,7 @@ and an item as one JSON-ready record.
 from __future__ import annotations
 
 from tracker.model import ids
+from tracker.model.clock import aware
 from tracker.model.errors import ItemNotFound
 from tracker.model.problems import Problem
 from tracker.model.record import record as record_class
@@ -59,7 +60,7 @@ def record(s: Session, item: Item, body: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {"id": item.id, "kind": item.kind.name, "path": item.rel}
     for key, value in item.fields.items():
         if key not in SYSTEM_FIELDS:
-            data[key] = value
+            data[key] = aware(value)  # a time without offset: in the tracker's zone
     data.update(s.derived.values(item))
     if body:
         data["body"] = item.body

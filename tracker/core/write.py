@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from tracker.core.check import refuse_new_problems, same_id_message, validate_text
+from tracker.core.check import (
+    refuse_new_problems,
+    same_id_message,
+    validate_text,
+    with_offsets,
+)
 from tracker.core.commits import commit_files, preflight
 from tracker.core.read import SYSTEM_FIELDS, get, resolve
 from tracker.format import frontmatter
@@ -281,6 +286,7 @@ def replace_text(s: Session, ref: str, text: str, commit: bool = True,
         item = get(s, ref)
         if expected is not None and item.doc.text != expected:
             raise TrackerError(f"{item.rel} changed while it was being edited; nothing saved")
+        text = with_offsets(item, text)
         candidate, problems = validate_text(s, item, text)
         if problems or candidate is None:
             first = problems[0]

@@ -215,7 +215,7 @@ def within(value: Any, periods: Any) -> bool:
         if start is None or end is None:
             continue
         if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.astimezone()
+            moment = clock.localize(value)
             if _aware(start) <= moment <= _aware(end):
                 return True
         elif isinstance(value, date) and _day(start) <= value <= _day(end):
@@ -225,8 +225,8 @@ def within(value: Any, periods: Any) -> bool:
 
 def _aware(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.astimezone()
-    return datetime.combine(value, datetime.min.time()).astimezone()
+        return clock.localize(value)
+    return clock.localize(datetime.combine(value, datetime.min.time()))
 
 
 def _day(value: Any) -> date:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from tracker.format import yaml as dialect
+from tracker.model import clock
 from tracker.model.errors import InvalidItem
 from tracker.model.record import record
 
@@ -115,7 +116,9 @@ def scalar(value: Any, quote: bool = False, flow: bool = False,
         return str(value)
     if isinstance(value, float):
         return _float(value)
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):  # never written without its offset
+        return (value if value.tzinfo is not None else clock.localize(value)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     text = str(value)
     if quote_char == "'" and (single := _single_quoted(text)) is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.importers import MalformedInput, Row
+from tracker.model import clock
 
 GITHUB_KEY = "github_issue"
 BACKLOG_KEY = "backlog_id"
@@ -441,16 +442,17 @@ def _backlog_status(name: str, names: list[str], statuses: tuple[str, ...],
 
 
 def _backlog_date(value: Any) -> datetime | None:
+    """Backlog.md's dates have no offset: they are times in the tracker's zone."""
     if isinstance(value, datetime):
-        return value
+        return clock.localize(value)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day).astimezone()
+        return clock.localize(datetime(value.year, value.month, value.day))
     match = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?", str(value or ""))
     if not match:
         return None
     try:
-        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2) or '00:00'}"
-                                      ).astimezone()
+        return clock.localize(datetime.fromisoformat(
+            f"{match.group(1)}T{match.group(2) or '00:00'}"))
     except ValueError:  # 2026-02-30: no date at all rather than a wrong one
         return None
 

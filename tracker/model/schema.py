@@ -356,8 +356,9 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
     if kind == "date":
         return clock.today() if text == "today" else _moment(date.fromisoformat, text, "a date")
     if kind == "datetime":
-        return clock.now() if text == "now" else _moment(datetime.fromisoformat, text,
-                                                         "a date and time")
+        if text == "now":
+            return clock.now()
+        return clock.localize(_moment(datetime.fromisoformat, text, "a date and time"))
     if kind == "enum" and text not in spec.values:
         raise ValueError(f"'{text}' is not allowed")
     return text

@@ -6,10 +6,14 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from tracker.model import clock
+
 
 def to_jsonable(value: Any) -> Any:
     """Dates as ISO text, non-finite floats as null, containers recursively."""
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):  # one without offset is in the tracker's zone
+        return (value if value.tzinfo is not None else clock.localize(value)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -31,7 +35,9 @@ def text(value: Any, one_line: bool = False) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else clock.localize(value)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:.4g}" if math.isfinite(value) else ""
