@@ -268,8 +268,9 @@ def report(units: list[Unit], round_id: str, reference: str, outcome: str = "tur
         "votes_gained_ci95": [found["ci95"][0] * registered, found["ci95"][1] * registered],
         "gap_share": None,
         "balance": rows,
-        "warnings": [f"déséquilibre sur {r['variable']} (écart standardisé "
-                     f"{r['std_difference']:+.2f})" for r in rows if not r["balanced"]],
+        "warnings": [f"déséquilibre sur « {BALANCE_LABELS[r['variable']]} » (écart "
+                     f"standardisé {r['std_difference']:+.2f})".replace(".", ",")
+                     for r in rows if not r["balanced"]],
         "by_departement": [],
     }
     for dep in sorted({u.departement for u in units}):
