@@ -169,6 +169,20 @@ def test_effect_json_on_a_real_campaign_repository(git_repo: Path):
                   "Par département", "Équilibre"):
         assert words in text.stdout, words
     assert git(git_repo, "status", "--porcelain") == ""
+    site = run_tracker(git_repo, "report", "site", "--out", str(git_repo.parent / "site"))
+    assert site.returncode == 0, site.stderr
+    page = (git_repo.parent / "site" / "reports" / "effet.html").read_text(encoding="utf-8")
+    assert "Effet du porte-à-porte" in page and "pr27-t1" in page and "Débordement" in page
+    assert "effet.html" in (git_repo.parent / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_no_effect_page_before_a_round_is_imported(git_repo: Path):
+    assert run_tracker(git_repo, "init", "--template", "campaign").returncode == 0
+    site = run_tracker(git_repo, "report", "site", "--out", str(git_repo.parent / "site"))
+    assert site.returncode == 0, site.stderr
+    reports = git_repo.parent / "site" / "reports"
+    assert (reports / "terrain.html").is_file() and not (reports / "effet.html").exists()
+    assert "effet.html" not in (git_repo.parent / "site" / "index.html").read_text("utf-8")
 
 
 def test_effect_refusals_are_one_line(git_repo: Path):
