@@ -99,16 +99,23 @@ def test_a_draw_unlike_the_control_before_the_work_is_flagged():
 # ---------------------------------------------------------------- the command
 
 HEADER = ("Code département;Libellé département;Code commune;Libellé commune;Code BV;"
-          "Inscrits;Votants;% Votants;Abstentions;% Abstentions;Exprimés")
+          "Inscrits;Votants;% Votants;Abstentions;% Abstentions;Exprimés;"
+          "Numéro de panneau 1;Nom candidat 1;Prénom candidat 1;Voix 1;"
+          "Numéro de panneau 2;Nom candidat 2;Prénom candidat 2;Voix 2")
 
 
-def results_file(path: Path, turnout: dict[str, tuple[int, int]]) -> Path:
-    """A results file in the Ministry's 2024+ format: bureau id -> (inscrits, votants)."""
+def results_file(path: Path, turnout: dict[str, tuple[int, int]],
+                 share: dict[str, float] | None = None) -> Path:
+    """A results file in the Ministry's 2024+ format: bureau id -> (inscrits, votants),
+    and Alex MARTIN's share of the votes cast (else 40 %), Claire DURAND the rest."""
     rows = [HEADER]
     for bureau, (inscrits, votants) in sorted(turnout.items()):
         insee, number = bureau.split("_")
+        cast = votants - 10
+        ours = round(cast * (share or {}).get(bureau, 0.4))
         rows.append(f"{insee[:2]};Dép;{insee};Commune {insee};{number};{inscrits};{votants};"
-                    f"0;{inscrits - votants};0;{votants - 10}")
+                    f"0;{inscrits - votants};0;{cast};1;MARTIN;Alex;{ours};2;DURAND;Claire;"
+                    f"{cast - ours}")
     path.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
     return path
 
@@ -130,8 +137,11 @@ def build(repo: Path, bureaux: int, shift: float) -> dict[str, str]:
     after = {b: (i, min(i, round(v + i * (rng.gauss(-0.02, 0.01)
                                          + (shift if arms[b] == "treatment" else 0)))))
              for b, (i, v) in before.items()}
+    share = {b: 0.4 + rng.gauss(0, 0.01) + (0.03 if arms[b] == "treatment" else 0)
+             for b in before}
     done = run_tracker(repo, "import", "fr-results",
-                       str(results_file(repo.parent / "t1.csv", after)), "--election", "pr27-t1")
+                       str(results_file(repo.parent / "t1.csv", after, share)), "--election",
+                       "pr27-t1")
     assert done.returncode == 0, done.stderr
     return arms
 
@@ -201,6 +211,47 @@ def test_effect_refusals_are_one_line(git_repo: Path):
     assert "no `import fr-results` of election 'pr32-t1'" in unknown.stderr
 
 
-def test_candidate_share_is_refused_while_votes_are_not_imported(camp):
-    assert_one_line_error(camp("campaign", "effect", "--outcome", "share", "--candidate", "X"),
-                          2, "--outcome share")
+def test_effect_on_a_candidates_share_and_the_gap_it_could_explain(git_repo: Path):
+    build(git_repo, 40, 0.0)
+    bureau = next((git_repo / "bureaux").rglob("*.md")).read_text(encoding="utf-8")
+    assert "voix:\n  Alex MARTIN: " in bureau and "  Claire DURAND: " in bureau
+    done = run_tracker(git_repo, "campaign", "effect", "--candidate", "martin", "--versus",
+                       "Claire DURAND", "--permutations", "500", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["outcome"], result["candidate"], result["versus"]) == (
+        "share", "Alex MARTIN", "Claire DURAND")
+    assert 0.02 < result["effect"] < 0.04 and result["p_value"] < 0.01
+    assert result["ci95"][0] < 0.03 < result["ci95"][1]
+    assert result["balance"][0]["variable"] == "share_reference"
+    assert result["gap"] > 0  # Claire DURAND leads
+    assert result["gap_share"] == pytest.approx(result["votes_gained"] / result["gap"])
+    assert result["gap_share_ci95"][0] < result["gap_share"] < result["gap_share_ci95"][1]
+    text = run_tracker(git_repo, "campaign", "effect", "--candidate", "MARTIN", "--versus",
+                       "DURAND", "--permutations", "200")
+    assert "part des voix exprimées de Alex MARTIN" in text.stdout
+    assert "part de l'écart avec Claire DURAND" in text.stdout
+    unknown = run_tracker(git_repo, "campaign", "effect", "--candidate", "NOBODY")
+    assert unknown.returncode == 2 and "--candidate NOBODY: no candidate" in unknown.stderr
+    assert "Alex MARTIN, Claire DURAND" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_share_refusals_name_the_option(camp):
+    assert_one_line_error(camp("campaign", "effect", "--outcome", "share"), 2, "--candidate")
+    assert_one_line_error(camp("campaign", "effect", "--versus", "X"), 2, "--candidate")
+
+
+@pytest.mark.parametrize("build_file", ["long_format", "wide_format", "recent_format"])
+def test_the_importer_keeps_each_candidates_votes_in_all_three_formats(camp, git_repo: Path,
+                                                                      build_file: str):
+    from tests import import_files
+
+    path = git_repo.parent / "results.txt"
+    path.write_bytes(getattr(import_files, build_file)(import_files.BUREAUX))
+    done = camp("import", "fr-results", str(path), "--election", "pr12")
+    assert done.exit_code == 0, done.stderr
+    text = (git_repo / "bureaux" / "93" / "93066_0012.md").read_text(encoding="utf-8")
+    b = import_files.BUREAUX[0]
+    first, second, third = b.voix()
+    assert (f"voix:\n  Paul MARTIN: {first}\n  Claire DURAND: {second}\n"
+            f"  Lucie PETIT: {third}\n") in text

@@ -46,6 +46,8 @@ class Unit:
     after: float  # turnout at the round
     doors: int = 0
     expressed_share: float = 0.0  # exprimés / votants at the reference (balance only)
+    turnout: float = 0.0  # turnout at the reference (balance, when the outcome is a share)
+    cast: int = 0  # exprimés at the round (the votes a change of share applies to)
 
 
 # ---------------------------------------------------------------- the statistics (pure)
@@ -131,10 +133,14 @@ def _bound(p_value: Any, inside: float, outside: float) -> float:
     return inside
 
 
-def balance(units: list[Unit]) -> list[dict[str, Any]]:
+def balance(units: list[Unit], outcome: str = "turnout") -> list[dict[str, Any]]:
     """The arms on the reference election: means per bureau and standardised differences."""
     rows = []
-    for name, value in (("turnout_reference", lambda u: u.before),
+    measures: list[tuple[str, Any]] = [("share_reference", lambda u: u.before)] \
+        if outcome == "share" else []
+    for name, value in (*measures,
+                        ("turnout_reference",
+                         (lambda u: u.before) if outcome == "turnout" else (lambda u: u.turnout)),
                         ("registered", lambda u: float(u.registered)),
                         ("expressed_share_reference", lambda u: u.expressed_share)):
         t = [value(u) for u in units if u.treated]
@@ -181,9 +187,9 @@ def _counts_at(t: Tracker, commit: str, election: str) -> dict[str, dict[str, An
             if str(item.fields.get("election")) == election}
 
 
-def units_of(t: Tracker, round_id: str | None = None,
-             reference: str | None = None) -> tuple[str, str, list[Unit]]:
-    """The round, the reference and the bureaux of the experiment with both results."""
+def elections(t: Tracker, round_id: str | None, reference: str | None
+              ) -> tuple[str, str, dict[str, str]]:
+    """The round, the reference, and the import commit of each election."""
     if "bureau" not in t.kinds:
         raise TrackerError("no 'bureau' kind here: the effect needs the campaign template")
     found = imports(t)
@@ -208,8 +214,55 @@ def units_of(t: Tracker, round_id: str | None = None,
                          f"(imported: {', '.join(order)})")
     if reference == round_id:
         raise UsageError("--reference and --round name the same election")
+    return round_id, reference, known
+
+
+def candidate_name(given: str, results: dict[str, dict[str, Any]], option: str) -> str:
+    """The candidate's name as the results write it: the whole name or the surname, in
+    any case; refused when no candidate or several fit."""
+    names = sorted({n for r in results.values() for n in (r.get("voix") or {})})
+    wanted = given.casefold().strip()
+    fits = [n for n in names if n.casefold() == wanted] or \
+        [n for n in names if n.casefold().split()[-1:] == wanted.split()[-1:]
+         and n.casefold().endswith(wanted)]
+    if len(fits) != 1:
+        listed = ", ".join(names[:12]) or "none: import the results again to keep their votes"
+        what = "several candidates fit" if fits else "no candidate"
+        raise UsageError(f"{option} {given}: {what} in these results (candidates: {listed})")
+    return fits[0]
+
+
+def _share(record: dict[str, Any] | None, name: str) -> float | None:
+    if not record or not record.get("exprimes"):
+        return None
+    return float((record.get("voix") or {}).get(name, 0)) / record["exprimes"]
+
+
+def _turnout(record: dict[str, Any] | None) -> float | None:
+    if not record or not record.get("inscrits"):
+        return None
+    return float(record.get("votants") or 0) / record["inscrits"]
+
+
+def units_of(t: Tracker, round_id: str | None = None, reference: str | None = None,
+             candidate: str | None = None) -> tuple[str, str, list[Unit]]:
+    """The round, the reference and the bureaux of the experiment with both results:
+    turnout, or with a candidate that candidate's share of votes cast (exprimés)."""
+    round_id, reference, known = elections(t, round_id, reference)
     after = _counts_at(t, known[round_id], round_id)
     before = _counts_at(t, known[reference], reference)
+    if candidate:
+        name = candidate_name(candidate, after, "--candidate")
+        try:  # the same candidate at the reference; absent there, a share of 0
+            old_name = candidate_name(candidate, before, "--candidate")
+        except UsageError:
+            old_name = name
+
+        def measures(old: Any, new: Any) -> tuple[float | None, float | None]:
+            return _share(old, old_name), _share(new, name)
+    else:
+        def measures(old: Any, new: Any) -> tuple[float | None, float | None]:
+            return _turnout(old), _turnout(new)
     units = []
     for item in t.items(["bureau"]).items:
         context = t.context(item)
@@ -217,32 +270,58 @@ def units_of(t: Tracker, round_id: str | None = None,
         if arm not in ("treatment", "control"):
             continue
         old, new = before.get(item.id), after.get(item.id)
-        if not old or not new or not old.get("inscrits") or not new.get("inscrits"):
+        start, end = measures(old, new)
+        if start is None or end is None or not old or not old.get("inscrits"):
             continue
+        assert new is not None
         units.append(Unit(
             id=item.id, departement=str(context.get("departement") or item.id[:2]),
-            treated=arm == "treatment", registered=int(old["inscrits"]),
-            before=(old.get("votants") or 0) / old["inscrits"],
-            after=(new.get("votants") or 0) / new["inscrits"],
-            doors=int(context.get("doors_knocked") or 0),
+            treated=arm == "treatment", registered=int(old["inscrits"]), before=start,
+            after=end, doors=int(context.get("doors_knocked") or 0),
             expressed_share=((old.get("exprimes") or 0) / old["votants"]
-                             if old.get("votants") else 0.0)))
+                             if old.get("votants") else 0.0),
+            turnout=_turnout(old) or 0.0, cast=int(new.get("exprimes") or 0)))
     return round_id, reference, units
 
 
+def gap(t: Tracker, round_id: str, candidate: str, versus: str) -> tuple[str, str, int]:
+    """(candidate, rival, rival's votes − candidate's) over every bureau of the round."""
+    known = dict(imports(t))
+    after = _counts_at(t, known[round_id], round_id)
+    ours = candidate_name(candidate, after, "--candidate")
+    theirs = candidate_name(versus, after, "--versus")
+    total = sum(int((r.get("voix") or {}).get(theirs, 0)) - int((r.get("voix") or {})
+                                                                 .get(ours, 0))
+                for r in after.values())
+    return ours, theirs, total
+
+
 def measure(t: Tracker, round_id: str | None = None, reference: str | None = None,
-            outcome: str = "turnout", candidate: str | None = None,
+            outcome: str | None = None, candidate: str | None = None,
             versus: str | None = None, permutations: int = 10_000, seed: int = 0,
             weighted: bool = True) -> dict[str, Any]:
     """Everything `tracker campaign effect --format json` prints."""
-    if outcome == "share" or candidate or versus:
-        raise UsageError("--outcome share, --candidate and --versus need the candidates' "
-                         "votes, which `import fr-results` does not keep yet: only turnout "
-                         "can be measured")
-    if outcome != "turnout":
+    outcome = outcome or ("share" if candidate else "turnout")
+    if outcome not in ("turnout", "share"):
         raise UsageError(f"--outcome {outcome}: expected turnout or share")
-    round_id, reference, units = units_of(t, round_id, reference)
-    return report(units, round_id, reference, outcome, permutations, seed, weighted)
+    if outcome == "share" and not candidate:
+        raise UsageError("--outcome share needs --candidate NAME")
+    if outcome == "turnout" and candidate:
+        raise UsageError("--candidate measures a share of votes: drop --outcome turnout")
+    if versus and not candidate:
+        raise UsageError("--versus NAME needs --candidate NAME (the gap between the two)")
+    round_id, reference, units = units_of(t, round_id, reference, candidate)
+    result = report(units, round_id, reference, outcome, permutations, seed, weighted)
+    if candidate:
+        ours, theirs, difference = gap(t, round_id, candidate, versus or candidate)
+        result["candidate"] = ours
+        if versus:
+            result["versus"] = theirs
+            result["gap"] = difference
+            if difference:
+                result["gap_share"] = result["votes_gained"] / difference
+                result["gap_share_ci95"] = [v / difference for v in result["votes_gained_ci95"]]
+    return result
 
 
 def report(units: list[Unit], round_id: str, reference: str, outcome: str = "turnout",
@@ -252,9 +331,11 @@ def report(units: list[Unit], round_id: str, reference: str, outcome: str = "tur
     treated = [u for u in units if u.treated]
     control = [u for u in units if not u.treated]
     registered = sum(u.registered for u in treated)
+    # votes gained: more voters (turnout), or more of the votes cast (a candidate's share)
+    base = registered if outcome == "turnout" else sum(u.cast for u in treated)
     doors = sum(u.doors for u in treated)
-    gained = found["effect"] * registered
-    rows = balance(units)
+    gained = found["effect"] * base
+    rows = balance(units, outcome)
     result: dict[str, Any] = {
         "round": round_id, "reference": reference, "outcome": outcome, "weighted": weighted,
         "treated": {"bureaux": len(treated), "registered": registered,
@@ -265,7 +346,7 @@ def report(units: list[Unit], round_id: str, reference: str, outcome: str = "tur
         "p_value": found["p_value"], "permutations": permutations, "seed": seed,
         "per_100_doors": 100 * gained / doors if doors else None,
         "votes_gained": gained,
-        "votes_gained_ci95": [found["ci95"][0] * registered, found["ci95"][1] * registered],
+        "votes_gained_ci95": [found["ci95"][0] * base, found["ci95"][1] * base],
         "gap_share": None,
         "balance": rows,
         "warnings": [f"déséquilibre sur « {BALANCE_LABELS[r['variable']]} » (écart "
@@ -327,8 +408,10 @@ def text(result: dict[str, Any]) -> str:
     """The result as a French text report, caveats included."""
     t, c = result["treated"], result["control"]
     lo, hi = result["ci95"]
+    what = ("la participation" if result["outcome"] == "turnout"
+            else f"la part des voix exprimées de {result.get('candidate')}")
     lines = [
-        f"Effet du porte-à-porte sur la participation : {result['round']} "
+        f"Effet du porte-à-porte sur {what} : {result['round']} "
         f"(référence {result['reference']})",
         "",
         "Moyennes " + ("pondérées par les inscrits de la référence" if result["weighted"]
@@ -345,12 +428,20 @@ def text(result: dict[str, Any]) -> str:
         f"  voix gagnées : {_num(result['votes_gained'])} "
         f"[{_num(result['votes_gained_ci95'][0])} ; {_num(result['votes_gained_ci95'][1])}]",
         f"  pour 100 portes frappées : {_signed(result['per_100_doors'])} "
-        f"votants ({_num(t['doors'])} portes)",
+        f"{'votants' if result['outcome'] == 'turnout' else 'voix'} "
+        f"({_num(t['doors'])} portes)",
+    ]
+    if result.get("gap_share") is not None:
+        low, high = result["gap_share_ci95"]
+        lines.append(f"  part de l'écart avec {result['versus']} ({_num(result['gap'])} voix) "
+                     f"qu'il pourrait expliquer : {_pct(result['gap_share'])} "
+                     f"[{_pct(low)} ; {_pct(high)}]")
+    lines += [
         "",
         "Équilibre sur l'élection de référence (moyennes par bureau) :",
     ]
     for row in result["balance"]:
-        fmt = _num if row["variable"] == "registered" else _pct
+        fmt: Any = _num if row["variable"] == "registered" else _pct
         lines.append(f"  {BALANCE_LABELS[row['variable']]} : traités {fmt(row['treatment'])}, "
                      f"témoins {fmt(row['control'])}, écart standardisé "
                      f"{row['std_difference']:+.2f}".replace(".", ","))
@@ -370,5 +461,6 @@ def text(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-BALANCE_LABELS = {"turnout_reference": "participation", "registered": "inscrits",
+BALANCE_LABELS = {"share_reference": "part des voix", "turnout_reference": "participation",
+                  "registered": "inscrits",
                   "expressed_share_reference": "exprimés / votants"}

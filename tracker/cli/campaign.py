@@ -63,8 +63,9 @@ def campaign() -> None:
               help="The round's election id (default: the newest imported).")
 @click.option("--reference", metavar="ID",
               help="The reference election (default: the one imported before the round).")
-@click.option("--outcome", type=click.Choice(["turnout", "share"]), default="turnout",
-              show_default=True, help="Turnout, or a candidate's share of votes cast.")
+@click.option("--outcome", type=click.Choice(["turnout", "share"]),
+              help="Turnout, or a candidate's share of votes cast (default: share with "
+                   "--candidate, else turnout).")
 @click.option("--candidate", metavar="NAME", help="The candidate (with --outcome share).")
 @click.option("--versus", metavar="NAME", help="The rival: the share of the gap explained.")
 @click.option("--permutations", type=click.IntRange(min=1, max=1_000_000), default=10_000,
@@ -74,7 +75,8 @@ def campaign() -> None:
               help="Every bureau counts the same (default: weighted by registered voters).")
 @format_option("text", "json")
 @click.pass_context
-def effect(ctx: click.Context, round_id: str | None, reference: str | None, outcome: str,
+def effect(ctx: click.Context, round_id: str | None, reference: str | None,
+           outcome: str | None,
            candidate: str | None, versus: str | None, permutations: int, seed: int,
            unweighted: bool, fmt: str) -> None:
     """Effect of the field work on turnout: difference in differences, treatment against
