@@ -364,6 +364,10 @@ def campaign_rows(runner: Runner, cache: Path, bureaux: int) -> None:
                        Target("≤ 60 s, one commit", lambda ours, floor: ours <= 60000),
                        warm=False)
         _bilans(runner, work)
+        effect = Cmd([PYTHON, str(HERE / "effect.py")], work, generate.git_env())
+        runner.measure("campaign effect: 10,000 re-draws × 5,000 bureaux (process)",
+                       Bench(work, Meta("effect", 5000, 1, [], {}), "5k"), effect, None,
+                       Target("≤ 5 s", lambda ours, floor: ours <= 5000), warm=False)
     finally:
         runner.repeat = saved
         shutil.rmtree(work, ignore_errors=True)

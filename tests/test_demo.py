@@ -32,5 +32,7 @@ def test_demo_end_to_end_and_deterministic(tmp_path: Path):
     terrain = (site / "reports" / "terrain.html").read_text(encoding="utf-8")
     assert "portes frappées" in terrain and "1 sur 1" in terrain
     assert len(list((site / "bilans").glob("*.html"))) > 80
+    effect = (site / "reports" / "effet.html").read_text(encoding="utf-8")
+    assert "Effet du porte-à-porte – pr27-t1 (référence pr22-t1)" in effect
     subjects = git(repo, "log", "--format=%s")
     assert "import fr-results:" in subjects and "import communes:" in subjects

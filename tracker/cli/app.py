@@ -22,7 +22,7 @@ COMMAND_MODULES = {
     "shard": "project",
     "log": "history", "blame": "history", "diff": "history", "merge-driver": "merge",
     "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
-    "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
+    "campaign": "campaign", "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
 }
 
 

@@ -93,6 +93,8 @@ def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> 
             html = sandbox.render(env, report.formats["html"], page)
         else:
             text = sandbox.render(env, report.formats["md"], page)
+            if not text.strip():
+                continue  # a report with nothing to say yet (the effect before any round)
             html = sandbox.render(env, "site/report.html.j2",
                                   {**page, "content": render_markdown(text)})
         _write(out / "reports" / f"{report.name}.html", html)
