@@ -332,7 +332,7 @@ def _final(raw: Any, marked: list[str], statuses: tuple[str, ...],
            transitions: dict[str, tuple[str, ...]], source: str) -> tuple[str, ...]:
     """The final statuses: `final: [..]` under the workflow and statuses marked
     `final: true`; when neither says, the statuses no transition leaves (a move allowed
-    from any status aside), else the last one."""
+    from any status aside) when transitions are declared, else the last one."""
     if raw is not None:
         if isinstance(raw, str):
             raw = [raw]
@@ -344,6 +344,8 @@ def _final(raw: Any, marked: list[str], statuses: tuple[str, ...],
     named = [str(s) for s in raw or ()] + marked
     if named:
         return tuple(s for s in statuses if s in named)
+    if not any(origin != "*" for origin in transitions):
+        return statuses[-1:]
     ends = tuple(s for s in statuses if not transitions.get(s))
     return ends or statuses[-1:]
 
