@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tracker.core import listing
 from tracker.core.cycles import depends_on
+from tracker.core.read import record
 from tracker.model.errors import UsageError
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
@@ -62,10 +63,8 @@ def split(s: Session, kind: str | None = None, where: str | None = None) -> Spli
         if workflow is None:
             raise UsageError(f"kind '{kind}' has no workflow: its items are never ready "
                              "or done")
-    listed = listing.select(s, kind, where, None, None, None, None, None)
-    items = listed.items()
-    rows = {row["id"]: row for row in listed.records()}
-    every, _ = s.ws.load_all()
+    items = listing.select(s, kind, where, None, None, None, None, None).items()
+    every = items if kind is None and where is None else s.ws.load_all()[0]
     by_id = {item.id: item for item in every}
     result = Split()
     for item in sorted(items, key=order_key):
@@ -73,10 +72,10 @@ def split(s: Session, kind: str | None = None, where: str | None = None) -> Spli
             continue
         waiting = [{"id": d, "status": by_id[d].fields.get("status") if d in by_id
                     else MISSING} for d in depends_on(item.fields) if not is_final(by_id.get(d))]
-        if waiting:
-            result.blocked.append((item, rows[item.id], waiting))
+        if waiting:  # rows as `list --format json` has them, for the items kept only
+            result.blocked.append((item, record(s, item, body=False), waiting))
         elif claimed_by(item) is None:
-            result.ready.append((item, rows[item.id]))
+            result.ready.append((item, record(s, item, body=False)))
     return result
 
 
