@@ -181,6 +181,29 @@ def test_the_gate_refuses_a_write_that_makes_a_cycle(project):
     ok(project, "set", a, "priority=high")
 
 
+def test_an_import_closing_a_cycle_through_records_admitted_before_is_refused(project):
+    """X (on disk) waits for Z, which does not exist yet; an import writes Y waiting for
+    X, then Z waiting for Y: Z closes the cycle, the import is refused, nothing written."""
+    from tracker.api import Tracker
+    from tracker.model.errors import TrackerError
+
+    x = new(project, "X")
+    path = project / "issues" / f"{x}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "status: open", "status: open\ndepends_on: [issue-zzzz0001]"), encoding="utf-8")
+    git(project, "commit", "-qam", "by hand")
+    before = head(project)
+    t = Tracker(project)
+    records = [{"id": "issue-yyyy0001", "title": "Y", "depends_on": [x]},
+               {"id": "issue-zzzz0001", "title": "Z", "depends_on": ["issue-yyyy0001"]}]
+    with pytest.raises(TrackerError) as refused:
+        t.upsert("issue", records, id_field="id", message=lambda n: f"import {n}",
+                 gate=t.batch_gate())
+    assert str(refused.value) == ("record 2: depends_on: dependency cycle: issue-zzzz0001 → "
+                                  f"issue-yyyy0001 → {x} → issue-zzzz0001 (nothing was written)")
+    assert head(project) == before and not (project / "issues/issue-yyyy0001.md").exists()
+
+
 # ---------------------------------------------------------------- ready and blocked
 
 

@@ -178,6 +178,7 @@ class Gate:
         self.s, self.batch = s, batch
         self._ids: dict[str, tuple[str, str, str]] | None = None  # lowered id: kind, id, path
         self._names: dict[str, dict[str, Item]] = {}  # kind: casefolded id or title: item
+        self._edges: dict[str, list[str]] | None = None  # a batch's dependencies: id: ids
 
     def problems(self, old: Item | None, new: Item) -> list[Problem]:
         """What writing `new` in place of `old` (None: a new file) adds to `check`."""
@@ -185,7 +186,8 @@ class Gate:
         added = [p for p in item_problems(self.s, new) if (p.field, p.message) not in before]
         if old is None and self.batch:
             added += self._same_id(new)
-        return added + _new_broken_refs(self.s, old, new, self) + _new_cycles(self.s, old, new)
+        return added + _new_broken_refs(self.s, old, new, self) + \
+            _new_cycles(self.s, old, new, self)
 
     def refuse(self, old: Item | None, new: Item) -> None:
         """Raise the first problem writing `new` would add, located (nothing is written)."""
@@ -197,6 +199,10 @@ class Gate:
 
     def admit(self, item: Item) -> None:
         """An item the batch will write: later records may refer to it, rules see it."""
+        if self.batch and self._edges is not None:
+            from tracker.core import cycles  # noqa: PLC0415
+
+            self._edges[item.id] = cycles.depends_on(item.fields)
         if self.batch:
             self._index().setdefault(item.id.lower(), (item.kind.name, item.id, item.rel))
             names = self._names.get(item.kind.name)
@@ -220,6 +226,20 @@ class Gate:
         if key not in self._names:
             self._names[key] = _names(self.s, kind_name)
         return _suggestion(self._names[key], text)
+
+    def dependencies(self) -> dict[str, list[str]]:
+        """Every item's `depends_on` (id: ids): read from the disk for one write; for a
+        batch, read once and kept up to date with the records admitted."""
+        if self._edges is not None:
+            return self._edges
+        from tracker.core import cycles  # noqa: PLC0415
+
+        kinds = [k for k in self.s.kinds.values() if schema.DEPENDS_ON in k.fields]
+        every, _ = self.s.ws.load_all(kinds or None)
+        edges = cycles.graph(every)
+        if self.batch:
+            self._edges = edges
+        return edges
 
     def _index(self) -> dict[str, tuple[str, str, str]]:
         if self._ids is None:
@@ -299,7 +319,8 @@ def _cycle_problems(every: list[Item]) -> list[Problem]:
     return found
 
 
-def _new_cycles(s: Session, old: Item | None, new: Item) -> list[Problem]:
+def _new_cycles(s: Session, old: Item | None, new: Item,
+                gate: Gate | None = None) -> list[Problem]:
     """The dependency cycle a write would make by what it adds to `depends_on`."""
     from tracker.core import cycles  # noqa: PLC0415
 
@@ -310,9 +331,7 @@ def _new_cycles(s: Session, old: Item | None, new: Item) -> list[Problem]:
     if added == [new.id]:
         cycle = [new.id, new.id]
     else:
-        kinds = [k for k in s.kinds.values() if schema.DEPENDS_ON in k.fields]
-        every, _ = s.ws.load_all(kinds or None)
-        edges = cycles.graph(every)
+        edges = dict((gate or Gate(s)).dependencies())
         edges[new.id] = cycles.depends_on(new.fields)
         cycle = cycles.path_back(edges, new.id, added)
     if not cycle:
