@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, run_tracker, tracker_exe
+from tests.helpers import git, run_tracker, tracker_exe, write_tree
 from tests.sync_helpers import bare_remote, clone, head
 from tracker.model.schema import Kind, SchemaError
 
@@ -334,10 +334,27 @@ def test_release_keeps_a_status_moved_since_the_claim(project):
     assert json.loads(ok(project, "show", item, "--format", "json"))["status"] == "done"
 
 
-def test_claim_names_the_git_user_by_default(project):
+def test_claim_names_the_commits_author_by_default(project):
     item = new(project, "Work")
+    assert "claimed by Ada Test" in ok(project, "claim", item)  # GIT_AUTHOR_NAME (conftest)
+    ok(project, "release", item)
     git(project, "config", "user.name", "Grace Hopper")
-    assert "claimed by Grace Hopper" in ok(project, "claim", item)
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_AUTHOR_NAME",
+                                                            "GIT_COMMITTER_NAME")}
+    done = subprocess.run([*tracker_exe(), "claim", item], cwd=project, text=True,
+                          capture_output=True, env=env)
+    assert done.returncode == 0 and "claimed by Grace Hopper" in done.stdout, done.stderr
+
+
+def test_claim_of_an_item_without_workflow(project):
+    write_tree(project, {".tracker/kinds/note.yaml": "fields:\n  assignee: string\n"})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "note kind")
+    note = new(project, "A note", kind="note")
+    ok(project, "claim", note, "--as", "alice")
+    assert subjects(project)[0] == f"claim {note}: by alice"
+    ok(project, "release", note)
+    assert subjects(project)[0] == f"release {note}: (was alice)"
 
 
 def test_ready_claim_takes_the_first_ready_item(project):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tracker.api import Item, Tracker
 
 WHERE_HELP = "Keep items for which this expression is true, e.g. \"priority == 'high'\"."
-AS_HELP = "Who claims (default: git's user.name)."
+AS_HELP = "Who claims (default: the commits' author name, as git gives it)."
 SYNC_HELP = "Claim as a compare-and-swap on the remote: fetch, claim, push (default: " \
     "the config's 'sync: {claim: true}' when there is a remote)."
 

@@ -41,13 +41,14 @@ class Claimed(TrackerError):
 
 
 def claimant(s: Session, name: str | None) -> str:
-    """Who claims: `--as NAME`, else git's user.name, else the login name."""
+    """Who claims: `--as NAME`, else the name git gives this repository's commits
+    (GIT_AUTHOR_NAME, user.name), else the login name."""
     if name is not None:
         name = name.strip()
         if not name or "\n" in name:
             raise UsageError("--as needs a name")
         return name
-    found = gitrepo.get_config(s.ws.top, "user.name") if s.ws.top else None
+    found = gitrepo.author_name(s.ws.top) if s.ws.top else None
     return (found or os.environ.get("USER") or os.environ.get("USERNAME") or "").strip() \
         or _no_name()
 
@@ -132,7 +133,8 @@ def _claim_here(s: Session, ref: str, who: str, commit: bool) -> Item:
     values = {deps.CLAIM_FIELD: who}
     if after is not None and after != before:
         values["status"] = after
-    message = f"claim {item.id}: status {before} → {after} by {who}"
+    message = f"claim {item.id}: status {before} → {after} by {who}" if after is not None \
+        else f"claim {item.id}: by {who}"
     return edit_item(s, item, False, values, [], commit, message)
 
 
@@ -197,5 +199,6 @@ def release(s: Session, ref: str, commit: bool = True) -> Item:
                 and found["before"] in item.kind.workflow.statuses:
             back = found["before"]
         values = {"status": str(back)} if back != current else {}
-        message = f"release {item.id}: status {current} → {back} (was {holder})"
+        message = f"release {item.id}: status {current} → {back} (was {holder})" \
+            if item.kind.workflow is not None else f"release {item.id}: (was {holder})"
         return edit_item(s, item, False, values, [deps.CLAIM_FIELD], commit, message)

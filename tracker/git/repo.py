@@ -739,6 +739,15 @@ def push_branch(top: Path, remote: str, branch: str) -> bool:
     raise GitError(f"git push failed: {_first_lines(found.stderr or found.stdout)}")
 
 
+def author_name(top: Path) -> str | None:
+    """The name git would write as this repository's commits' author (GIT_AUTHOR_NAME,
+    then user.name…), or None when git knows none."""
+    found = attempt(top, "var", "GIT_AUTHOR_IDENT")
+    if found.returncode != 0:
+        return None
+    return found.stdout.rpartition(" <")[0].strip() or None
+
+
 def reset_keep(top: Path, sha: str) -> None:
     """Move HEAD and the branch back to `sha`, the work tree's files of the commits
     dropped with it (`reset --keep`: a local change elsewhere stays)."""
