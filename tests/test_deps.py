@@ -135,6 +135,23 @@ def test_campaign_session_waits_for_a_training(tmp_path):
 # ---------------------------------------------------------------- check and the gate
 
 
+def test_find_cycles_names_every_dependency_on_a_cycle():
+    from tracker.core.cycles import find_cycles, path_back
+
+    edges = {"a": ["b", "c"], "b": ["a"], "c": ["a", "d"], "d": [], "e": ["e"],
+             "f": ["g"], "g": ["h"], "h": ["f", "zz-missing"]}
+    assert find_cycles(edges) == [["a", "b", "a"], ["a", "c", "a"], ["e", "e"],
+                                  ["f", "g", "h", "f"]]
+    assert find_cycles({"a": ["b"], "b": ["c"], "c": []}) == []
+    chain = {f"n{k:05d}": [f"n{k + 1:05d}"] for k in range(20000)}
+    chain["n20000"] = ["n00000"]  # one long loop: no recursion limit met
+    (cycle,) = find_cycles(chain)
+    assert len(cycle) == 20002 and cycle[0] == cycle[-1] == "n00000"
+    assert path_back({"b": ["c"], "c": ["a"]}, "a", ["b"]) == ["a", "b", "c", "a"]
+    assert path_back({"b": ["c"]}, "a", ["b"]) == []
+
+
+
 def test_check_names_every_cycle_and_missing_dependency(project):
     a, b, c, d = (new(project, t) for t in "ABCD")
     ok(project, "set", b, f"depends_on={a}")

@@ -34,22 +34,42 @@ def graph(items: Iterable[Item]) -> dict[str, list[str]]:
 
 
 def find_cycles(edges: dict[str, list[str]]) -> list[list[str]]:
-    """Every elementary cycle's nodes once (Tarjan's components, then one cycle per
-    component through its smallest id, and each self-dependency), each cycle starting
-    at its smallest id and closed: [a, b, a]. Sorted."""
-    found: list[list[str]] = []
+    """The dependency cycles, each written from its smallest id and closed ([a, b, a]),
+    sorted: within each tangle (a strongly connected component), for every dependency
+    not yet on a cycle named, the shortest cycle through it, so that every dependency
+    that is part of a cycle is named in one (all elementary cycles could be
+    exponentially many)."""
+    found: set[tuple[str, ...]] = set()
     for component in _components(edges):
         members = set(component)
         if len(component) == 1:
             node = component[0]
             if node in edges.get(node, ()):
-                found.append([node, node])
+                found.add((node, node))
             continue
-        start = min(component)
-        path = _path(edges, start, start, members)
-        if path:
-            found.append(path)
-    return sorted(found)
+        covered: set[tuple[str, str]] = set()
+        for start in sorted(component):
+            for nxt in edges.get(start, ()):
+                if nxt not in members or (start, nxt) in covered:
+                    continue
+                back = _path(edges, nxt, start, members) if nxt != start else []
+                if nxt == start:
+                    cycle = [start, start]
+                else:
+                    cycle = [start, *back] if back and back[0] == nxt else []
+                if not cycle:
+                    continue
+                covered.update(zip(cycle, cycle[1:]))
+                found.add(_rotated(cycle))
+    return sorted(list(c) for c in found)
+
+
+def _rotated(cycle: list[str]) -> tuple[str, ...]:
+    """A closed cycle written from its smallest id."""
+    ring = cycle[:-1]
+    at = ring.index(min(ring))
+    ring = ring[at:] + ring[:at]
+    return (*ring, ring[0])
 
 
 def path_back(edges: dict[str, list[str]], start: str, targets: Iterable[str]) -> list[str]:
