@@ -380,8 +380,10 @@ def test_ready_claim_takes_the_first_ready_item(project):
     claimed = json.loads(ok(project, "ready", "--claim", "--as", "alice", "--format", "json"))
     assert (claimed["id"], claimed["assignee"]) == (high, "alice")
     assert ok(project, "ready", "--claim", "--as", "bob").startswith(f"{low} claimed by bob")
-    done = run_tracker(project, "ready", "--claim", "--as", "carol")
-    assert done.returncode == 1 and "nothing is ready" in done.stderr
+    assert fails(project, 1, "ready", "--claim", "--as", "carol") == \
+        "Error: nothing is ready to claim"
+    nothing = json_error(project, 1, "ready", "issue", "--claim", "--format", "json")
+    assert nothing == {"error": "nothing is ready to claim in issue", "problems": []}
 
 
 def test_a_strict_kind_without_assignee_cannot_be_claimed(tmp_path):

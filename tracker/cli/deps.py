@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, no_commit_option, tracker, warn
+from tracker.cli.common import format_option, no_commit_option, tracker
+from tracker.model.errors import TrackerError
 
 if TYPE_CHECKING:
     from tracker.api import Item, Tracker
@@ -56,11 +57,7 @@ def ready(ctx: click.Context, kind: str | None, where: str | None, take: bool,
     if take:
         item = t.claim_ready(kind, where, name, sync)
         if item is None:
-            if fmt == "json":
-                click.echo("null")
-            warn("nothing is ready")
-            ctx.exit(1)
-        assert item is not None
+            raise TrackerError("nothing is ready to claim" + (f" in {kind}" if kind else ""))
         _echo_claimed(t, item, fmt, "claimed")
         return
     _print_rows(t, t.ready(kind, where), kind, fmt)
