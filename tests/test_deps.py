@@ -450,6 +450,26 @@ def test_a_claim_whose_push_loses_is_dropped_and_names_the_winner(shared, tmp_pa
     assert git(b, "status", "--porcelain") == ""
 
 
+def test_clones_racing_for_ready_work_each_get_another_item(shared, tmp_path):
+    remote, first, item = shared
+    second = new(first, "The other task")
+    git(first, "push", "-q", "origin", "main")
+    clones = [clone(remote, tmp_path / f"r{n}") for n in range(4)]
+    racers = [subprocess.Popen([*tracker_exe(), "ready", "--claim", "--sync", "--as", f"r{n}",
+                                "--format", "json"], cwd=root, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for n, root in enumerate(clones)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in racers]
+    won = [json.loads(out) for code, out, _ in results if code == 0]
+    assert sorted(w["id"] for w in won) == sorted([item, second]), results
+    for code, out, err in results:
+        if code != 0:
+            assert code == 1 and out == "" and json.loads(err) == {
+                "error": "nothing is ready to claim", "problems": []}, (code, out, err)
+    claims = [s for s in subjects(remote, "main") if s.startswith("claim ")]
+    assert len(claims) == 2
+
+
 def test_sync_config_makes_every_claim_a_compare_and_swap(shared):
     remote, first, item = shared
     config = first / ".tracker" / "config.yaml"

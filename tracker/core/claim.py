@@ -102,18 +102,26 @@ def claim(s: Session, ref: str, name: str | None = None, sync: bool | None = Non
 
 def claim_first(s: Session, kind: str | None, where: str | None, name: str | None = None,
                 sync: bool | None = None) -> Item | None:
-    """`ready --claim`: claim the first ready item, under the lock (and, synced, after
-    catching up with the remote); None when nothing is ready."""
+    """`ready --claim`: claim the first ready item, under the lock; None when nothing is
+    ready. Synced, after catching up with the remote: when another clone takes that item
+    first, the next one ready then is tried."""
     who = claimant(s, name)
     synced = wants_sync(s, sync)
     with s.ws.lock():
-        if synced:
-            _catch_up(s)
-        ready = deps.split(s, kind, where).ready
-        if not ready:
-            return None
-        first = ready[0][0].id
-        return _claim_synced(s, first, who) if synced else _claim_here(s, first, who, True)
+        for _ in range(ROUNDS if synced else 1):
+            if synced:
+                _catch_up(s)
+            ready = deps.split(s, kind, where).ready
+            if not ready:
+                return None
+            first = ready[0][0].id
+            if not synced:
+                return _claim_here(s, first, who, True)
+            try:
+                return _claim_synced(s, first, who)
+            except Claimed:
+                continue  # taken meanwhile: what is ready now?
+    raise TrackerError("the items ready kept being claimed by others: try again")
 
 
 def _claim_here(s: Session, ref: str, who: str, commit: bool) -> Item:
