@@ -547,3 +547,23 @@ def test_the_graph_renders_in_chromium_and_links_to_the_dependency(project, tmp_
         finally:
             browser.close()
     assert errors == []
+
+
+def test_serve_forms_edit_refs_as_a_list_of_items():
+    """`tracker serve`'s form for an issue offers depends_on as chips with an item picker,
+    and posts the chosen ids back as a list."""
+    from starlette.datastructures import FormData
+
+    from tracker.serve import forms
+
+    kind = Kind.from_dict("issue", {"fields": {"depends_on": {"type": "refs",
+                                                              "kind": ["issue"]}}}, "i.yaml")
+    spec = kind.fields["depends_on"]
+    words = next(iter(forms.WORDS.values()))
+    html = forms.widget(spec, ["issue-a1", "issue-<b>"], {}, words)
+    assert 'name="depends_on" value="issue-a1" checked' in html
+    assert "issue-&lt;b&gt;" in html and "issue-<b>" not in html
+    assert 'list="refs-issue"' in html
+    posted = FormData([("depends_on__list", "1"), ("depends_on", "issue-a1"),
+                       ("depends_on", " issue-c3 ")])
+    assert forms.form_values(kind, posted) == {"depends_on": "[issue-a1, issue-c3]"}

@@ -279,7 +279,7 @@ def _field(name: str, spec: dict[str, Any], source: str) -> Field:
     return Field(name=name, type=kind, required=bool(spec.get("required", False)),
                  default=spec.get("default"), values=values, pattern=pattern,
                  of=str(spec.get("of", "string")),
-                 ref_kind=spec.get("kind") if isinstance(spec.get("kind"), str) else None,
+                 ref_kind=ref_kinds[0] if len(ref_kinds) == 1 else None,
                  ref_kinds=ref_kinds,
                  quote=bool(spec.get("quote", False)), auto=spec.get("auto"),
                  minimum=spec.get("min"), maximum=spec.get("max"),
