@@ -250,6 +250,12 @@ def read_rows(runner: Runner, bench: Bench, n: int) -> None:
     runner.measure("show ID", bench, bench.cmd([TRACKER, "show", item]),
                    bench.cmd([PYTHON, FLOORS, "show", f"issues/{item}.md"]))
     runner.measure("check", bench, bench.cmd([TRACKER, "check"]), parse_floor(bench))
+    runner.measure("ready", bench, bench.cmd([TRACKER, "ready", "--format", "json"]),
+                   parse_floor(bench))
+    runner.measure("blocked", bench, bench.cmd([TRACKER, "blocked", "--format", "json"]),
+                   parse_floor(bench))
+    runner.measure("graph", bench, bench.cmd([TRACKER, "graph", "--format", "json"]),
+                   parse_floor(bench))
 
 
 def write_target(n: int) -> Target | None:

@@ -177,6 +177,53 @@ class Tracker(Session):
 
         return shard(self, kind_name, chars, commit)
 
+    # ------------------------------------------------------------ dependencies
+
+    def ready(self, kind: str | None = None, where: str | None = None) -> list[dict[str, Any]]:
+        """Items not final, not claimed, whose dependencies are all final: rows as
+        `list --format json` prints them, highest priority first, then nearest due date,
+        then oldest."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.split(self, kind, where).ready_rows()
+
+    def blocked(self, kind: str | None = None, where: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Items not final that wait for others: rows as `ready`'s, each with
+        `waiting_for`, the dependencies not final (`[{"id", "status"}]`)."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.split(self, kind, where).blocked_rows()
+
+    def graph(self, ref: str | None = None, kind: str | None = None) -> dict[str, Any]:
+        """The dependency graph of one item (up and down), of a kind, or of all:
+        `{"nodes": [...], "edges": [{"from", "to"}]}`."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.graph(self, ref, kind)
+
+    def claim(self, ref: str, name: str | None = None, sync: bool | None = None,
+              commit: bool = True) -> Item:
+        """Set the assignee and move the item to its first working status, in one commit;
+        refused when someone else holds it. `sync` (None: the config's `sync: {claim:}`):
+        a compare-and-swap on the remote."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.claim(self, ref, name, sync, commit)
+
+    def claim_ready(self, kind: str | None = None, where: str | None = None,
+                    name: str | None = None, sync: bool | None = None) -> Item | None:
+        """Claim the first ready item (None when none is)."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.claim_first(self, kind, where, name, sync)
+
+    def release(self, ref: str, commit: bool = True) -> Item:
+        """Clear the assignee and move the item back to its status before the claim."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.release(self, ref, commit)
+
     # ------------------------------------------------------------ checking
 
     def check(self, paths: Iterable[str] = ()) -> list[Problem]:

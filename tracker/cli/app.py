@@ -23,6 +23,7 @@ COMMAND_MODULES = {
     "log": "history", "blame": "history", "diff": "history", "merge-driver": "merge",
     "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
     "campaign": "campaign", "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
+    "ready": "deps", "blocked": "deps", "graph": "deps", "claim": "deps", "release": "deps",
 }
 
 
@@ -40,13 +41,20 @@ class TrackerGroup(click.Group):
         return next((c for c in module.COMMANDS if c.name == name), None)
 
     def invoke(self, ctx: click.Context) -> object:
+        as_json = boundary.wants_json([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
             return super().invoke(ctx)
         except boundary.EXPECTED as e:
-            code = boundary.exit_code(e, lambda message: click.echo(message, err=True))
+            code = boundary.exit_code(e, lambda message: click.echo(message, err=True),
+                                      as_json)
             if code is None:
                 raise
             ctx.exit(code)
+        except click.ClickException as e:
+            if not as_json:
+                raise
+            click.echo(boundary.json_error(e.format_message()), err=True)
+            ctx.exit(e.exit_code)
         return None
 
 

@@ -144,6 +144,18 @@ def check_name(name: str, what: str) -> str:
 
 def _round(top: Path, result: SyncResult, journal: Journal) -> bool:
     """One fetch, merge and push; False when the push was refused because the remote moved."""
+    theirs, head = catch_up(top, result, journal)
+    if result.conflicts:
+        return True
+    if head is None or head == theirs:
+        return True
+    return push(top, result)
+
+
+def catch_up(top: Path, result: SyncResult, journal: Journal) -> tuple[str | None, str | None]:
+    """Fetch the remote's branch and merge it through the driver (journaled: a merge cut
+    short is undone by the next writer): (the remote's commit, HEAD after). A conflict
+    is left in git's conflicted state, its paths in `result.conflicts`."""
     theirs = gitrepo.fetch_branch(top, result.remote, result.branch)
     head = gitrepo.rev_parse(top, "HEAD")
     if theirs is not None and theirs != head:
@@ -154,16 +166,24 @@ def _round(top: Path, result: SyncResult, journal: Journal) -> bool:
         message = f"sync: merge {result.remote}/{result.branch}"
         if not gitrepo.merge_commit(top, theirs, message):
             result.conflicts = conflicts(top)
-            return True
+            return theirs, head
         after = gitrepo.rev_parse(top, "HEAD")
         result.merged = result.merged or after != head
         head = after
-    if head is None or head == theirs:
-        return True
+    return theirs, head
+
+
+def push(top: Path, result: SyncResult) -> bool:
+    """Push HEAD to the remote's branch; False when refused because the remote moved."""
     if gitrepo.push_branch(top, result.remote, result.branch):
         result.pushed = True
         return True
     return False
+
+
+def prepare(top: Path, remote: str | None = None, branch: str | None = None) -> SyncResult:
+    """The remote and branch a sync (or a claim's compare-and-swap) works with."""
+    return _prepare(top, remote, branch)
 
 
 def conflicts(top: Path) -> dict[str, list[str]]:
@@ -176,6 +196,11 @@ def conflicts(top: Path) -> dict[str, list[str]]:
             text = ""  # deleted on one side
         found[rel] = merge.conflicted_fields(text) or [merge.FILE]
     return found
+
+
+def pause(attempt: int) -> None:
+    """The pause before another attempt (see `_pause`)."""
+    _pause(attempt)
 
 
 def _pause(attempt: int) -> None:

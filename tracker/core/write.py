@@ -194,6 +194,13 @@ def _edit(s: Session, item: Item, resolving: bool, values: dict[str, str],
     return candidate
 
 
+def edit_item(s: Session, item: Item, resolving: bool, values: dict[str, str],
+              removals: list[str], commit: bool, message: str | None) -> Item:
+    """Set and remove fields of an item read under the lock, in one commit with this
+    message (claim, release)."""
+    return _edit(s, item, resolving, values, removals, commit, message)
+
+
 def _parsed(s: Session, file: ItemFile, text: str) -> Item:
     shown = s.ws.display(file.path)
     return Item(file.kind, file.id, file.path, shown, *frontmatter.parse(shown, text))

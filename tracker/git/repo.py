@@ -739,6 +739,30 @@ def push_branch(top: Path, remote: str, branch: str) -> bool:
     raise GitError(f"git push failed: {_first_lines(found.stderr or found.stdout)}")
 
 
+def author_name(top: Path) -> str | None:
+    """The name git would write as this repository's commits' author (GIT_AUTHOR_NAME,
+    then user.name…), or None when git knows none."""
+    found = attempt(top, "var", "GIT_AUTHOR_IDENT")
+    if found.returncode != 0:
+        return None
+    return found.stdout.rpartition(" <")[0].strip() or None
+
+
+def reset_keep(top: Path, sha: str) -> None:
+    """Move HEAD and the branch back to `sha`, the work tree's files of the commits
+    dropped with it (`reset --keep`: a local change elsewhere stays)."""
+    run(top, "reset", "-q", "--keep", sha)
+
+
+def last_subject(top: Path, path: str, start: str) -> str | None:
+    """The subject of the newest commit touching `path` whose subject begins `start`."""
+    found = attempt(top, "log", "-F", f"--grep={start}", "--format=%s", "-n", "20",
+                    "HEAD", "--", path)
+    if found.returncode != 0:
+        return None
+    return next((line for line in found.stdout.splitlines() if line.startswith(start)), None)
+
+
 def _first_lines(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return " ".join(lines[:2]) or "no message"

@@ -242,12 +242,10 @@ class HistoryHelper:
 
 
 def done_statuses(kind: Any) -> tuple[str, ...]:
-    """Statuses that count as finished: `done` and `closed`, or the workflow's last."""
+    """Statuses that count as finished: the workflow's final ones (`final:`)."""
     if kind.workflow is None:
         return ()
-    finished = tuple(s for s in kind.workflow.statuses if s in ("done", "closed", "covered",
-                                                                "published", "resolved"))
-    return finished or (kind.workflow.statuses[-1],)
+    return kind.workflow.final
 
 
 def build_context(t: Tracker, where: str | None = None,
