@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from typing import Iterable
 
 FOLDER = "tracker-cache"
-SNAPSHOT = "snapshot-v7.bin"
+SNAPSHOT = "snapshot-v8.bin"
 SETTINGS = "settings-v3.marshal"
 EXPRESSIONS = "expressions-v2.pickle"  # v2: missing names as MISSING, helpers as arguments
 VERSIONS = "versions-v1.pickle"
