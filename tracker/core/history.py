@@ -162,9 +162,51 @@ class History:
     def log(self, ref: str | None = None, since: str | None = None,
             until: str | None = None) -> list[dict[str, Any]]:
         """Field-level history, newest first: of one item, or of the whole tracker."""
+        if ref is None and since is None and until is None:
+            return self._whole_log()
         paths = self.item_paths(ref) if ref else list(self.folders)
-        entries = []
         commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True))
+        entries = self._entries(commits, ref)
+        if ref and not entries:
+            raise ItemNotFound(f"no history for '{ref}'")
+        return entries
+
+    def _whole_log(self) -> list[dict[str, Any]]:
+        """The whole tracker's log, remembered in the cache's LOG file up to the commit
+        it was read at: a HEAD that descends from it along one line reads only the new
+        commits; any other HEAD, or other kind folders, reads it all."""
+        file = cache.file(self.top, cache.LOG)
+        head = self.reader.head() if file is not None else None
+        if file is None or head is None:
+            return self._entries(self.reader.log(list(self.folders)), None)
+        import pickle  # noqa: PLC0415
+
+        key = sorted((folder, k.name, k.ids.prefix, k.shard, bool(k.shard_named))
+                     for folder, k in self.folders.items())
+        try:
+            old = pickle.loads(file.load() or b"")  # noqa: S301 - our own file, in .git/
+            if not (isinstance(old, dict) and old.get("key") == key):
+                old = None
+        except Exception:  # noqa: BLE001 - disposable: unreadable is none
+            old = None
+        if old is not None and old["head"] == head:
+            return old["entries"]  # type: ignore[no-any-return]
+        if old is not None and self.reader.linear_since(old["head"], head):
+            new = self.reader.log(list(self.folders), rev=f"{old['head']}..{head}")
+            entries = self._entries(new, None) + old["entries"]
+        else:
+            entries = self._entries(self.reader.log(list(self.folders), rev=head), None)
+        try:
+            file.save([pickle.dumps({"key": key, "head": head, "entries": entries},
+                                    pickle.HIGHEST_PROTOCOL)])
+        except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing remembered
+            pass
+        return entries
+
+    def _entries(self, commits: list[dict[str, Any]], ref: str | None
+                 ) -> list[dict[str, Any]]:
+        """Field-level entries of the commits (those that changed an item file)."""
+        entries = []
         self.prefetch([(sha, path) for c in commits for path, old_sha, new_sha, _ in c["files"]
                        if self.locate(path) for sha in (old_sha, new_sha)])
         for commit in commits:
@@ -177,8 +219,6 @@ class History:
             else:
                 entry = {**commit, "items": changed}
             entries.append(entry)
-        if ref and not entries:
-            raise ItemNotFound(f"no history for '{ref}'")
         return entries
 
     def _changes(self, files: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:

@@ -516,6 +516,26 @@ class Reader:
             raise UsageError(f"'{a}' and '{b}' have no common ancestor")
         return out
 
+    def head(self) -> str | None:
+        """HEAD's commit sha, or None before the first commit."""
+        return run(self.top, "rev-parse", "-q", "--verify", "HEAD^{commit}",
+                   check=False).strip() or None
+
+    def linear_since(self, old: str, new: str) -> bool:
+        """Whether `new` descends from `old` along one line of commits (no merge between):
+        the walk from `new` then reaches `old` with nothing else queued, so the log from
+        `new` is the commits of `old..new` followed by the log from `old`."""
+        if old == new:
+            return True
+        done = process.read(self.top, "rev-list", "--parents", f"{old}..{new}", "--")
+        if done.returncode != 0:
+            return False
+        lines = [line.split() for line in done.stdout.decode("ascii", "replace").splitlines()]
+        if not lines or any(len(line) != 2 for line in lines):
+            return False
+        return all(lines[i][1] == lines[i + 1][0] for i in range(len(lines) - 1)) and \
+            lines[-1][1] == old
+
     def has_head(self) -> bool:
         return bool(run(self.top, "rev-parse", "-q", "--verify", "HEAD", check=False).strip())
 
