@@ -94,6 +94,11 @@ def report_environment(project_dir: Path | None, builtin_dir: Path,
                        filters: dict[str, Callable[..., Any]]) -> SandboxedEnvironment:
     """The sandbox for report templates: the project's own first, then the built-ins.
 
+    Immutable: a template reads the items, kinds and config the other pages of a site
+    see too, so it may call no method that changes a list, mapping or set
+    (`items[0].update(...)`, `items.append(...)` are SecurityErrors, one line naming
+    the template and its line).
+
     `builtin/NAME` always names the built-in template, so a project template can
     extend or include the one it replaces. HTML templates are autoescaped; an unknown
     name is an error, never an empty string.
@@ -103,9 +108,9 @@ def report_environment(project_dir: Path | None, builtin_dir: Path,
     if project_dir is not None and project_dir.is_dir():
         loaders.append(FileSystemLoader(str(project_dir)))
     loaders.append(builtin)
-    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
-                               autoescape=_is_html, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+    env = ImmutableSandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                                        autoescape=_is_html, trim_blocks=True, lstrip_blocks=True,
+                                        keep_trailing_newline=True)
     env.filters.update(filters)
     env.globals.update(helpers())
     return env
