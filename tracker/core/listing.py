@@ -112,7 +112,13 @@ class Rows:
         if generated is not None:  # the compiled function over the columns, ~0.1 µs a row
             columns = [self._argument(n, name, absent, extra)
                        for name, absent in zip(generated.args, generated.absent)]
-            return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            from tracker.expr.functions import LimitExceeded  # noqa: PLC0415
+
+            try:
+                return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            except LimitExceeded as e:  # past a bound: said as the expression's own error
+                raise UsageError(f"{getattr(expression, 'what', '--where')}: expression "
+                                 f"'{getattr(expression, 'source', '')}': {e}") from None
         columns = [self._values(n, name) for name in names]
         context = dict(extra)
         evaluate = expression.evaluate
