@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from tracker.core import read
 from tracker.core.order import parse_sort, sort_by
 from tracker.model.clock import aware, is_naive
-from tracker.model.errors import UsageError
+from tracker.model.errors import TrackerError, UsageError
 from tracker.model.problems import Problem
 from tracker.store.snapshot import ABSENT, Table, id_of
 from tracker.store.workspace import Item
@@ -117,7 +117,7 @@ class Rows:
             try:
                 return _run(generated.function, rows, columns, len(self.tables[n][1]))
             except LimitExceeded as e:  # past a bound: said as the expression's own error
-                raise UsageError(f"{getattr(expression, 'what', '--where')}: expression "
+                raise TrackerError(f"{getattr(expression, 'what', '--where')}: expression "
                                  f"'{getattr(expression, 'source', '')}': {e}") from None
         columns = [self._values(n, name) for name in names]
         context = dict(extra)
