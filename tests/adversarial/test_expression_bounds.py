@@ -155,3 +155,35 @@ def test_a_report_past_its_time_limit_fails(repo, invoke, tmp_path):
     assert line.removeprefix("Error: ").startswith("slow.md:"), line
     done = run_tracker(repo, "report", "site", "--out", str(tmp_path / "site"))
     one_line(done, "slow.md", "took longer than 0.5 s")
+
+
+def _spin(seconds: float) -> str:
+    from tracker.expr import functions
+
+    try:
+        with functions.deadline(seconds):
+            while True:
+                pass
+    except functions.LimitExceeded as e:
+        return str(e)
+
+
+def test_the_deadline_holds_in_threads_and_forked_page_workers():
+    """The site renders big sites in forked processes: each has its own watchdog."""
+    import os
+    import threading
+
+    assert _spin(0.1) == "took longer than 0.1 s"
+    found: list[str] = []
+    thread = threading.Thread(target=lambda: found.append(_spin(0.1)))
+    thread.start()
+    thread.join(10)
+    assert found == ["took longer than 0.1 s"]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, _spin(0.1).encode())
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() == "took longer than 0.1 s" and status == 0

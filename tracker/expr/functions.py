@@ -14,6 +14,7 @@ expression into an item's computed field or a listing.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from datetime import date, datetime, timedelta
@@ -242,6 +243,7 @@ class deadline:  # noqa: N801 - used as `with deadline(seconds):`
         if slot is None:
             slot = _LOCAL.slot = _Slot()
             _SLOTS[threading.get_ident()] = slot
+        if not _WATCHDOG:  # the first time (or in a forked child)
             _watch()
         self.saved = (slot.at, slot.seconds)
         at = monotonic() + self.seconds
@@ -262,6 +264,20 @@ class deadline:  # noqa: N801 - used as `with deadline(seconds):`
             error.args = (message,)
         elif fired and kind is None:
             raise LimitExceeded(message)
+
+
+def _after_fork() -> None:
+    """A forked child (the site's page workers) has no watchdog, and a lock the parent's
+    watchdog held stays held: start afresh."""
+    global _WATCH_LOCK
+    _WATCH_LOCK = threading.Lock()
+    _WATCHDOG.clear()
+    for slot in _SLOTS.values():
+        slot.lock, slot.fired = threading.Lock(), False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _watch() -> None:
