@@ -39,8 +39,10 @@ class Derived:
         runs in the cache folder when there is one."""
         key = (source, what)
         if key not in self._expressions:
-            from tracker.expr import cache  # noqa: PLC0415 - only when an expression is met
+            from tracker.expr import cache, functions  # noqa: PLC0415 - only when one is met
             from tracker.store import cache as store_cache  # noqa: PLC0415
+
+            functions.configure(self.t.ws.config)  # expressions.seconds
 
             file = store_cache.file(self.t.ws.top, store_cache.EXPRESSIONS)
             remembered = cache.remembered(file) if file is not None else None
@@ -71,7 +73,8 @@ class Derived:
             for name, spec in kind.rollups.items():
                 values[name] = context[name] = self.rollup(kind, name, spec, context)
         for name, source in kind.computed.items():
-            expression = self.expression(source, f"{kind.name}: computed '{name}'")
+            what = f"{kind.source or kind.name}: computed '{name}'"
+            expression = self.expression(source, what)
             values[name] = context[name] = expression.evaluate(context)
         return values
 
@@ -83,18 +86,20 @@ class Derived:
     # ------------------------------------------------------------ rollups
 
     def rollup(self, kind: Kind, name: str, spec: Rollup, parent: dict[str, Any]) -> Any:
-        where = self.expression(spec.where, "rollup where") if spec.where else None
+        what = f"{kind.source or kind.name}: rollup '{name}' where"
+        where = self.expression(spec.where, what) if spec.where else None
         if spec.via and (where is None or "parent" not in where.names):
             table = self._tables.get((kind.name, name))
             if table is None:
-                table = self._tables[(kind.name, name)] = self._via_table(spec, where)
+                table = self._tables[(kind.name, name)] = self._via_table(
+                    spec, where, what.replace(" where", " sum"))
             return table.get(parent["id"], 0)
-        return self._aggregate(spec, parent, self._children(spec.source))
+        return self._aggregate(spec, parent, self._children(spec.source), what)
 
-    def _via_table(self, spec: Rollup, where: Any) -> dict[str, Any]:
+    def _via_table(self, spec: Rollup, where: Any, what: str) -> dict[str, Any]:
         """One pass over the source items, totals keyed by the parent id they name."""
         table: dict[str, Any] = {}
-        value = self._value_of(spec)
+        value = self._value_of(spec, what)
         children = self._children(spec.source)
         if where is not None:
             children = [c for c in children if where.evaluate(c, default=False)]
@@ -106,9 +111,9 @@ class Derived:
         return table
 
     def _aggregate(self, spec: Rollup, parent: dict[str, Any],
-                   children: list[dict[str, Any]]) -> Any:
-        where = self.expression(spec.where, "rollup where") if spec.where else None
-        value = self._value_of(spec)
+                   children: list[dict[str, Any]], what: str = "rollup where") -> Any:
+        where = self.expression(spec.where, what) if spec.where else None
+        value = self._value_of(spec, what.replace(" where", " sum"))
         total: Any = 0
         for child in children:
             if spec.via and child.get(spec.via) != parent["id"]:
@@ -118,13 +123,14 @@ class Derived:
             total += value(child, parent)
         return total
 
-    def _value_of(self, spec: Rollup) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
+    def _value_of(self, spec: Rollup, what: str = "rollup sum"
+                  ) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
         if spec.count:
             return lambda child, parent: 1
         field = spec.sum or ""
         if field.isidentifier():
             return lambda child, parent: _number(child.get(field))
-        expression = self.expression(field, "rollup sum")
+        expression = self.expression(field, what)
         return lambda child, parent: _number(expression.evaluate(
             {**child, "parent": parent, "fields": child}))
 
@@ -171,7 +177,8 @@ class Derived:
         context = self.context(item)
         broken = []
         for rule in item.kind.checks:
-            expression = self.expression(rule.rule, f"{item.kind.name}: check")
+            what = f"{item.kind.source or item.kind.name}: check"
+            expression = self.expression(rule.rule, what)
             outcome = expression.evaluate(context, default=_FAILED)
             if outcome is _FAILED:  # never a silent pass: say the rule was not checked
                 broken.append((rule.field, f"{rule.message}: not checked, the rule "

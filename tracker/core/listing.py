@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from tracker.core import read
 from tracker.core.order import parse_sort, sort_by
 from tracker.model.clock import aware, is_naive
-from tracker.model.errors import UsageError
+from tracker.model.errors import TrackerError, UsageError
 from tracker.model.problems import Problem
 from tracker.model.text import fold
 from tracker.store.snapshot import ABSENT, Table, id_of
@@ -113,7 +113,13 @@ class Rows:
         if generated is not None:  # the compiled function over the columns, ~0.1 µs a row
             columns = [self._argument(n, name, absent, extra)
                        for name, absent in zip(generated.args, generated.absent)]
-            return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            from tracker.expr.functions import LimitExceeded  # noqa: PLC0415
+
+            try:
+                return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            except LimitExceeded as e:  # past a bound: said as the expression's own error
+                raise TrackerError(f"{getattr(expression, 'what', '--where')}: expression "
+                                 f"'{getattr(expression, 'source', '')}': {e}") from None
         columns = [self._values(n, name) for name in names]
         context = dict(extra)
         evaluate = expression.evaluate

@@ -96,7 +96,19 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False,
         if "nothing to commit" in str(e) or "no changes added" in str(e):
             return False
         raise
+    _settle(top, paths)
     return True
+
+
+def _settle(top: Path, paths: list[str]) -> None:
+    """After `git commit -- PATHS` (hooks ran): the index and the work tree hold what
+    was committed. A pre-commit hook that rewrites a file and `git add`s it stages the
+    rewrite in git's temporary index only: the commit holds it, the real index the old
+    entry (`git status` says MM) and the next `git commit` would undo the hook."""
+    run(top, "reset", "-q", "--", *paths)
+    present = run(top, "ls-files", "-z", "--", *paths)
+    if present:
+        run(top, "checkout-index", "-f", "-z", "--stdin", input=present)
 
 
 def author_env(author: str | None) -> dict[str, str] | None:

@@ -139,6 +139,7 @@ class Kind:
     checks: tuple[Rule, ...] = ()
     shard: int = 0  # files in subfolders named by this many characters of the id
     shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
+    source: str = ""  # the kind file, as shown (errors name it)
 
     def shard_of(self, item_id: str) -> str:
         """The subfolder of an id's file in a sharded kind: the first `shard` characters
@@ -182,6 +183,7 @@ class Kind:
             checks=_rules(data.get("checks") or [], source),
             shard=_shard(data.get("shard", 0), source),
             shard_named="shard" in data,
+            source=source,
         )
 
 

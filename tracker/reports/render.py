@@ -370,6 +370,9 @@ def _burnup_chart(rows: list[dict[str, Any]], title: str = "Burn-up",
 
 
 def environment(t: Tracker) -> Any:
+    from tracker.expr import functions  # noqa: PLC0415
+
+    functions.configure(t.ws.config)  # templates.seconds
     env = sandbox.report_environment(project_reports_dir(t), builtin_reports_dir(), filters())
     env.globals.update(days_ago=days_ago)
     return env

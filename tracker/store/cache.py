@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 FOLDER = "tracker-cache"
 SNAPSHOT = "snapshot-v8.bin"
 SETTINGS = "settings-v3.marshal"
-EXPRESSIONS = "expressions-v2.pickle"  # v2: missing names as MISSING, helpers as arguments
+EXPRESSIONS = "expressions-v3.pickle"  # v3: `*` and `%` through the bounded functions
 VERSIONS = "versions-v1.pickle"
 LOG = "log-v1.pickle"
 
