@@ -65,6 +65,23 @@ class Bounded(ImmutableSandboxedEnvironment):
             too_big("'~'")
         return text
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`str.format` and `format_map` are wrapped by Jinja when read (so `call` never
+        sees the text's own method): their widths are bounded before the sandbox formats."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text, name = value.__self__, value.__name__
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            if name == "format":
+                functions.check_format(text, args, kwargs)
+            elif args and isinstance(args[0], dict):
+                functions.check_format(text, (), args[0])
+            return wrapped(*args, **kwargs)
+
+        return bounded
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
