@@ -204,3 +204,18 @@ def test_the_compte_report(campaign: Path) -> None:
     assert "| Dons reçus (40 dons) | 2 000 |" in flat
     assert "| dont en ligne (75,0 % de la collecte) | 1 500 |" in flat
     assert "| Solde (dons − dépenses) | -18 000 |" in flat
+
+
+def test_one_import_cannot_cross_the_ceiling_by_its_rows_together(campaign: Path) -> None:
+    # each row alone is under the ceiling; the rows of the batch count against each other
+    rows = "".join(f"Salaires {n},2027-03-0{n + 1},5000000,staff,Agence Exemple SAS\n"
+                   for n in range(4))
+    (campaign / "salaires.csv").write_text("title,date,amount,category,payee\n" + rows,
+                                           encoding="utf-8")
+    done = run_tracker(campaign, "import", "csv", "salaires.csv", "--kind", "depense")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "salaires.csv:5: amount: le compte dépasse le plafond légal des dépenses du tour "
+        "(limits.spending_ceiling_eur)"]
+    assert len(list((campaign / "depenses").glob("*.md"))) == 3
+    assert run_tracker(campaign, "check").returncode == 0
