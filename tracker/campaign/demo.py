@@ -283,6 +283,7 @@ def _other_events(rng: random.Random) -> list[Event]:
             "amount_eur": f"{amount:.2f}", "max_single_eur": str(rng.choice([500, 1000, 2000])),
             "status": "reconciled"})))
     events += _claims(rng) + _incidents()
+    events += _spending(rng) + _indicator_events(rng)
     return events
 
 
@@ -322,6 +323,76 @@ def _incidents() -> list[Event]:
             "peak_rps": str(rps), "severity": severity,
             "mitigation": "filtrage en amont, mise en cache", "status": "resolved"})))
     return events
+
+
+# the account: weekly invoices by category (the web about a tenth), payees organisations
+SPENDING = [("staff", "Salaires de l'équipe de campagne", "Association de financement AFC",
+             (230000, 270000)),
+            ("print", "Tracts et affiches", "Imprimerie Moderne SARL", (150000, 260000)),
+            ("meetings", "Meeting régional", "Palais des Congrès SA", (90000, 380000)),
+            ("travel", "Déplacements du candidat", "SNCF Voyageurs", (40000, 80000)),
+            ("web", "Site, hébergement et campagnes en ligne", "Agence Numérique SAS",
+             (70000, 120000)),
+            ("polling", "Enquête d'opinion", "Institut Sondages SA", (30000, 70000)),
+            ("other", "Frais divers", "Fournitures Bureau SARL", (10000, 30000))]
+
+
+def _spending(rng: random.Random) -> list[Event]:
+    """Eleven weeks of invoices, one per category a week (polling every other week)."""
+    events: list[Event] = []
+    for week in range(11):
+        for n, (category, label, payee, (low, high)) in enumerate(SPENDING):
+            if category == "polling" and week % 2:
+                continue
+            when = START + timedelta(weeks=week, days=4, hours=14 + n // 3, minutes=n * 7)
+            events.append((when, _new("depense", f"{label} – semaine {week + 1}", {
+                "date": when.date().isoformat(), "amount": f"{rng.uniform(low, high):.2f}",
+                "category": category, "payee": payee,
+                "invoice_reference": f"F-{when:%Y}-{week + 1:02d}{n + 1:02d}",
+                "status": "paid" if week < 9 else "invoiced"})))
+    return events
+
+
+# the bilans' indicators: SIMULATED (no open-data table is shipped), labelled so on the pages
+INDICATORS = [("chomage", "Taux de chômage (simulé)", "%", (8.0, 22.0)),
+              ("logements-sociaux", "Part de logements sociaux (simulée)", "%", (10.0, 55.0))]
+
+
+def _indicator_events(rng: random.Random) -> list[Event]:
+    """Two years of two simulated indicators, read by the real importer (INSEE's layout:
+    ';', Windows-1252, decimal commas) and marked simulated."""
+    events: list[Event] = []
+    for n, (code, label, unit, (low, high)) in enumerate(INDICATORS):
+        for m, year in enumerate((2021, 2025)):
+            when = START + timedelta(days=4, hours=9 + 2 * n + m)
+            events.append((when, _import_indicator(code, label, unit, year, low, high,
+                                                   random.Random(rng.random()))))
+    return events
+
+
+def _import_indicator(code: str, label: str, unit: str, year: int, low: float, high: float,
+                      rng: random.Random) -> Callable[[Tracker], Any]:
+    def run(t: Tracker) -> Any:
+        from tracker.campaign.import_indicators import (  # noqa: PLC0415
+            Indicator,
+            run_indicators,
+        )
+
+        assert t.ws.top is not None
+        bilans = sorted(i.id for i in t.items(["bilan"]).items)
+        column = f"{code.upper().replace('-', '_')}_{year}"
+        lines = [f"CODGEO;LIBGEO;{column}"]
+        drift = random.Random(code)  # the same commune drifts the same way both years
+        for bilan in bilans:
+            base = drift.uniform(low, high) + drift.gauss(0, 1)
+            value = max(0.0, base + (year - 2021) * rng.gauss(-0.3, 0.4))
+            lines.append(f"{bilan};;{value:.1f}".replace(".", ","))
+        path = t.ws.top.parent / f"indicateur-{code}-{year}-simule.csv"
+        path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+        return run_indicators(t, path, path.name, Indicator(
+            code, year, "Données simulées (démo tracker), non publiables", label, unit,
+            simulated=True), column=column)
+    return run
 
 
 def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], Any]:

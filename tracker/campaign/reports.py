@@ -99,3 +99,11 @@ class CampaignHelper:
         from tracker.campaign.effect import CAVEATS  # noqa: PLC0415
 
         return CAVEATS
+
+    def account(self) -> dict[str, Any]:
+        """The campaign account: spending, the ceilings, donations (campaign/account.py)."""
+        from tracker.campaign.account import account  # noqa: PLC0415
+        from tracker.model import clock  # noqa: PLC0415
+
+        return self._once("account", lambda: account(
+            self.of("depense"), self.of("donations"), self._config, clock.today()))

@@ -117,6 +117,11 @@ def item_problems(s: Session, item: Item) -> list[Problem]:
     if privacy.forbidden(s.ws.config):
         for line, field, message in privacy.scan(item.doc, s.ws.config):
             add(field, message, line)
+    for name in privacy.organisation_fields(kind.name, s.ws.config):
+        value = item.fields.get(name)
+        why = privacy.person_like(value) if isinstance(value, str) else None
+        if why:
+            add(name, privacy.PERSON_MESSAGE.format(why=why))
     return found
 
 

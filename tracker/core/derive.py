@@ -33,6 +33,7 @@ class Derived:
         self._sources: dict[str, list[dict[str, Any]]] = {}
         self._lookups: dict[str, dict[str, Any] | None] = {}
         self._admitted: dict[str, "Item"] = {}  # items a batch will write, by id
+        self._places: dict[str, dict[Any, int]] = {}  # kind: id -> index in _sources
 
     def expression(self, source: str, what: str) -> Any:
         """The compiled expression (`names`, `generated`, `evaluate`), remembered across
@@ -138,6 +139,8 @@ class Derived:
         if kind_name not in self._sources:
             kind = self.t.kinds.get(kind_name)
             items = read.items(self.t, [kind_name]).items if kind else []
+            admitted = {i.id: i for i in self._admitted.values() if i.kind.name == kind_name}
+            items = [admitted.pop(i.id, i) for i in items] + list(admitted.values())
             self._sources[kind_name] = [{**self.base(i), **self.values(i, rollups=False)}
                                         for i in items]
         return self._sources[kind_name]
@@ -169,6 +172,16 @@ class Derived:
         """An item a batch will write (not on disk yet): `lookup` finds it as written."""
         self._admitted[item.id] = item
         self._lookups.pop(item.id, None)
+        children = self._sources.get(item.kind.name)
+        if children is not None:  # rollups over this kind see the batch's items too
+            places = self._places.setdefault(item.kind.name, {
+                c.get("id"): n for n, c in enumerate(children)})
+            row = {**self.base(item), **self.values(item, rollups=False)}
+            if item.id in places:
+                children[places[item.id]] = row
+            else:
+                places[item.id] = len(children)
+                children.append(row)
 
     def rule_problems(self, item: "Item") -> list[tuple[str | None, str]]:
         """(field, message) for each of the kind's rules this item breaks."""
