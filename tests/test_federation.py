@@ -257,3 +257,26 @@ def test_no_members(tmp_path: Path) -> None:
     assert "No members" in run_tracker(alone, "federation", "status").stderr
     assert "no members in the federation" in tracker(alone, "federation", "sync", code=2)
     assert json.loads(tracker(alone, "list", "--federation", "--format", "json")) == []
+
+
+def test_reports_and_national_site(camp: dict[str, Path], tmp_path: Path) -> None:
+    national, d93, d75 = camp["national"], camp["d93"], camp["d75"]
+    new(d93, "bilan", "Saint-Denis", "commune_insee=93066", "commune_name=Saint-Denis",
+        "departement=93", "population=110000")
+    git(d93, "push", "-q", "origin", "HEAD:refs/heads/main")
+    new(d75, "bilan", "Paris 11e", "commune_insee=75111", "commune_name=Paris 11e",
+        "departement=75", "population=140000")
+    tracker(national, "federation", "sync")
+    text = tracker(national, "report", "terrain", "--federation")
+    assert "**15 portes frappées**" in text
+    assert "| Objectif national | 2026-01-01 → 2026-12-31 | knocked | 15 | 100 |" in text, text
+    assert "`93:93066_0012`" in text
+    assert "**0 portes frappées**" in tracker(national, "report", "terrain")  # the plain read
+    site = tmp_path / "site"
+    tracker(national, "report", "site", "--federation", "--out", str(site))
+    bilans = (site / "bilans" / "index.html").read_text(encoding="utf-8")
+    assert "Saint-Denis" in bilans and "Paris 11e" in bilans
+    assert (site / "bilans" / "93066.html").is_file() and (site / "bilans" / "75111.html").is_file()
+    assert "Objectif national" in (site / "index.html").read_text(encoding="utf-8")
+    pages = {p.name for p in (site / "items" / "session").iterdir()}
+    assert len(pages) == 2  # one page for each member's session
