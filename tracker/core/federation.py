@@ -256,8 +256,8 @@ def _qualified(item: Item, member: str | None) -> Item:
                 item.loaded_doc, False)
 
 
-def items(s: Session, kinds: list[str] | None = None, local: bool = True
-          ) -> Listing:
+def items(s: Session, kinds: list[str] | None = None, local: bool = True,
+          reading: _Reading | None = None) -> Listing:
     """This repository's items and every member's at its fetched head, ids and refs
     qualified, each with its `member`; the files that could not be read, their paths
     prefixed by their member (`93:sessions/session-x.md`). Rollups and lookups of this
@@ -272,13 +272,17 @@ def items(s: Session, kinds: list[str] | None = None, local: bool = True
         own = read.items(s)
         found += [_qualified(i, None) for i in own.items]
         problems += own.problems
-    with _Reading(s) as reading:
+    members_read = reading or _Reading(s)
+    try:
         for member in chosen:
             name = member["name"]
-            listing = reading.member(name)
+            listing = members_read.member(name)
             found += [_qualified(i, name) for i in listing.items]
             problems += [Problem(f"{name}:{p.path}", p.line, p.field, p.message)
                          for p in listing.problems]
+    finally:
+        if reading is None:
+            members_read.history.close()
     s.derived.pool(found)  # every kind: rollups gather from every member
     if kinds:
         wanted = {s.ws.kind(k).name for k in kinds}
@@ -312,12 +316,12 @@ def check(s: Session) -> list[Problem]:
 
     problems = [p for p in checking.check(s)  # qualified refs: judged below
                 if not re.match(r"broken reference: no item '[^':]+:", p.message)]
-    listing = items(s, local=True)
-    problems += [p for p in listing.problems if ":" in p.path]
-    known = {(i.kind.name, i.id) for i in listing.items}
-    any_kind = {i.id for i in listing.items}
     names = {m["name"] for m in members(s)}
     with _Reading(s) as reading:
+        listing = items(s, local=True, reading=reading)
+        problems += [p for p in listing.problems if ":" in p.path]
+        known = {(i.kind.name, i.id) for i in listing.items}
+        any_kind = {i.id for i in listing.items}
         for name in sorted(names):
             for item in reading.member(name).items:
                 shown = Item(item.kind, item.id, item.path, f"{name}:{item.rel}", item.fields,
