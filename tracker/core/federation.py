@@ -210,16 +210,21 @@ class _Reading:
     """Members' items at their fetched heads, through one History (its blob reader)."""
 
     def __init__(self, s: Session) -> None:
-        from tracker.core.history import History  # noqa: PLC0415
+        from tracker.core.history import History, _Remembered  # noqa: PLC0415
 
         self.s = s
         self.history = History(s)
+        self.remembered = _Remembered(self.history.top)  # one cache for every member
         self._members: dict[str, Listing] = {}
 
     def __enter__(self) -> "_Reading":
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.remembered.save()
         self.history.close()
 
     def member(self, name: str, kinds: list[str] | None = None) -> Listing:
@@ -228,7 +233,7 @@ class _Reading:
         if key not in self._members:
             sha = gitrepo.member_head(self.history.top, name)
             self._members[key] = Listing([], []) if sha is None else \
-                self.history.items_at(sha, kinds)
+                self.history.items_at(sha, kinds, self.remembered)
         return self._members[key]
 
 
@@ -282,7 +287,7 @@ def items(s: Session, kinds: list[str] | None = None, local: bool = True,
                          for p in listing.problems]
     finally:
         if reading is None:
-            members_read.history.close()
+            members_read.close()
     s.derived.pool(found)  # every kind: rollups gather from every member
     if kinds:
         wanted = {s.ws.kind(k).name for k in kinds}
