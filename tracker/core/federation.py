@@ -248,10 +248,9 @@ def _qualified(item: Item, member: str | None) -> Item:
     fields: dict[str, Any] = {"member": member}
     for key, value in item.fields.items():
         spec = item.kind.fields.get(key)
-        if spec is not None and spec.type == "ref" and isinstance(value, str):
+        if spec is not None and spec.is_ref and isinstance(value, str):
             value = qualify(member, value)
-        elif spec is not None and spec.type == "list" and spec.of == "ref" and \
-                isinstance(value, list):
+        elif spec is not None and spec.is_ref and isinstance(value, list):
             value = [qualify(member, v) if isinstance(v, str) else v for v in value]
         fields[key] = value
     if member is None:
@@ -335,13 +334,14 @@ def check(s: Session) -> list[Problem]:
                              for p in item_problems(s, shown)]
     for item in listing.items:
         for field, spec in item.kind.fields.items():
-            if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+            if not spec.is_ref:
                 continue
             value = item.fields.get(field)
             for target in value if isinstance(value, list) else [value]:
                 if not isinstance(target, str):
                     continue
-                ok = (spec.ref_kind, target) in known if spec.ref_kind else target in any_kind
+                ok = any((k, target) in known for k in spec.ref_kinds) if spec.ref_kinds \
+                    else target in any_kind
                 if ok or (item.fields["member"] is None and ":" not in target):
                     continue  # this repository's plain refs: the plain check said it
                 line = frontmatter.key_line(item.loaded_doc, field) if item.loaded_doc \
