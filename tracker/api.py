@@ -267,14 +267,16 @@ class Tracker(Session):
 
     def list(self, kind: str | None = None, where: str | None = None, grep: str | None = None,
              sort: str | None = None, fields: Iterable[str] | None = None,
-             limit: int | None = None, at: str | None = None) -> Listed:
+             limit: int | None = None, at: str | None = None,
+             federation: bool = False) -> Listed:
         """Items of a kind (or of every kind) for which `where` is true and whose title or
         body holds `grep`, sorted by a field (`-field`: descending), `limit` at most, now
         or at a revision or date: rows as `tracker list --format json` prints them, the
-        columns a table of them shows, and the files that could not be read."""
+        columns a table of them shows, and the files that could not be read. With
+        `federation`, over this repository and every member at its fetched head."""
         from tracker.core import listing  # noqa: PLC0415
 
-        return listing.select(self, kind, where, grep, sort, fields, limit, at)
+        return listing.select(self, kind, where, grep, sort, fields, limit, at, federation)
 
     # ---- façade for reports, importers and campaign (its methods; the rest ends the file)
 
@@ -302,6 +304,13 @@ class Tracker(Session):
         from tracker.core.check import Gate  # noqa: PLC0415
 
         return Gate(self, batch=True)
+
+    def federation(self) -> Any:
+        """The federation of this campaign's repositories (core/federation.py): `members`,
+        `add`, `sync`, `status`, `items`, `get`, `check`, each taking this tracker."""
+        from tracker.core import federation  # noqa: PLC0415 - loaded for federation only
+
+        return federation
 
     def history(self) -> History:
         """History queries over this tracker's git log; close it (or use `with`) when done."""

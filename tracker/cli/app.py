@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
     "campaign": "campaign", "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
     "ready": "deps", "blocked": "deps", "graph": "deps", "claim": "deps", "release": "deps",
+    "federation": "federation",
 }
 
 

@@ -54,17 +54,22 @@ def new(ctx: click.Context, kind: str, title: str, assignments: tuple[str, ...],
 
 
 AT_HELP = "Read the state at a revision, or at the last commit on or before a date."
+FEDERATION_HELP = "Read this repository and every federation member at its fetched head " \
+    "(ids qualified: 93:ID)."
 
 
 @click.command()
 @click.argument("item_id", metavar="ID")
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
+@click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
 @format_option("text", "json")
 @click.pass_context
-def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
+def show(ctx: click.Context, item_id: str, at: str | None, federated: bool, fmt: str) -> None:
     """Show one item (any unique prefix of its id works)."""
     t = tracker(ctx)
-    item = t.get(item_id, at=at)
+    if federated and at:
+        raise UsageError("give --federation or --at, not both")
+    item = t.federation().get(t, item_id) if federated else t.get(item_id, at=at)
     record = t.record(item)
     if fmt == "json":
         click.echo(output.dumps(record))
@@ -95,14 +100,17 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
 @click.option("--fields", metavar="a,b", help="Columns (or JSON keys) to show.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
+@click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
 def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | None,
           sort: str | None, fields: str | None, limit: int | None, at: str | None,
-          fmt: str) -> None:
+          federated: bool, fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
     columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
-    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at)
+    if federated and columns and fmt == "json" and "member" not in columns:
+        columns = ["id", "member", *[c for c in columns if c != "id"]]
+    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at, federated)
     shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
     for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")

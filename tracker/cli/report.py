@@ -31,10 +31,12 @@ def _bar(items: list[Any], label: str, stream: Any) -> Iterable[Any]:
 @click.option("--list", "show_list", is_flag=True, help="List the reports available here.")
 @click.option("--out", type=click.Path(), help="Write to this file (the site: this folder).")
 @click.option("--where", metavar="EXPR", help="Only the items for which EXPR is true.")
+@click.option("--federation", "federated", is_flag=True,
+              help="Over this repository and every federation member at its fetched head.")
 @format_option("md", "html", "text", "json", default="md")
 @click.pass_context
 def report(ctx: click.Context, name: str | None, show_list: bool, out: str | None,
-           where: str | None, fmt: str) -> None:
+           where: str | None, federated: bool, fmt: str) -> None:
     """Render the report NAME (to stdout, or to --out); `report site --out DIR` builds the site."""
     from tracker.campaign.reports import template_helpers  # noqa: PLC0415
     from tracker.reports import render  # noqa: PLC0415 - Jinja only for reports
@@ -50,14 +52,14 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
         from tracker.reports.site import build_site  # noqa: PLC0415
 
         index = build_site(t, Path(out), where=where, progress=progress_bar,
-                           helpers=[template_helpers])
+                           helpers=[template_helpers], federation=federated)
         click.echo(str(index.resolve()))
         _notices(t)
         return
     if fmt in ("text", "json"):
         raise UsageError("a report renders as --format md or html")
     text = render.render_report(t, name, fmt if fmt_given else None, where=where,
-                                helpers=[template_helpers])
+                                helpers=[template_helpers], federation=federated)
     if out:
         render.write_output(Path(out), text)
         click.echo(str(Path(out).resolve()))

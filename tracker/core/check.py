@@ -295,8 +295,8 @@ def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[P
             value = item.fields.get(name)
             targets = value if isinstance(value, list) else [value]
             for target in targets:
-                if not isinstance(target, str):
-                    continue
+                if not isinstance(target, str) or ids.qualified(target):
+                    continue  # another member's: `check --federation` judges it
                 ok = any((k, target) in known for k in spec.ref_kinds) if spec.ref_kinds \
                     else target in any_kind
                 if not ok:
@@ -362,6 +362,7 @@ def _new_broken_refs(s: Session, old: Item | None, new: Item,
         earlier = set(was) if isinstance(was, list) else {was}
         for target in value if isinstance(value, list) else [value]:
             if isinstance(target, str) and target not in earlier and \
+                    not ids.qualified(target) and \
                     not any(gate.exists(k, target) for k in spec.ref_kinds or (None,)):
                 near = spec.ref_kinds[0] if len(spec.ref_kinds) == 1 else None
                 found.append(Problem(new.rel, frontmatter.key_line(new.doc, name) or 1, name,

@@ -34,6 +34,16 @@ class Derived:
         self._lookups: dict[str, dict[str, Any] | None] = {}
         self._admitted: dict[str, "Item"] = {}  # items a batch will write, by id
         self._places: dict[str, dict[Any, int]] = {}  # kind: id -> index in _sources
+        self._pool: dict[str, "Item"] | None = None  # a federated read's items, by id
+
+    def pool(self, items: "list[Item] | None") -> None:
+        """Rollups and lookups read these items (a federation's, core/federation.py)
+        instead of the tracker's own files; None: back to the files."""
+        self._pool = None if items is None else {i.id: i for i in items}
+        self._tables.clear()
+        self._sources.clear()
+        self._lookups.clear()
+        self._places.clear()
 
     def expression(self, source: str, what: str) -> Any:
         """The compiled expression (`names`, `generated`, `evaluate`), remembered across
@@ -138,7 +148,10 @@ class Derived:
     def _children(self, kind_name: str) -> list[dict[str, Any]]:
         if kind_name not in self._sources:
             kind = self.t.kinds.get(kind_name)
-            items = read.items(self.t, [kind_name]).items if kind else []
+            if self._pool is not None:
+                items = [i for i in self._pool.values() if i.kind.name == kind_name]
+            else:
+                items = read.items(self.t, [kind_name]).items if kind else []
             admitted = {i.id: i for i in self._admitted.values() if i.kind.name == kind_name}
             items = [admitted.pop(i.id, i) for i in items] + list(admitted.values())
             self._sources[kind_name] = [{**self.base(i), **self.values(i, rollups=False)}
@@ -154,6 +167,10 @@ class Derived:
         if item_id not in self._lookups and item_id in self._admitted:
             other = self._admitted[item_id]
             self._lookups[item_id] = {**self.base(other), **self.values(other, rollups=False)}
+        if item_id not in self._lookups and self._pool is not None:
+            found = self._pool.get(item_id)
+            self._lookups[item_id] = None if found is None else \
+                {**self.base(found), **self.values(found, rollups=False)}
         if item_id not in self._lookups:
             self._lookups[item_id] = None
             for kind in self.t.kinds.values():

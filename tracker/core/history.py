@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tracker.core import read
@@ -79,16 +78,22 @@ class History:
 
     def locate(self, path: str) -> tuple[Kind, str] | None:
         """The kind and id of a repository path, if it is an item file."""
-        pure = PurePosixPath(path)
-        kind = self.folders.get(pure.parent.as_posix())
-        if kind is None and 1 <= len(pure.parent.name) <= 4:  # in a shard, now or then?
-            kind = self.folders.get(pure.parent.parent.as_posix())
-            if kind is not None and pure.parent.name != shard_name(
-                    kind.ids.prefix, pure.stem, len(pure.parent.name)):
-                kind = None
-        if kind is None or pure.suffix != ".md" or pure.name.startswith("."):
+        # plain string work (git's paths are normalized): a federation locates every
+        # path of every member, and pathlib cost it half its time
+        parent, _, name = path.rpartition("/")
+        if not name.endswith(".md") or name.startswith(".") or len(name) == 3:
             return None
-        return kind, pure.stem
+        stem = name[:-3]
+        kind = self.folders.get(parent or ".")
+        if kind is None:
+            grand, _, shard = parent.rpartition("/")
+            if 1 <= len(shard) <= 4:  # in a shard, now or then?
+                kind = self.folders.get(grand or ".")
+                if kind is not None and shard != shard_name(kind.ids.prefix, stem, len(shard)):
+                    kind = None
+        if kind is None:
+            return None
+        return kind, stem
 
     # ------------------------------------------------------------ revisions
 
@@ -290,15 +295,18 @@ class History:
 
     # ------------------------------------------------------------ state at a revision
 
-    def items_at(self, rev: str, kinds: list[str] | None = None) -> Listing:
+    def items_at(self, rev: str, kinds: list[str] | None = None,
+                 remembered: _Remembered | None = None) -> Listing:
         """Every item as it was at a commit, read from git objects (and the blobs parsed
-        by an earlier run, from the cache)."""
+        by an earlier run, from the cache). A caller reading several commits (the
+        members of a federation) hands in one `remembered`, and saves it once."""
         wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
         folders = [f for f in self.folders if wanted is None or f in wanted]
         items, problems = [], []
         tree = sorted((path, sha) for path, sha in self.reader.tree(rev, folders).items()
                       if self.locate(path))
-        remembered = _Remembered(self.top)
+        own = remembered is None
+        remembered = remembered or _Remembered(self.top)
         self.prefetch([(sha, path) for path, sha in tree if not remembered.fill(self, sha, path)])
         for path, sha in tree:
             version = self.version(sha, path)
@@ -307,7 +315,8 @@ class History:
                 remembered.keep(sha, version.item)
             else:
                 problems.append(self._problem_of(path, sha))
-        remembered.save()
+        if own:
+            remembered.save()
         return Listing(items, problems)
 
     def _problem_of(self, path: str, sha: str) -> Problem:

@@ -365,14 +365,20 @@ class Listed:
 
 def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
            sort: str | None, fields: Iterable[str] | None, limit: int | None,
-           at: str | None) -> Listed:
+           at: str | None, federation: bool = False) -> Listed:
     """The listing `Tracker.list` describes."""
     chosen = list(fields) if fields is not None else None
-    if not at and (grep is None or "\0" not in grep):
+    if federation and at:
+        raise UsageError("give --federation or --at, not both")
+    if not at and not federation and (grep is None or "\0" not in grep):
         found = _from_columns(t, kind, where, grep, sort, limit, chosen)
         if found is not None:
             return found
-    if at:
+    if federation:
+        from tracker.core import federation as members  # noqa: PLC0415
+
+        listing = members.items(t, [kind] if kind else None)
+    elif at:
         from tracker.core.history import History  # noqa: PLC0415 - git objects only for --at
 
         with History(t) as history:

@@ -830,3 +830,38 @@ def commit_dates(git_dir: Path, shas: Iterable[str]) -> dict[str, tuple[Any, str
         if len(full) == 1:
             found[short] = found[full[0]]
     return found
+
+
+# ---------------------------------------------------------------- federation members
+
+FEDERATION_REFS = "refs/tracker/federation"
+
+
+def member_ref(name: str) -> str:
+    """Where a federation member's fetched head is kept (never checked out)."""
+    return f"{FEDERATION_REFS}/{name}/HEAD"
+
+
+def fetch_member(top: Path, name: str, url: str) -> str:
+    """Fetch a member repository's HEAD into its ref (objects into this `.git/`, no
+    tags, no work tree touched) and return its commit. The URL comes after `--`: it is
+    never read as an option."""
+    found = attempt(top, "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--", url,
+                    f"+HEAD:{member_ref(name)}")
+    if found.returncode != 0:
+        raise GitError(f"git fetch failed: {_first_lines(found.stderr or found.stdout)}")
+    sha = rev_parse(top, member_ref(name))
+    if sha is None:
+        raise GitError(f"git fetch left no {member_ref(name)}")
+    return sha
+
+
+def member_head(top: Path, name: str) -> str | None:
+    """The commit a member was last fetched at, or None when never fetched."""
+    return rev_parse(top, member_ref(name))
+
+
+def commit_date(top: Path, sha: str) -> str | None:
+    """A commit's committer date, ISO 8601 with its offset."""
+    found = attempt(top, "log", "-1", "--format=%cI", sha, "--")
+    return found.stdout.strip() or None if found.returncode == 0 else None

@@ -249,10 +249,11 @@ def done_statuses(kind: Any) -> tuple[str, ...]:
 
 
 def build_context(t: Tracker, where: str | None = None,
-                  helpers: Iterable[Helper] = ()) -> dict[str, Any]:
+                  helpers: Iterable[Helper] = (), federation: bool = False) -> dict[str, Any]:
     """What templates see: items, kinds, config, history helpers, problems, `now`, and
-    the names each of `helpers` adds."""
-    listed = t.list(where=where)  # the items `tracker list --where` would show
+    the names each of `helpers` adds. With `federation`, the items of every member too
+    (ids qualified, `member` set: docs/federation.md)."""
+    listed = t.list(where=where, federation=federation)  # as `tracker list --where` shows
     records = [_full_record(t, i) for i in listed.items()]
     from tracker.reports.exporting import unread  # noqa: PLC0415
 
@@ -379,7 +380,8 @@ def environment(t: Tracker) -> Any:
 
 
 def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | None = None,
-                  extra: dict[str, Any] | None = None, helpers: Iterable[Helper] = ()) -> str:
+                  extra: dict[str, Any] | None = None, helpers: Iterable[Helper] = (),
+                  federation: bool = False) -> str:
     """One report as text, in `fmt` (md or html; default: the one it has, md first)."""
     report = find_report(t, name)
     if name == "site":
@@ -389,7 +391,7 @@ def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | No
     if fmt not in report.formats:
         raise UsageError(f"report '{name}' has no {fmt} version; it has: "
                          + ", ".join(report.formats))
-    context = build_context(t, where, helpers=helpers)
+    context = build_context(t, where, helpers=helpers, federation=federation)
     if fmt == "html":
         context.update(script_context(), root="")
     context.update(extra or {})

@@ -47,11 +47,12 @@ def item_href(kind: str, item_id: str) -> str:
 
 
 def build_site(t: Tracker, out: Path, where: str | None = None,
-               progress: Progress[Any] | None = None, helpers: Iterable[Helper] = ()) -> Path:
+               progress: Progress[Any] | None = None, helpers: Iterable[Helper] = (),
+               federation: bool = False) -> Path:
     """Write the site into `out`; returns the path of index.html. The names `helpers`
     add (see render.build_context) are for the pages over all items, as `items` is."""
     progress = progress or _no_progress
-    context = {**build_context(t, where), **script_context()}
+    context = {**build_context(t, where, federation=federation), **script_context()}
     extra = helper_context(t, context["items"], helpers)
     context = {**extra, **context}  # as build_context(helpers=…) orders them
     env = environment(t)
