@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, tracker
+from tracker.cli.common import completer, format_option, tracker
 
 if TYPE_CHECKING:
     from tracker.api import History
@@ -19,7 +19,7 @@ def open_history(ctx: click.Context) -> History:
 
 
 @click.command()
-@click.argument("item_id", metavar="[ID]", required=False)
+@click.argument("item_id", metavar="[ID]", required=False, shell_complete=completer("ids"))
 @click.option("--since", metavar="DATE", help="Only changes on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only changes on or before DATE.")
 @format_option("text", "json")
@@ -61,7 +61,7 @@ def _value(value: Any) -> str:
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
 @format_option("text", "json")
 @click.pass_context
 def blame(ctx: click.Context, item_id: str, fmt: str) -> None:

@@ -199,6 +199,28 @@ def exceeded(what: str, source: str, error: LimitExceeded) -> TrackerError:
     return TrackerError(f"{what}: expression '{source}': {error}")
 
 
+def plain_syntax_error(source: str, message: str) -> str:
+    """Jinja's syntax error in the words of an expression's author: no 'print statement'
+    or closing braces (the expression is parsed inside `{{ … }}`); a lone `=` suggests
+    `==` and quotes around text."""
+    import re  # noqa: PLC0415
+
+    lone = re.search(r"(?<![=!<>])=(?!=)", source)
+    if lone:
+        left = source[:lone.start()].strip() or "field"
+        right = source[lone.end():].strip() or "value"
+        if not right.startswith(("'", '"')) and not re.fullmatch(r"-?[0-9.]+", right):
+            right = "'" + right.replace("'", "\\'") + "'"
+        return f"'=' is not a comparison: write {left} == {right} (text in quotes)"
+    for end in ("'end of print statement'", "'}'"):
+        message = message.replace(f"unexpected {end}", "the expression ends too soon")
+        message = message.replace(end, "the end of the expression")
+    message = re.sub(r"^expected token (.+), got (.+)$", r"expected \1, found \2", message)
+    if message.startswith("unexpected end of template"):
+        return "the expression ends too soon"
+    return message
+
+
 class Expression:
     """A compiled expression; `evaluate` returns its value or `default` on any error.
 
@@ -212,7 +234,8 @@ class Expression:
             self._names = meta.find_undeclared_variables(ast) - set(env.globals)
             self._call = env.compile_expression(source, undefined_to_none=False)
         except TemplateSyntaxError as e:
-            raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
+            raise UsageError(f"{what}: invalid expression '{source}': "
+                             + plain_syntax_error(source, e.message or "")) from None
         self._fast = _generated(ast, env.globals)
 
     @property
