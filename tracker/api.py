@@ -120,6 +120,19 @@ class Tracker(Session):
 
         return write.move(self, ref, status, force, commit)
 
+    def unignored_output(self, folder: Path) -> str | None:
+        """`/site/` when the output folder lies in the repository and git does not ignore
+        it (`git status` would show it), else None."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.unignored(self, folder)
+
+    def ignore_output(self, pattern: str) -> Path:
+        """Add `pattern` (what `unignored_output` gave) to the repository's .gitignore."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.ignore(self, pattern)
+
     def replace_text(self, ref: str, text: str, commit: bool = True,
                      expected: str | None = None) -> tuple[Item, bool]:
         """Replace a whole file (after an edit), refusing text that does not validate;

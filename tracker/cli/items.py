@@ -70,7 +70,7 @@ def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(output.dumps(record))
         return
-    click.echo(_show_text(t, item, record), nl=False)
+    terminal.page(_show_text(t, item, record))
 
 
 def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
@@ -81,7 +81,10 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
         if key in ("id", "kind", "path", "title", "body"):
             continue
         mark = " (computed)" if key in computed else ""
-        lines.append(f"{key}{mark}: {output.cell(value)}")
+        shown = output.cell(value)
+        if key == "status" and shown:
+            shown = terminal.style(shown, terminal.status_role(shown))
+        lines.append(f"{key}{mark}: {shown}")
     body = item.body.strip("\n")
     return "\n".join(lines) + ("\n\n" + body if body else "") + "\n"
 
@@ -106,7 +109,7 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
     shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
     for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
-    click.echo(shown, nl=False)
+    terminal.page(shown)
     if listed.problems:
         ctx.exit(1)
 
@@ -120,8 +123,8 @@ def _format_list(listed: Listed, fmt: str) -> str:
     values = listed.values(columns)
     if fmt == "csv":
         return output.csv_text(columns, [dict(zip(columns, row)) for row in zip(*values)])
-    return output.aligned(columns, [output.cells(column) for column in values],
-                          fit=sys.stdout.isatty())
+    return terminal.header_line(output.aligned(
+        columns, [output.cells(column) for column in values], fit=sys.stdout.isatty()))
 
 
 @click.command("set")
