@@ -152,6 +152,11 @@ def test_progress_on_a_terminal_only(project):
     done = run_tracker(project, "import", "csv", "more.csv", "--kind", "issue")
     assert done.returncode == 0, done.stderr
     assert "Importing" not in done.stderr and "%" not in done.stderr
+    code, text = run_in_pty(project, "shard", "issue", "1")
+    assert code == 0 and "Moving issue" in text and "100%" in text, text
+    done = run_tracker(project, "shard", "issue", "0")
+    assert done.returncode == 0 and "243 files moved" in done.stdout
+    assert "Moving" not in done.stderr and "%" not in done.stderr
 
 
 # ------------------------------------------------------------ what changed

@@ -20,7 +20,7 @@ from tracker.model.problems import Problem
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, ContextManager, Iterable
+    from typing import Any, Callable, ContextManager, Iterable
 
     from tracker.core.listing import Listed
     from tracker.core.read import Listing
@@ -183,12 +183,14 @@ class Tracker(Session):
 
         commits.preflight(self, commit)
 
-    def shard(self, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+    def shard(self, kind_name: str, chars: int, commit: bool = True,
+              progress: Callable[[list[Any]], Iterable[Any]] | None = None) -> dict[str, Any]:
         """Keep a kind's items in subfolders named by `chars` characters of their id (0:
-        the folder itself), every file moved in one commit; what was done, as a mapping."""
+        the folder itself), every file moved in one commit; what was done, as a mapping.
+        `progress` wraps the moves (a progress bar)."""
         from tracker.core.shard import shard  # noqa: PLC0415 - loaded for shard only
 
-        return shard(self, kind_name, chars, commit)
+        return shard(self, kind_name, chars, commit, progress)
 
     # ------------------------------------------------------------ dependencies
 
