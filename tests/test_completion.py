@@ -5,13 +5,14 @@ subprocess."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_tracker
+from tests.helpers import run_tracker, tracker_exe
 
 
 @pytest.fixture
@@ -109,3 +110,28 @@ def test_outside_a_tracker_nothing_is_offered(tmp_path):
     assert complete(tmp_path, "tracker show ") == []
     assert "list" in complete(tmp_path, "tracker li")
 
+
+
+def test_a_real_bash_completes_a_value_after_its_equals_sign(project):
+    """bash splits `priority=` into `priority`, `=` (COMP_WORDBREAKS): the values come
+    alone, for bash to put after the `=`."""
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    folder, item_id = project
+    script = run_tracker(folder, "completion", "bash").stdout
+    bin_dir = str(Path(tracker_exe()[0]).parent)
+
+    def bash(words: str, cword: int) -> list[str]:
+        done = subprocess.run(
+            ["bash", "-c", script + f"\nCOMP_WORDS=({words}); COMP_CWORD={cword}\n"
+             "_tracker_completion tracker\nprintf '%s\\n' \"${COMPREPLY[@]}\""],
+            capture_output=True, text=True, cwd=folder,
+            env={**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]})
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line]
+
+    assert bash(f'tracker set {item_id} priority = ""', 5) == ["low", "normal", "high",
+                                                               "urgent"]
+    assert bash(f"tracker set {item_id} priority = h", 5) == ["high"]
+    assert bash(f"tracker move {item_id} d", 3) == ["done"]
+    assert bash('tracker show ""', 2) == [item_id]

@@ -84,6 +84,11 @@ def complete_assignments(ctx: click.Context, param: click.Parameter,
         return []
     kind = _kind_of(ctx, t)
     name, sep, value = incomplete.partition("=")
+    before = [a for a in (ctx.params or {}).get("assignments") or () if a]
+    if not sep and len(before) >= 2 and before[-1] == "=":  # bash splits words at '='
+        name, value, sep, bare = before[-2], incomplete, "=", True
+    else:
+        bare = False
     if not sep:
         fields = list(kind.fields) if kind is not None else sorted(
             {f for k in t.kinds.values() for f in k.fields})
@@ -93,7 +98,7 @@ def complete_assignments(ctx: click.Context, param: click.Parameter,
     else:
         spec = kind.fields.get(name) if kind is not None else None
         choices = list(spec.values) if spec is not None else []
-    return [CompletionItem(f"{name}={c}") for c in choices if c.startswith(value)]
+    return [CompletionItem(c if bare else f"{name}={c}") for c in choices if c.startswith(value)]
 
 
 def complete_fields(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
