@@ -275,3 +275,18 @@ def test_site_inside_the_repository_is_said_and_ignored_on_request(project):
     assert "site/" not in git(project, "status", "--porcelain")
     done = run_tracker(project, "report", "site", "--out", "site")
     assert done.returncode == 0 and "inside the repository" not in done.stderr
+
+
+def test_sync_shows_its_stages_on_a_terminal_only(tmp_path):
+    from tests.sync_helpers import clone, seeded, tracker_ok
+
+    remote, _, ids = seeded(tmp_path)
+    a = clone(remote, tmp_path / "a")
+    tracker_ok(a, "set", ids[0], "priority=urgent")
+    code, text = run_in_pty(a, "sync")
+    assert code == 0, text
+    assert "Fetching origin/main…" in text and "Pushing to origin/main…" in text
+    assert "Synced with origin/main" in text
+    done = run_tracker(a, "sync")
+    assert done.returncode == 0 and "Fetching" not in done.stderr
+    assert "Synced with origin/main" in done.stderr

@@ -270,12 +270,15 @@ class Tracker(Session):
     # ------------------------------------------------------------ other clones
 
     def sync(self, remote: str | None = None, branch: str | None = None,
-             retries: int | None = None) -> SyncResult:
+             retries: int | None = None,
+             step: Callable[[str], None] | None = None) -> SyncResult:
         """Fetch a remote's branch, merge it through the merge driver and push, again
-        while the remote moves (`retries` times at most, default 10)."""
+        while the remote moves (`retries` times at most, default 10); `step` hears each
+        stage (`Fetching origin/main`)."""
         from tracker.core import sync  # noqa: PLC0415 - loaded for sync only
 
-        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries)
+        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries,
+                         step)
 
     # ------------------------------------------------------------ listing
     # (last of these: below `def list`, a signature's `list[...]` would name the method)

@@ -174,3 +174,25 @@ def _bar(items: list[Any], label: str) -> Iterable[Any]:
     color = color_on(sys.stderr)
     with click.progressbar(items, label=label, file=sys.stderr, color=color) as bar:
         yield from bar
+
+
+def step(what: str) -> None:
+    """A stage of a long command (`Fetching origin/main…`) on a terminal's stderr, each
+    replacing the last; nothing when stderr is not a terminal."""
+    try:
+        if not sys.stderr.isatty():
+            return
+    except (AttributeError, ValueError):
+        return
+    sys.stderr.write("\r\x1b[K" + style(what + "…", "muted", sys.stderr))
+    sys.stderr.flush()
+
+
+def end_steps() -> None:
+    """Clear the last stage line (before the command's own output)."""
+    try:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    except (AttributeError, ValueError):
+        pass
