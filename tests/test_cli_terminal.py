@@ -87,6 +87,8 @@ def test_colour_on_a_terminal(project):
     code, text = run_in_pty(project, "--no-pager", "list")
     assert code == 0, text
     assert f"{ESC}1mID" in text  # the header in bold
+    assert text.count(f"{ESC}36mopen{ESC}0m") == 3  # each status coloured, after aligning
+    assert "Item 0" in text
     code, text = run_in_pty(project, "--no-pager", "show", first_id(project))
     assert code == 0 and f"{ESC}36mopen{ESC}0m" in text  # the status coloured
     code, text = run_in_pty(project, "show", "nothing-like-this")

@@ -123,8 +123,8 @@ def _format_list(listed: Listed, fmt: str) -> str:
     values = listed.values(columns)
     if fmt == "csv":
         return output.csv_text(columns, [dict(zip(columns, row)) for row in zip(*values)])
-    return terminal.header_line(output.aligned(
-        columns, [output.cells(column) for column in values], fit=sys.stdout.isatty()))
+    return terminal.header_line(terminal.status_column(output.aligned(
+        columns, [output.cells(column) for column in values], fit=sys.stdout.isatty())))
 
 
 @click.command("set")

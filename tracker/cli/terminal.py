@@ -79,6 +79,24 @@ def header_line(table: str, stream: TextIO | None = None) -> str:
     return style(head, "header", stream) + sep + rest
 
 
+def status_column(table: str, stream: TextIO | None = None) -> str:
+    """An aligned table (cli/output.aligned) with its STATUS cells coloured on a terminal
+    (after the alignment: colour codes take no width)."""
+    head, sep, rest = table.partition("\n")
+    start = f"  {head}  ".find("  STATUS  ")
+    if start < 0 or not color_on(stream):
+        return table
+    lines = []
+    for line in rest.split("\n"):
+        end = line.find("  ", start)
+        end = len(line) if end < 0 else end
+        value = line[start:end]
+        if value and not value.startswith(" ") and line[start - 2:start] in ("  ", ""):
+            line = line[:start] + style(value, status_role(value), stream) + line[end:]
+        lines.append(line)
+    return head + sep + "\n".join(lines)
+
+
 # ------------------------------------------------------------ what changed
 
 
