@@ -223,6 +223,30 @@ def test_a_lone_equals_suggests_double_equals_and_quotes(project):
     assert done.returncode == 2 and "quoted: 'high'" in done.stderr
 
 
+def test_a_rule_failing_is_told_without_python_wording(project):
+    from tests.helpers import write_tree
+
+    kind = project / ".tracker" / "kinds" / "issue.yaml"
+    kind.write_text(kind.read_text() + "checks:\n  - field: due\n"
+                    "    rule: \"due is none or due > date(assignee)\"\n"
+                    "    message: due too early\n")
+    write_tree(project, {"issues/issue-datebad1.md":
+                         "---\ntitle: T\nstatus: open\nassignee: soon\ndue: 2026-03-01\n---\n"})
+    done = run_tracker(project, "check")
+    assert done.returncode == 1
+    assert "'soon' is not a date like 2026-04-21" in done.stdout
+    assert "isoformat" not in done.stdout and "ValueError" not in done.stdout
+
+
+def test_a_template_syntax_error_in_plain_words(project):
+    from tests.helpers import write_tree
+
+    write_tree(project, {".tracker/templates/broken.md.j2": "Total: {{ items | length = 3 }}\n"})
+    done = run_tracker(project, "report", "broken")
+    assert done.returncode != 0
+    assert "print statement" not in done.stderr and "broken.md.j2:1:" in done.stderr
+
+
 # ------------------------------------------------------------ CSV lists
 
 

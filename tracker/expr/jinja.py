@@ -27,7 +27,7 @@ from jinja2.utils import generate_lorem_ipsum, pass_eval_context
 from markupsafe import Markup
 
 from tracker.expr import codegen, functions
-from tracker.expr.functions import ERRORS, MAX_SIZE, LimitExceeded, helpers, too_big
+from tracker.expr.functions import ERRORS, MAX_SIZE, LimitExceeded, helpers, plain_error, too_big
 from tracker.model.errors import TrackerError, UsageError
 
 _EVAL_ERRORS = (*ERRORS, UndefinedError, SecurityError)
@@ -316,10 +316,13 @@ def render(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str
     except TemplateNotFound as e:
         raise TrackerError(f"template not found: {e.name}") from None
     except TemplateSyntaxError as e:
-        raise TrackerError(f"{e.name or name}:{e.lineno}: {e.message}") from None
+        raise TrackerError(f"{e.name or name}:{e.lineno}: "
+                           + plain_syntax_error("", e.message or "")) from None
     except (TemplateError, LimitExceeded, *_EVAL_ERRORS) as e:
         where = _template_line(e, env) or name
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if not isinstance(e, (TemplateError, LimitExceeded)):
+            message = plain_error(e)
         raise TrackerError(f"{where}: {message}") from None
 
 
