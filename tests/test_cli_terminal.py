@@ -278,12 +278,34 @@ def test_every_command_help_ends_with_examples(project):
     assert "--lists json" in r.stdout
 
 
-def test_examples_name_real_commands():
-    for name in EXAMPLES:
-        command = cli
-        for part in name.split():
-            command = command.get_command(None, part)  # type: ignore[union-attr,arg-type]
-            assert command is not None, name
+def test_examples_name_real_commands_and_options():
+    """Each example runs a command that exists, with options it has and choices it takes."""
+    import shlex
+
+    import click
+
+    for name, rows in EXAMPLES.items():
+        for example, _ in rows:
+            words = shlex.split(example.replace("$(", "").replace(")", ""))
+            inner = [w for w in words if w.startswith("tracker ")]  # eval "…", git config '…'
+            words = shlex.split(inner[0]) if inner else words
+            words = words[words.index("tracker") + 1:]
+            command: click.Command = cli
+            options = {o for p in cli.params for o in getattr(p, "opts", [])}
+            words = [w for w in words if w not in options]
+            while isinstance(command, click.Group) and words:
+                found = command.get_command(None, words[0])  # type: ignore[arg-type]
+                assert found is not None, example
+                command, words = found, words[1:]
+            params = {o: p for p in command.params for o in getattr(p, "opts", [])}
+            for index, word in enumerate(words):
+                if not word.startswith("--"):
+                    continue
+                option = word.partition("=")[0]
+                assert option in params, f"{example}: {option}"
+                choices = getattr(params[option].type, "choices", None)
+                if choices:
+                    assert words[index + 1] in choices, f"{example}: {words[index + 1]}"
 
 
 # ------------------------------------------------------------ the site in the repository
