@@ -93,7 +93,8 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
 @click.argument("kind", required=False, shell_complete=completer("kinds"))
 @click.option("--where", "where", metavar="EXPR",
               help="Keep items for which this expression is true, e.g. \"status != 'done'\".")
-@click.option("--grep", "text", metavar="TEXT", help="Search title and body (any case, any accent).")
+@click.option("--grep", "text", metavar="TEXT",
+              help="Search title and body (any case, any accent).")
 @click.option("--sort", "sort", metavar="[-]FIELD", help="Sort by a field; '-' for descending.")
 @click.option("--fields", metavar="a,b", help="Columns (or JSON keys) to show.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
