@@ -20,7 +20,7 @@ from tracker.model.problems import Problem
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, ContextManager, Iterable
+    from typing import Any, Callable, ContextManager, Iterable
 
     from tracker.core.listing import Listed
     from tracker.core.read import Listing
@@ -120,6 +120,19 @@ class Tracker(Session):
 
         return write.move(self, ref, status, force, commit)
 
+    def unignored_output(self, folder: Path) -> str | None:
+        """`/site/` when the output folder lies in the repository and git does not ignore
+        it (`git status` would show it), else None."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.unignored(self, folder)
+
+    def ignore_output(self, pattern: str) -> Path:
+        """Add `pattern` (what `unignored_output` gave) to the repository's .gitignore."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.ignore(self, pattern)
+
     def replace_text(self, ref: str, text: str, commit: bool = True,
                      expected: str | None = None) -> tuple[Item, bool]:
         """Replace a whole file (after an edit), refusing text that does not validate;
@@ -170,12 +183,14 @@ class Tracker(Session):
 
         commits.preflight(self, commit)
 
-    def shard(self, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+    def shard(self, kind_name: str, chars: int, commit: bool = True,
+              progress: Callable[[list[Any]], Iterable[Any]] | None = None) -> dict[str, Any]:
         """Keep a kind's items in subfolders named by `chars` characters of their id (0:
-        the folder itself), every file moved in one commit; what was done, as a mapping."""
+        the folder itself), every file moved in one commit; what was done, as a mapping.
+        `progress` wraps the moves (a progress bar)."""
         from tracker.core.shard import shard  # noqa: PLC0415 - loaded for shard only
 
-        return shard(self, kind_name, chars, commit)
+        return shard(self, kind_name, chars, commit, progress)
 
     # ------------------------------------------------------------ dependencies
 
@@ -255,12 +270,15 @@ class Tracker(Session):
     # ------------------------------------------------------------ other clones
 
     def sync(self, remote: str | None = None, branch: str | None = None,
-             retries: int | None = None) -> SyncResult:
+             retries: int | None = None,
+             step: Callable[[str], None] | None = None) -> SyncResult:
         """Fetch a remote's branch, merge it through the merge driver and push, again
-        while the remote moves (`retries` times at most, default 10)."""
+        while the remote moves (`retries` times at most, default 10); `step` hears each
+        stage (`Fetching origin/main`)."""
         from tracker.core import sync  # noqa: PLC0415 - loaded for sync only
 
-        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries)
+        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries,
+                         step)
 
     # ------------------------------------------------------------ listing
     # (last of these: below `def list`, a signature's `list[...]` would name the method)

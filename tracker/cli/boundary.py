@@ -72,7 +72,9 @@ def exit_code(error: BaseException, say: Callable[[str], None] | None = None,
     else:
         return None
     if say is None:
-        print(message, file=sys.stderr)
+        from tracker.cli.terminal import error_line  # noqa: PLC0415
+
+        print(error_line(message), file=sys.stderr)
     else:
         say(message)
     return code

@@ -52,7 +52,7 @@ def import_() -> None:
 
 def progress(label: str) -> Any:
     """A progress callback for `bulk.upsert`: a bar on a terminal, nothing when piped."""
-    from tracker.cli.report import progress_bar  # noqa: PLC0415
+    from tracker.cli.terminal import progress_bar  # noqa: PLC0415
 
     def show(items: Iterable[Any]) -> Iterable[Any]:
         return progress_bar(list(items), label)

@@ -146,7 +146,10 @@ def shard(ctx: click.Context, kind: str, chars: int, no_commit: bool, fmt: str) 
     (issues/k3/issue-k3x9q2ab.md), or N=0 in the folder itself. Every file moves in
     one commit; advised past 10,000 items (git rewrites a folder's whole list on
     every commit, and GitHub shows only 1,000 files of a folder)."""
-    done = tracker(ctx).shard(kind, chars, commit=not no_commit)
+    from tracker.cli.terminal import progress_bar  # noqa: PLC0415
+
+    done = tracker(ctx).shard(kind, chars, commit=not no_commit,
+                              progress=lambda moves: progress_bar(moves, f"Moving {kind}"))
     if fmt == "json":
         click.echo(output.dumps(done))
     else:

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, tracker
+from tracker.cli.common import format_option, tracker, warn
+from tracker.cli.terminal import progress_bar
 from tracker.model.errors import UsageError
-
-
-def progress_bar(items: list[Any], label: str) -> Iterable[Any]:
-    """A progress bar on a terminal's stderr; nothing at all when stderr is not a terminal."""
-    stream = sys.stderr
-    if not stream.isatty() or len(items) < 50:
-        return items
-    return _bar(items, label, stream)
-
-
-def _bar(items: list[Any], label: str, stream: Any) -> Iterable[Any]:
-    with click.progressbar(items, label=label, file=stream) as bar:
-        yield from bar
 
 
 @click.command()
@@ -55,6 +43,7 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
                            helpers=[template_helpers], federation=federated)
         click.echo(str(index.resolve()))
         _notices(t)
+        _offer_ignore(t, Path(out))
         return
     if fmt in ("text", "json"):
         raise UsageError("a report renders as --format md or html")
@@ -66,6 +55,21 @@ def report(ctx: click.Context, name: str | None, show_list: bool, out: str | Non
     else:
         click.echo(text, nl=False)
     _notices(t)
+
+
+def _offer_ignore(t: Any, folder: Path) -> None:
+    """Say that the site lies in the repository, untracked; on a terminal, offer to add it
+    to .gitignore (`git status` shows `?? site/` otherwise)."""
+    pattern = t.unignored_output(folder)
+    if pattern is None:
+        return
+    warn(f"{pattern.strip('/')}/ is inside the repository and not ignored: git status "
+         "shows it as untracked")
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        if click.confirm(f"Add {pattern} to .gitignore?", default=True, err=True):
+            warn(f"Added {pattern} to {t.ignore_output(pattern)}")
+    else:
+        warn(f"(add {pattern} to .gitignore to keep it out)")
 
 
 def _notices(t: Any) -> None:

@@ -228,8 +228,9 @@ def _why(expression: Any, context: dict[str, Any]) -> str:
         try:
             generated.call(context)
         except Exception as e:  # noqa: BLE001 - any error is the reason
-            text = " ".join(str(e).split())
-            return f"{type(e).__name__}: {text}" if text else type(e).__name__
+            from tracker.expr.functions import plain_error  # noqa: PLC0415
+
+            return plain_error(e)
     return "an error or an undefined value"
 
 

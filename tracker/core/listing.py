@@ -481,4 +481,5 @@ def _check_names(t: "Session", field_names: Iterable[Iterable[str]], names: set[
         known.update(fields)
     unknown = sorted(names - known - {"config", "lookup"})
     if unknown:
-        raise UsageError(f"--where: unknown field '{unknown[0]}'")
+        raise UsageError(f"--where: unknown field '{unknown[0]}' (text to compare with is "
+                         f"quoted: '{unknown[0]}')")

@@ -449,7 +449,47 @@ def helpers() -> dict[str, Any]:
 
 
 def _to_date(text: str) -> date:
-    return date.fromisoformat(str(text))
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date like 2026-04-21") from None
+
+
+_TYPE_NAMES = {"str": "text", "int": "a number", "float": "a number", "NoneType": "no value",
+               "bool": "true/false", "date": "a date", "datetime": "a date and time",
+               "list": "a list", "dict": "a mapping", "Undefined": "no value",
+               "_Missing": "no value"}
+
+
+def plain_error(error: BaseException) -> str:
+    """An error met while evaluating an expression or a template, in its author's words
+    rather than Python's (`Invalid isoformat string`, `'<' not supported between
+    instances of 'str' and 'int'`)."""
+    import re  # noqa: PLC0415
+
+    text = " ".join(str(error).split())
+    if isinstance(error, MissingValue) or text == "undefined":
+        return "a field it reads has no value"
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero"
+    found = re.match(r"Invalid isoformat string: (.+)$", text)
+    if found:
+        return f"{found.group(1)} is not a date like 2026-04-21"
+
+    def name(match: re.Match[str]) -> str:
+        return _TYPE_NAMES.get(match.group(1), match.group(1))
+    found = re.match(r"'(.+)' not supported between instances of '(\w+)' and '(\w+)'$", text)
+    if found:
+        left, right = (_TYPE_NAMES.get(t, t) for t in found.group(2, 3))
+        return f"cannot compare {left} with {right} ({found.group(1)})"
+    found = re.match(r"unsupported operand type\(s\) for (.+): '(\w+)' and '(\w+)'$", text)
+    if found:
+        left, right = (_TYPE_NAMES.get(t, t) for t in found.group(2, 3))
+        return f"cannot use {found.group(1)} on {left} and {right}"
+    if isinstance(error, (ValueError, TypeError, ArithmeticError)) and text:
+        return re.sub(r"'(\w+)' object", lambda m: _TYPE_NAMES.get(m.group(1), m.group(1)),
+                      text)
+    return text or type(error).__name__
 
 
 def within(value: Any, periods: Any) -> bool:

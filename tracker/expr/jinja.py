@@ -27,7 +27,7 @@ from jinja2.utils import generate_lorem_ipsum, pass_eval_context
 from markupsafe import Markup
 
 from tracker.expr import codegen, functions
-from tracker.expr.functions import ERRORS, MAX_SIZE, LimitExceeded, helpers, too_big
+from tracker.expr.functions import ERRORS, MAX_SIZE, LimitExceeded, helpers, plain_error, too_big
 from tracker.model.errors import TrackerError, UsageError
 
 _EVAL_ERRORS = (*ERRORS, UndefinedError, SecurityError)
@@ -216,6 +216,28 @@ def exceeded(what: str, source: str, error: LimitExceeded) -> TrackerError:
     return TrackerError(f"{what}: expression '{source}': {error}")
 
 
+def plain_syntax_error(source: str, message: str) -> str:
+    """Jinja's syntax error in the words of an expression's author: no 'print statement'
+    or closing braces (the expression is parsed inside `{{ … }}`); a lone `=` suggests
+    `==` and quotes around text."""
+    import re  # noqa: PLC0415
+
+    lone = re.search(r"(?<![=!<>])=(?!=)", source)
+    if lone:
+        left = source[:lone.start()].strip() or "field"
+        right = source[lone.end():].strip() or "value"
+        if not right.startswith(("'", '"')) and not re.fullmatch(r"-?[0-9.]+", right):
+            right = "'" + right.replace("'", "\\'") + "'"
+        return f"'=' is not a comparison: write {left} == {right} (text in quotes)"
+    for end in ("'end of print statement'", "'}'"):
+        message = message.replace(f"unexpected {end}", "the expression ends too soon")
+        message = message.replace(end, "the end of the expression")
+    message = re.sub(r"^expected token (.+), got (.+)$", r"expected \1, found \2", message)
+    if message.startswith("unexpected end of template"):
+        return "the expression ends too soon"
+    return message
+
+
 class Expression:
     """A compiled expression; `evaluate` returns its value or `default` on any error.
 
@@ -229,7 +251,8 @@ class Expression:
             self._names = meta.find_undeclared_variables(ast) - set(env.globals)
             self._call = env.compile_expression(source, undefined_to_none=False)
         except TemplateSyntaxError as e:
-            raise UsageError(f"{what}: invalid expression '{source}': {e.message}") from None
+            raise UsageError(f"{what}: invalid expression '{source}': "
+                             + plain_syntax_error(source, e.message or "")) from None
         self._fast = _generated(ast, env.globals)
 
     @property
@@ -310,10 +333,13 @@ def render(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str
     except TemplateNotFound as e:
         raise TrackerError(f"template not found: {e.name}") from None
     except TemplateSyntaxError as e:
-        raise TrackerError(f"{e.name or name}:{e.lineno}: {e.message}") from None
+        raise TrackerError(f"{e.name or name}:{e.lineno}: "
+                           + plain_syntax_error("", e.message or "")) from None
     except (TemplateError, LimitExceeded, *_EVAL_ERRORS) as e:
         where = _template_line(e, env) or name
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if not isinstance(e, (TemplateError, LimitExceeded)):
+            message = plain_error(e)
         raise TrackerError(f"{where}: {message}") from None
 
 
