@@ -244,12 +244,20 @@ def read_rows(runner: Runner, bench: Bench, n: int) -> None:
     runner.measure("list --where", bench, bench.cmd([TRACKER, "list", "--where", WHERE]),
                    parse_floor(bench), at_most_ms(500) if big else None,
                    count_rows(expected["where"]))
-    runner.measure("list --grep", bench, bench.cmd([TRACKER, "list", "--grep", GREP_WORD]),
-                   parse_floor(bench), check=count_rows(expected["grep"]))
+    runner.measure("list --grep (floor: git grep -il)", bench,
+                   bench.cmd([TRACKER, "list", "--grep", GREP_WORD]),
+                   bench.cmd(["git", "grep", "-il", GREP_WORD, "--", "issues"]),
+                   at_most_ratio(1.5, "git grep"), count_rows(expected["grep"]))
     item = bench.meta.ids[0]
     runner.measure("show ID", bench, bench.cmd([TRACKER, "show", item]),
                    bench.cmd([PYTHON, FLOORS, "show", f"issues/{item}.md"]))
     runner.measure("check", bench, bench.cmd([TRACKER, "check"]), parse_floor(bench))
+    runner.measure("ready", bench, bench.cmd([TRACKER, "ready", "--format", "json"]),
+                   parse_floor(bench))
+    runner.measure("blocked", bench, bench.cmd([TRACKER, "blocked", "--format", "json"]),
+                   parse_floor(bench))
+    runner.measure("graph", bench, bench.cmd([TRACKER, "graph", "--format", "json"]),
+                   parse_floor(bench))
 
 
 def write_target(n: int) -> Target | None:
@@ -286,24 +294,89 @@ def _set_and_new(runner: Runner, bench: Bench, item: str, shard: str,
                    target)
 
 
+def history_target() -> Target:
+    """#20 §3: each history command within 1.5 × its git floor + 20 ms."""
+    return Target("≤ 1.5 × git + 20 ms",
+                  lambda ours, floor: floor is not None and ours <= 1.5 * floor + 20)
+
+
 def history_rows(runner: Runner, bench: Bench) -> None:
-    """log ID, list --at DATE and diff A B on the history tracker."""
+    """log ID, blame ID, the whole log, list --at DATE (first run without the cache,
+    then again) and diff A B on the history tracker, each beside the git it needs."""
     meta = bench.meta
     hot = f"issues/{meta.hot_id}.md"
     runner.measure("log ID", bench, bench.cmd([TRACKER, "log", meta.hot_id]),
-                   bench.cmd(["git", "log", "--", hot]), at_most_ratio(1.5, "git log"),
+                   bench.cmd(["git", "log", "--raw", "--", hot]), history_target(),
                    log_entries(meta.hot_changes + 1))
+    runner.measure("blame ID", bench, bench.cmd([TRACKER, "blame", meta.hot_id]),
+                   bench.cmd(["git", "log", "--raw", "--", hot]), history_target())
+    whole = ["git", "log", "--raw", "--no-abbrev", "-z", "HEAD", "--", "issues"]
+    runner.measure("log (whole tracker, first run)", bench,
+                   bench.cmd([TRACKER, "log", "--format", "json"], prepare=bench.drop_cache),
+                   bench.cmd(whole), history_target(), warm=False)
+    runner.measure("log (whole tracker, again)", bench,
+                   bench.cmd([TRACKER, "log", "--format", "json"]), bench.cmd(whole),
+                   history_target())
     at_rev = generate.git(bench.folder, "rev-list", "-1", "--first-parent",
                           f"--before={meta.at_date} 23:59:59", "HEAD").strip()
-    runner.measure("list --at DATE", bench, bench.cmd([TRACKER, "list", "--at", meta.at_date]),
-                   bench.cmd(["sh", "-c", _blobs_floor(f"git ls-tree -r {at_rev} issues")]),
-                   check=count_rows(meta.items))
+    blobs = bench.cmd(["sh", "-c", _blobs_floor(f"git ls-tree -r {at_rev} issues")])
+    runner.measure("list --at DATE (first run)", bench,
+                   bench.cmd([TRACKER, "list", "--at", meta.at_date], prepare=bench.drop_cache),
+                   blobs, history_target(), count_rows(meta.items), warm=False)
+    runner.measure("list --at DATE (again)", bench,
+                   bench.cmd([TRACKER, "list", "--at", meta.at_date]),
+                   bench.cmd(["git", "ls-tree", "-r", at_rev, "issues"]), history_target(),
+                   count_rows(meta.items))
     a, b = meta.diff_revs
     span = generate.git(bench.folder, "rev-list", "--count", f"{a}..{b}").strip()
     changed = f"{{ git ls-tree -r {a} issues; git ls-tree -r {b} issues; }} | sort | uniq -u"
-    runner.measure(f"diff A B ({int(span):,} commits apart)", bench, bench.cmd([TRACKER, "diff", a, b]),
-                   bench.cmd(["sh", "-c", _blobs_floor(changed)]),
+    runner.measure(f"diff A B ({int(span):,} commits apart)", bench,
+                   bench.cmd([TRACKER, "diff", a, b]),
+                   bench.cmd(["sh", "-c", _blobs_floor(changed)]), history_target(),
                    check=distinct_ids(meta.diff_changed))
+
+
+def lived_bench(cache: Path, n: int) -> Bench:
+    folder, meta = cached(cache, f"lived-{n}-{GEN_VERSION}",
+                          lambda f: generate.generate_lived(f, n, n // 40))
+    bench = Bench(folder, meta, f"{label(n)} × {meta.commits:,} commits")
+    bench.restore()
+    return bench
+
+
+def site_rows(runner: Runner, bench: Bench) -> None:
+    """`report site` on a lived history (one commit per item created and per edit),
+    first without the cache, then again, beside the parse floor, with peak RSS.
+    Target (#20 §1): ≤ 3 × the parse floor (and ≤ 1 GB at 100k)."""
+    out = Path(tempfile.mkdtemp(prefix="tracker-site-"))
+    target = Target("≤ 3 × floor, ≤ 1 GB",
+                    lambda ours, floor: floor is not None and ours <= 3 * floor)
+    saved, runner.repeat = runner.repeat, 1
+    try:
+        for title, prepare in (("first run", bench.drop_cache), ("again", None)):
+            def fresh(drop: Callable[[], None] | None = prepare) -> None:
+                shutil.rmtree(out, ignore_errors=True)
+                if drop is not None:
+                    drop()
+            cmd = bench.cmd([TRACKER, "report", "site", "--out", str(out)], prepare=fresh)
+            rss = peak_rss_mb(cmd)
+            runner.measure(f"report site, lived history ({title}; peak {rss:,.0f} MB)", bench,
+                           cmd, parse_floor(bench), target, warm=False)
+    finally:
+        runner.repeat = saved
+        shutil.rmtree(out, ignore_errors=True)
+        bench.restore()
+
+
+def peak_rss_mb(cmd: Cmd) -> float:
+    """The peak resident memory of one more run of the command, in MB."""
+    if cmd.prepare is not None:
+        cmd.prepare()
+    child = subprocess.Popen(cmd.args(0), cwd=cmd.cwd, env=cmd.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
+    child.returncode = 0
+    return usage.ru_maxrss / 1024
 
 
 def _blobs_floor(listing: str) -> str:
@@ -364,6 +437,10 @@ def campaign_rows(runner: Runner, cache: Path, bureaux: int) -> None:
                        Target("≤ 60 s, one commit", lambda ours, floor: ours <= 60000),
                        warm=False)
         _bilans(runner, work)
+        effect = Cmd([PYTHON, str(HERE / "effect.py")], work, generate.git_env())
+        runner.measure("campaign effect: 10,000 re-draws × 5,000 bureaux (process)",
+                       Bench(work, Meta("effect", 5000, 1, [], {}), "5k"), effect, None,
+                       Target("≤ 5 s", lambda ours, floor: ours <= 5000), warm=False)
     finally:
         runner.repeat = saved
         shutil.rmtree(work, ignore_errors=True)
@@ -464,8 +541,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=7, help="Runs per figure (median).")
     parser.add_argument("--quick", action="store_true",
                         help="Smoke run: 1k and 10k only, 3 runs each.")
-    parser.add_argument("--history", type=int, default=10000,
-                        help="Items, and commits, of the history tracker (0: skip).")
+    parser.add_argument("--history", default="1000,10000",
+                        help="Items, and commits, of the history trackers, comma-separated "
+                             "(0: skip; 100000 takes hours to generate in one flat folder).")
+    parser.add_argument("--lived", default="10000",
+                        help="Items of the lived histories `report site` is measured on, "
+                             "comma-separated (0: skip; 100000: about an hour to generate).")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--output", type=Path, help="Also write the document to FILE.")
     parser.add_argument("--progress", action="store_true", help="Progress even if not a tty.")
@@ -475,6 +556,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.campaign = args.campaign and not args.quick
     args.sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     args.repeat = min(args.repeat, 3) if args.quick else args.repeat
+    args.history = [int(s) for s in args.history.split(",") if int(s)]
+    args.lived = [int(s) for s in args.lived.split(",") if int(s)]
     return args
 
 
@@ -491,9 +574,12 @@ def main(argv: list[str]) -> None:
     for n, bench in benches.items():
         read_rows(runner, bench, n)
         write_rows(runner, bench, n)
-    if args.history:
-        history_rows(runner, history_bench(args.cache, args.history))
-    future_rows(runner, benches.get(10000), commands())
+    for n in args.history:
+        history_rows(runner, history_bench(args.cache, n))
+    for n in args.lived:
+        site_rows(runner, lived_bench(args.cache, n))
+    if not args.lived:  # the site on one commit of all items: only without a lived history
+        future_rows(runner, benches.get(10000), commands())
     if args.campaign:
         campaign_rows(runner, args.cache, 70000)
     backlog_rows(runner.rows, args.cache, args.sizes, args.repeat)

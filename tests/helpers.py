@@ -131,6 +131,19 @@ def assert_error(result: Result, exit_code: int, *fragments: str) -> str:
     return errors[0]
 
 
+def assert_json_error(result: Result, exit_code: int, *fragments: str) -> dict:
+    """A refusal under `--format json`: the exit code, nothing on stdout, and stderr one line
+    of JSON `{"error", "problems"}` whose error names every fragment. Returns the object."""
+    assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    answer = json.loads(result.stderr)
+    assert set(answer) == {"error", "problems"}, answer
+    for fragment in fragments:
+        assert fragment in answer["error"], (fragment, answer)
+    return answer
+
+
 def assert_one_line_error(result: Result, exit_code: int, *fragments: str) -> str:
     """As `assert_error`, and stderr is that single line and nothing else."""
     line = assert_error(result, exit_code, *fragments)

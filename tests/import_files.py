@@ -2,7 +2,7 @@
 
 Results by polling station in the Ministry of the Interior's three formats (Latin-1,
 `;`, decimal commas in percentages, letter codes overseas, 3-character commune codes),
-and INSEE's COG communes file. The candidates are invented and never imported.
+and INSEE's COG communes file. The candidates are invented.
 """
 
 from __future__ import annotations

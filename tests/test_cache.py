@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import commit_all, git, make_invoke, run_tracker, write_tree
 
-CACHE = Path(".git/tracker-cache/snapshot-v7.bin")
+CACHE = Path(".git/tracker-cache/snapshot-v8.bin")
 
 
 def titles(invoke) -> dict[str, str]:

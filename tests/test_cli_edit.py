@@ -47,7 +47,7 @@ def test_a_valid_edit_is_saved_and_committed(invoke, repo, item, tmp_path):
     assert r.stdout == "hand\n"
     assert item_file(repo, item).read_bytes() == (
         "\ufeff" + TEXT.replace("priority: low", "priority: high")).encode()
-    assert log_subjects(repo)[0] == "edit hand: Affiches"
+    assert log_subjects(repo)[0] == "edit hand: priority"
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["issues/hand.md"]
 
 
@@ -138,7 +138,7 @@ else:
     assert count.read_text() == "2"
     assert item_file(repo, item).read_bytes() == (
         "\ufeff" + TEXT.replace("priority: low", "priority: urgent")).encode()
-    assert log_subjects(repo)[0] == "edit hand: Affiches"
+    assert log_subjects(repo)[0] == "edit hand: priority"
 
 
 def test_reopen_then_give_up(invoke, repo, item, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import (
     as_json,
     assert_error,
+    assert_json_error,
     assert_one_line_error,
     commit_all,
     item_file,
@@ -154,6 +155,8 @@ def test_a_link_to_a_file_outside_the_tracker_is_not_read(invoke, repo, tmp_path
     (repo / "issues").mkdir(exist_ok=True)
     (repo / "issues" / "link.md").symlink_to(secret)
     r = invoke("show", "link", "--format", "json")
-    assert_one_line_error(r, 1, "issues/link.md", "outside the tracker")
+    assert_json_error(r, 1, "issues/link.md", "outside the tracker")
+    assert "the secret" not in r.stderr
+    assert_one_line_error(invoke("show", "link"), 1, "issues/link.md", "outside the tracker")
     listed = invoke("list", "--format", "json")
     assert "the secret" not in listed.stdout and "issues/link.md" in listed.stderr

@@ -26,11 +26,20 @@ def cli(repo, *args):
 
 
 def one_error(done, *fragments):
+    """One line on stderr: `Error: ...`, or under `--format json` the JSON
+    `{"error", "problems"}` whose error holds every fragment."""
     assert done.returncode in (1, 2), (done.returncode, done.stderr)
     assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
-    assert done.stderr.startswith("Error: ")
+    args = list(done.args)
+    if "--format" in args and args[args.index("--format") + 1] == "json":
+        answer = json.loads(done.stderr)
+        assert set(answer) == {"error", "problems"}, answer
+        message = answer["error"]
+    else:
+        assert done.stderr.startswith("Error: ")
+        message = done.stderr
     for fragment in fragments:
-        assert fragment in done.stderr, done.stderr
+        assert fragment in message, message
 
 
 @pytest.mark.parametrize("text", LOOKALIKES)

@@ -32,5 +32,13 @@ def test_demo_end_to_end_and_deterministic(tmp_path: Path):
     terrain = (site / "reports" / "terrain.html").read_text(encoding="utf-8")
     assert "portes frappées" in terrain and "1 sur 1" in terrain
     assert len(list((site / "bilans").glob("*.html"))) > 80
+    effect = (site / "reports" / "effet.html").read_text(encoding="utf-8")
+    assert "Effet du porte-à-porte – pr27-t1 (référence pr22-t1)" in effect
     subjects = git(repo, "log", "--format=%s")
     assert "import fr-results:" in subjects and "import communes:" in subjects
+    # the account and the bilans' indicators (#18 §3, §4): figures, the simulated label
+    compte = (site / "reports" / "compte.html").read_text(encoding="utf-8")
+    assert "Compte de campagne" in compte and "Plafond légal" in compte
+    assert "import indicators: chomage 2025" in subjects
+    bilan = (site / "bilans" / "93066.html").read_text(encoding="utf-8")
+    assert "Aucun indicateur renseigné" not in bilan and "Données simulées" in bilan

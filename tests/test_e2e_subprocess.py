@@ -186,7 +186,7 @@ def test_edit_through_a_real_editor_process(project, tmp_path):
                                                       "EDITOR": str(editor)})
     assert done.returncode == 0, done.stderr
     assert json.loads(ok(project, "show", item_id, "--format", "json"))["priority"] == "high"
-    assert log_subjects(project)[0] == f"edit {item_id}: T"
+    assert log_subjects(project)[0] == f"edit {item_id}: priority"
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(repo):

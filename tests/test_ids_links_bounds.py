@@ -32,6 +32,20 @@ def one_error(done, *fragments: str) -> str:
     return lines[0]
 
 
+def one_json_error(done, *fragments: str) -> dict:
+    """A refusal under `--format json`: exit 1, nothing on stdout, and stderr one line of JSON
+    `{"error", "problems"}` whose error names every fragment."""
+    assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    answer = json.loads(lines[0])
+    assert set(answer) == {"error", "problems"}, answer
+    for fragment in fragments:
+        assert fragment in answer["error"], (fragment, answer)
+    return answer
+
+
 def one_refused(done, where: str, *fragments: str) -> str:
     """An import that refused one row: `FILE:LINE: field: message` alone on stderr."""
     assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
@@ -229,7 +243,9 @@ def test_what_check_accepts_every_command_renders(repo, tmp_path, name):
             (args, results[args].stderr[-2000:])
     assert "issue-ok" in results[("list", "--format", "json")].stdout
     shown = results[("show",)]
-    one_error(shown, f"issues/{name}.md:4", refused)
+    answer = one_json_error(shown, f"issues/{name}.md:4", refused)
+    assert answer["problems"][0]["path"] == f"issues/{name}.md"
+    assert answer["problems"][0]["line"] == 4
 
 
 def test_a_front_matter_past_four_mebibytes_is_refused_with_its_size(repo):

@@ -30,7 +30,7 @@ def issue() -> Kind:
 def test_default_issue_kind(issue):
     assert issue.folder == "issues"
     assert issue.order[:2] == ["title", "status"]
-    assert issue.order == ["title", "status", "priority", "assignee", "tags", "due", "created"]
+    assert issue.order == ["title", "status", "priority", "assignee", "tags", "due", "depends_on", "created"]
     assert issue.fields["title"].required
     assert issue.fields["status"].type == "enum"
     assert issue.fields["status"].default == "open"

@@ -125,7 +125,7 @@ def test_a_rule_that_cannot_be_evaluated_is_reported(tmp_path):
     done = run_tracker(folder, "check")
     assert done.returncode == 1
     assert "notes/note-1.md:3: size: too small: not checked, the rule 'size > 3' cannot be " \
-           "evaluated (TypeError" in done.stdout
+           "evaluated (cannot compare text with a number (>))" in done.stdout
 
 
 # ---------------------------------------------------------------- writes

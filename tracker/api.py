@@ -20,7 +20,7 @@ from tracker.model.problems import Problem
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, ContextManager, Iterable
+    from typing import Any, Callable, ContextManager, Iterable
 
     from tracker.core.listing import Listed
     from tracker.core.read import Listing
@@ -120,6 +120,19 @@ class Tracker(Session):
 
         return write.move(self, ref, status, force, commit)
 
+    def unignored_output(self, folder: Path) -> str | None:
+        """`/site/` when the output folder lies in the repository and git does not ignore
+        it (`git status` would show it), else None."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.unignored(self, folder)
+
+    def ignore_output(self, pattern: str) -> Path:
+        """Add `pattern` (what `unignored_output` gave) to the repository's .gitignore."""
+        from tracker.core import outputs  # noqa: PLC0415
+
+        return outputs.ignore(self, pattern)
+
     def replace_text(self, ref: str, text: str, commit: bool = True,
                      expected: str | None = None) -> tuple[Item, bool]:
         """Replace a whole file (after an edit), refusing text that does not validate;
@@ -170,12 +183,61 @@ class Tracker(Session):
 
         commits.preflight(self, commit)
 
-    def shard(self, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+    def shard(self, kind_name: str, chars: int, commit: bool = True,
+              progress: Callable[[list[Any]], Iterable[Any]] | None = None) -> dict[str, Any]:
         """Keep a kind's items in subfolders named by `chars` characters of their id (0:
-        the folder itself), every file moved in one commit; what was done, as a mapping."""
+        the folder itself), every file moved in one commit; what was done, as a mapping.
+        `progress` wraps the moves (a progress bar)."""
         from tracker.core.shard import shard  # noqa: PLC0415 - loaded for shard only
 
-        return shard(self, kind_name, chars, commit)
+        return shard(self, kind_name, chars, commit, progress)
+
+    # ------------------------------------------------------------ dependencies
+
+    def ready(self, kind: str | None = None, where: str | None = None) -> list[dict[str, Any]]:
+        """Items not final, not claimed, whose dependencies are all final: rows as
+        `list --format json` prints them, highest priority first, then nearest due date,
+        then oldest."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.split(self, kind, where).ready_rows()
+
+    def blocked(self, kind: str | None = None, where: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Items not final that wait for others: rows as `ready`'s, each with
+        `waiting_for`, the dependencies not final (`[{"id", "status"}]`)."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.split(self, kind, where).blocked_rows()
+
+    def graph(self, ref: str | None = None, kind: str | None = None) -> dict[str, Any]:
+        """The dependency graph of one item (up and down), of a kind, or of all:
+        `{"nodes": [...], "edges": [{"from", "to"}]}`."""
+        from tracker.core import deps  # noqa: PLC0415
+
+        return deps.graph(self, ref, kind)
+
+    def claim(self, ref: str, name: str | None = None, sync: bool | None = None,
+              commit: bool = True) -> Item:
+        """Set the assignee and move the item to its first working status, in one commit;
+        refused when someone else holds it. `sync` (None: the config's `sync: {claim:}`):
+        a compare-and-swap on the remote."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.claim(self, ref, name, sync, commit)
+
+    def claim_ready(self, kind: str | None = None, where: str | None = None,
+                    name: str | None = None, sync: bool | None = None) -> Item | None:
+        """Claim the first ready item (None when none is)."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.claim_first(self, kind, where, name, sync)
+
+    def release(self, ref: str, commit: bool = True) -> Item:
+        """Clear the assignee and move the item back to its status before the claim."""
+        from tracker.core import claim  # noqa: PLC0415
+
+        return claim.release(self, ref, commit)
 
     # ------------------------------------------------------------ checking
 
@@ -208,26 +270,31 @@ class Tracker(Session):
     # ------------------------------------------------------------ other clones
 
     def sync(self, remote: str | None = None, branch: str | None = None,
-             retries: int | None = None) -> SyncResult:
+             retries: int | None = None,
+             step: Callable[[str], None] | None = None) -> SyncResult:
         """Fetch a remote's branch, merge it through the merge driver and push, again
-        while the remote moves (`retries` times at most, default 10)."""
+        while the remote moves (`retries` times at most, default 10); `step` hears each
+        stage (`Fetching origin/main`)."""
         from tracker.core import sync  # noqa: PLC0415 - loaded for sync only
 
-        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries)
+        return sync.sync(self.ws, remote, branch, sync.RETRIES if retries is None else retries,
+                         step)
 
     # ------------------------------------------------------------ listing
     # (last of these: below `def list`, a signature's `list[...]` would name the method)
 
     def list(self, kind: str | None = None, where: str | None = None, grep: str | None = None,
              sort: str | None = None, fields: Iterable[str] | None = None,
-             limit: int | None = None, at: str | None = None) -> Listed:
+             limit: int | None = None, at: str | None = None,
+             federation: bool = False) -> Listed:
         """Items of a kind (or of every kind) for which `where` is true and whose title or
         body holds `grep`, sorted by a field (`-field`: descending), `limit` at most, now
         or at a revision or date: rows as `tracker list --format json` prints them, the
-        columns a table of them shows, and the files that could not be read."""
+        columns a table of them shows, and the files that could not be read. With
+        `federation`, over this repository and every member at its fetched head."""
         from tracker.core import listing  # noqa: PLC0415
 
-        return listing.select(self, kind, where, grep, sort, fields, limit, at)
+        return listing.select(self, kind, where, grep, sort, fields, limit, at, federation)
 
     # ---- façade for reports, importers and campaign (its methods; the rest ends the file)
 
@@ -255,6 +322,13 @@ class Tracker(Session):
         from tracker.core.check import Gate  # noqa: PLC0415
 
         return Gate(self, batch=True)
+
+    def federation(self) -> Any:
+        """The federation of this campaign's repositories (core/federation.py): `members`,
+        `add`, `sync`, `status`, `items`, `get`, `check`, each taking this tracker."""
+        from tracker.core import federation  # noqa: PLC0415 - loaded for federation only
+
+        return federation
 
     def history(self) -> History:
         """History queries over this tracker's git log; close it (or use `with`) when done."""

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    assert_json_error,
     assert_one_line_error,
     changed_region,
     commit_all,
@@ -282,7 +283,7 @@ def run_case(repo: Path, invoke, witness: str, tmp_path: Path, name: str, data: 
         assert len(warnings) == 1 and rel in warnings[0], listing.stderr
         assert listing.stderr == warnings[0] + "\n", listing.stderr
         assert table.exit_code == 1 and witness in table.stdout
-        assert_one_line_error(shown, 1, rel)
+        assert_json_error(shown, 1, rel)
         assert_one_line_error(shown_text, 1, rel)
         assert_one_line_error(invoke("set", name, "assignee=bob"), 1, rel)
         assert snapshot(repo) == before and head(repo) == commit

@@ -1,10 +1,13 @@
 """`tracker demo`: a realistic campaign repository from built-in data, then its site.
 
 Real communes of Seine-Saint-Denis and Val-de-Marne (the shipped INSEE table), results
-by polling station written in the Ministry's 2024+ format and read by the real
-importer, targeting with a seeded treatment/control draw, teams, eight weeks of field
-sessions, mailings, fundraising, fact-checks and incidents, each committed at its own
-date so that the charts over time mean something. Everything goes through the same
+by polling station of a reference election (`pr22-t1`) written in the Ministry's 2024+
+format and read by the real importer, targeting on that reference with a seeded
+treatment/control draw, teams, eight weeks of field sessions, mailings, fundraising,
+fact-checks and incidents, each committed at its own date so that the charts over time
+mean something; then the first round's results (`pr27-t1`), simulated with a known
+effect of the field work on turnout in treated bureaux (SIMULATED_EFFECT), so that
+`tracker campaign effect` has something to find. Everything goes through the same
 library calls as the commands; the same seed gives the same repository.
 """
 
@@ -24,6 +27,12 @@ from tracker.model.errors import TrackerError
 PARIS = timezone(timedelta(hours=1))
 START = datetime(2027, 1, 11, 9, 0, tzinfo=PARIS)
 DEPARTEMENTS = ("93", "94")
+REFERENCE, ROUND = "pr22-t1", "pr27-t1"
+ROUND_RESULTS = datetime(2027, 4, 12, 9, 0, tzinfo=timezone(timedelta(hours=2)))
+# The round's results are simulated: in every bureau, turnout moves from the reference by
+# a common swing and a bureau's own noise; in treated bureaux it moves SIMULATED_EFFECT
+# more (1.5 points of turnout), the effect `tracker campaign effect` should recover.
+SWING, NOISE, SIMULATED_EFFECT = -0.03, 0.02, 0.015
 MAX_BUREAUX = 8  # per commune: enough to be realistic, small enough to build in seconds
 THEMES = ["logement", "transports", "sécurité", "emploi", "école", "santé", "pouvoir d'achat",
           "propreté", "services publics"]
@@ -55,7 +64,7 @@ def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Pa
     with dated(START + timedelta(hours=1), "Équipe campagne"):
         _import_communes(t, out, communes)
     with dated(START + timedelta(hours=2), "Équipe campagne"):
-        _import_results(t, out, communes, rng)
+        reference = _import_results(t, out, _reference_rows(communes, rng), REFERENCE)
     teams = _teams(t)
     with dated(START + timedelta(days=2), "Équipe campagne"):
         _operation(t)
@@ -68,6 +77,10 @@ def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Pa
         with dated(when, "Équipe campagne"):
             action(t)
     progress(f"History: {len(events)} dated events")
+    with dated(ROUND_RESULTS, "Équipe campagne"):
+        _import_results(t, out, _round_rows(t, reference, rng), ROUND)
+    progress(f"Round results: {ROUND}, simulated effect on turnout in treated bureaux "
+             f"{100 * SIMULATED_EFFECT:+.1f} points")
     return _site(repo, out)
 
 
@@ -94,8 +107,43 @@ def _import_communes(t: Tracker, out: Path, communes: list[Any]) -> None:
     run_communes(t, path, path.name)
 
 
-def _import_results(t: Tracker, out: Path, communes: list[Any], rng: random.Random) -> None:
-    """Synthetic results by bureau in the Ministry's 2024+ format (Latin-1, ';', commas)."""
+Bureau = tuple[str, str, str, int, int, int, int]  # dep, insee, name, n°, inscrits, votants, voix
+
+
+def _reference_rows(communes: list[Any], rng: random.Random) -> list[Bureau]:
+    """The reference election's counts by bureau."""
+    rows = []
+    for commune in communes:
+        count = max(1, min(MAX_BUREAUX, (commune.population or 1000) // 1100))
+        base = rng.uniform(0.22, 0.48)
+        for number in range(1, count + 1):
+            inscrits = rng.randint(650, 1450)
+            abstention = min(0.75, max(0.12, rng.gauss(base, 0.07)))
+            votants = round(inscrits * (1 - abstention))
+            rows.append((commune.departement, commune.code, commune.name, number, inscrits,
+                         votants, round(votants * rng.uniform(0.2, 0.4))))
+    return rows
+
+
+def _round_rows(t: Tracker, reference: list[Bureau], rng: random.Random) -> list[Bureau]:
+    """The round's counts: the reference's turnout, a swing, noise, and in treated
+    bureaux SIMULATED_EFFECT more."""
+    arms = {item.id: item.fields.get("experiment_arm") for item in t.items(["bureau"]).items}
+    rows = []
+    for dep, insee, name, number, inscrits, votants, _ in reference:
+        registered = inscrits + rng.randint(-20, 30)
+        turnout = votants / inscrits + SWING + rng.gauss(0, NOISE)
+        if arms.get(f"{insee}_{number:04d}") == "treatment":
+            turnout += SIMULATED_EFFECT
+        voters = min(registered - 1, max(30, round(registered * turnout)))
+        rows.append((dep, insee, name, number, registered, voters,
+                     round(voters * rng.uniform(0.2, 0.4))))
+    return rows
+
+
+def _import_results(t: Tracker, out: Path, bureaux: list[Bureau],
+                    election: str) -> list[Bureau]:
+    """Results by bureau in the Ministry's 2024+ format (Latin-1, ';', commas), imported."""
     from tracker.importers.fr_results import run_fr_results  # noqa: PLC0415
 
     header = ("Code département;Libellé département;Code commune;Libellé commune;Code BV;"
@@ -104,25 +152,18 @@ def _import_results(t: Tracker, out: Path, communes: list[Any], rng: random.Rand
               "Nom candidat 1;Prénom candidat 1;Sexe candidat 1;Voix 1;"
               "% Voix/inscrits 1;% Voix/exprimés 1;Elu 1")
     rows = [header]
-    for commune in communes:
-        count = max(1, min(MAX_BUREAUX, (commune.population or 1000) // 1100))
-        base = rng.uniform(0.22, 0.48)
-        for number in range(1, count + 1):
-            inscrits = rng.randint(650, 1450)
-            abstention = min(0.75, max(0.12, rng.gauss(base, 0.07)))
-            votants = round(inscrits * (1 - abstention))
-            exprimes = votants - rng.randint(5, 25)
-            voix = round(exprimes * rng.uniform(0.2, 0.4))
-            rows.append(";".join([
-                commune.departement, "Seine-Saint-Denis" if commune.departement == "93"
-                else "Val-de-Marne", commune.code, commune.name, f"{number:04d}",
-                str(inscrits), str(votants), _pct(votants, inscrits),
-                str(inscrits - votants), _pct(inscrits - votants, inscrits), str(exprimes),
-                _pct(exprimes, inscrits), _pct(exprimes, votants), "1", "DIV", "CANDIDATE",
-                "Alex", "F", str(voix), _pct(voix, inscrits), _pct(voix, exprimes), ""]))
-    path = out / "resultats-pr27-t1-par-bureau.csv"
+    for dep, insee, name, number, inscrits, votants, voix in bureaux:
+        exprimes = votants - min(votants - voix, 5 + (number * 7 + inscrits) % 21)
+        rows.append(";".join([
+            dep, "Seine-Saint-Denis" if dep == "93" else "Val-de-Marne", insee, name,
+            f"{number:04d}", str(inscrits), str(votants), _pct(votants, inscrits),
+            str(inscrits - votants), _pct(inscrits - votants, inscrits), str(exprimes),
+            _pct(exprimes, inscrits), _pct(exprimes, votants), "1", "DIV", "CANDIDATE",
+            "Alex", "F", str(voix), _pct(voix, inscrits), _pct(voix, exprimes), ""]))
+    path = out / f"resultats-{election}-par-bureau.csv"
     path.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
-    run_fr_results(t, path, path.name, election="pr27-t1")
+    run_fr_results(t, path, path.name, election=election)
+    return bureaux
 
 
 def _pct(part: int, whole: int) -> str:
@@ -242,6 +283,7 @@ def _other_events(rng: random.Random) -> list[Event]:
             "amount_eur": f"{amount:.2f}", "max_single_eur": str(rng.choice([500, 1000, 2000])),
             "status": "reconciled"})))
     events += _claims(rng) + _incidents()
+    events += _spending(rng) + _indicator_events(rng)
     return events
 
 
@@ -283,6 +325,76 @@ def _incidents() -> list[Event]:
     return events
 
 
+# the account: weekly invoices by category (the web about a tenth), payees organisations
+SPENDING = [("staff", "Salaires de l'équipe de campagne", "Association de financement AFC",
+             (230000, 270000)),
+            ("print", "Tracts et affiches", "Imprimerie Moderne SARL", (150000, 260000)),
+            ("meetings", "Meeting régional", "Palais des Congrès SA", (90000, 380000)),
+            ("travel", "Déplacements du candidat", "SNCF Voyageurs", (40000, 80000)),
+            ("web", "Site, hébergement et campagnes en ligne", "Agence Numérique SAS",
+             (70000, 120000)),
+            ("polling", "Enquête d'opinion", "Institut Sondages SA", (30000, 70000)),
+            ("other", "Frais divers", "Fournitures Bureau SARL", (10000, 30000))]
+
+
+def _spending(rng: random.Random) -> list[Event]:
+    """Eleven weeks of invoices, one per category a week (polling every other week)."""
+    events: list[Event] = []
+    for week in range(11):
+        for n, (category, label, payee, (low, high)) in enumerate(SPENDING):
+            if category == "polling" and week % 2:
+                continue
+            when = START + timedelta(weeks=week, days=4, hours=14 + n // 3, minutes=n * 7)
+            events.append((when, _new("depense", f"{label} – semaine {week + 1}", {
+                "date": when.date().isoformat(), "amount": f"{rng.uniform(low, high):.2f}",
+                "category": category, "payee": payee,
+                "invoice_reference": f"F-{when:%Y}-{week + 1:02d}{n + 1:02d}",
+                "status": "paid" if week < 9 else "invoiced"})))
+    return events
+
+
+# the bilans' indicators: SIMULATED (no open-data table is shipped), labelled so on the pages
+INDICATORS = [("chomage", "Taux de chômage (simulé)", "%", (8.0, 22.0)),
+              ("logements-sociaux", "Part de logements sociaux (simulée)", "%", (10.0, 55.0))]
+
+
+def _indicator_events(rng: random.Random) -> list[Event]:
+    """Two years of two simulated indicators, read by the real importer (INSEE's layout:
+    ';', Windows-1252, decimal commas) and marked simulated."""
+    events: list[Event] = []
+    for n, (code, label, unit, (low, high)) in enumerate(INDICATORS):
+        for m, year in enumerate((2021, 2025)):
+            when = START + timedelta(days=4, hours=9 + 2 * n + m)
+            events.append((when, _import_indicator(code, label, unit, year, low, high,
+                                                   random.Random(rng.random()))))
+    return events
+
+
+def _import_indicator(code: str, label: str, unit: str, year: int, low: float, high: float,
+                      rng: random.Random) -> Callable[[Tracker], Any]:
+    def run(t: Tracker) -> Any:
+        from tracker.campaign.import_indicators import (  # noqa: PLC0415
+            Indicator,
+            run_indicators,
+        )
+
+        assert t.ws.top is not None
+        bilans = sorted(i.id for i in t.items(["bilan"]).items)
+        column = f"{code.upper().replace('-', '_')}_{year}"
+        lines = [f"CODGEO;LIBGEO;{column}"]
+        drift = random.Random(code)  # the same commune drifts the same way both years
+        for bilan in bilans:
+            base = drift.uniform(low, high) + drift.gauss(0, 1)
+            value = max(0.0, base + (year - 2021) * rng.gauss(-0.3, 0.4))
+            lines.append(f"{bilan};;{value:.1f}".replace(".", ","))
+        path = t.ws.top.parent / f"indicateur-{code}-{year}-simule.csv"
+        path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+        return run_indicators(t, path, path.name, Indicator(
+            code, year, "Données simulées (démo tracker), non publiables", label, unit,
+            simulated=True), column=column)
+    return run
+
+
 def _new(kind: str, title: str, values: dict[str, str]) -> Callable[[Tracker], Any]:
     return lambda t: t.new(kind, title, values)
 
@@ -294,5 +406,5 @@ def _site(repo: Path, out: Path) -> Path:
     from tracker.campaign.reports import template_helpers  # noqa: PLC0415
     from tracker.reports.site import build_site  # noqa: PLC0415
 
-    with dated(datetime(2027, 3, 29, 9, 0, tzinfo=PARIS), "Équipe campagne"):
+    with dated(ROUND_RESULTS + timedelta(hours=1), "Équipe campagne"):
         return build_site(Tracker(repo), out / "site", helpers=[template_helpers])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tracker.campaign import stats
+from tracker.model.errors import UsageError
 
 if TYPE_CHECKING:
     from tracker.api import Tracker
@@ -18,13 +19,15 @@ def template_helpers(t: Tracker, records: list[dict[str, Any]]) -> dict[str, Any
     """`campaign` for a tracker with the campaign's kinds (it has `bureau`), else nothing."""
     if "bureau" not in t.kinds:
         return {}
-    return {"campaign": CampaignHelper(records, dict(t.ws.config))}
+    return {"campaign": CampaignHelper(records, dict(t.ws.config), t)}
 
 
 class CampaignHelper:
     """Read-only statistics for templates, computed once per report."""
 
-    def __init__(self, items: list[dict[str, Any]], config: dict[str, Any]) -> None:
+    def __init__(self, items: list[dict[str, Any]], config: dict[str, Any],
+                 tracker: Tracker | None = None) -> None:
+        self._tracker = tracker
         self._by_kind: dict[str, list[dict[str, Any]]] = {}
         for item in items:
             self._by_kind.setdefault(item["kind"], []).append(item)
@@ -65,3 +68,42 @@ class CampaignHelper:
 
     def one_in(self, positive: Any, opened: Any) -> str:
         return stats.one_in(positive, opened)
+
+    def effect(self) -> dict[str, Any] | None:
+        """`tracker campaign effect` over the newest round and the election before it;
+        None until two elections' results are imported."""
+        return self._once("effect", self._effect)
+
+    def _effect(self) -> dict[str, Any] | None:
+        from tracker.campaign import effect  # noqa: PLC0415
+
+        found = effect.imports(self._tracker) if self._tracker is not None else []
+        if self._tracker is None or len(found) < 2:
+            return None
+        try:
+            return {**effect.measure(self._tracker), "refused": None}
+        except UsageError as e:
+            return {"round": found[0][0], "reference": found[1][0], "refused": str(e)}
+
+    def points(self, value: Any) -> str:
+        from tracker.campaign.effect import _pts  # noqa: PLC0415
+
+        return _pts(value)
+
+    def balance_label(self, name: str) -> str:
+        from tracker.campaign.effect import BALANCE_LABELS  # noqa: PLC0415
+
+        return BALANCE_LABELS.get(name, name)
+
+    def caveats(self) -> tuple[str, ...]:
+        from tracker.campaign.effect import CAVEATS  # noqa: PLC0415
+
+        return CAVEATS
+
+    def account(self) -> dict[str, Any]:
+        """The campaign account: spending, the ceilings, donations (campaign/account.py)."""
+        from tracker.campaign.account import account  # noqa: PLC0415
+        from tracker.model import clock  # noqa: PLC0415
+
+        return self._once("account", lambda: account(
+            self.of("depense"), self.of("donations"), self._config, clock.today()))

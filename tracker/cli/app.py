@@ -12,7 +12,7 @@ import importlib
 import click
 
 from tracker import __version__
-from tracker.cli import boundary
+from tracker.cli import boundary, terminal
 
 # Each command's module, imported only when that command runs: `tracker --version` and
 # the merge driver start without loading every command (and what they import).
@@ -22,7 +22,9 @@ COMMAND_MODULES = {
     "shard": "project",
     "log": "history", "blame": "history", "diff": "history", "merge-driver": "merge",
     "sync": "merge", "report": "report", "target": "campaign", "export": "exports",
-    "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
+    "campaign": "campaign", "import": "imports", "serve": "serve", "user": "serve", "mcp": "mcp",
+    "ready": "deps", "blocked": "deps", "graph": "deps", "claim": "deps", "release": "deps",
+    "federation": "federation", "completion": "completion",
 }
 
 
@@ -37,27 +39,54 @@ class TrackerGroup(click.Group):
         if module_name is None:
             return None
         module = importlib.import_module(f"tracker.cli.{module_name}")
-        return next((c for c in module.COMMANDS if c.name == name), None)
+        command = next((c for c in module.COMMANDS if c.name == name), None)
+        if command is not None:
+            _add_examples(command, name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
+        as_json = boundary.wants_json([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
             return super().invoke(ctx)
         except boundary.EXPECTED as e:
-            code = boundary.exit_code(e, lambda message: click.echo(message, err=True))
+            code = boundary.exit_code(
+                e, lambda message: click.echo(terminal.error_line(message), err=True), as_json)
             if code is None:
                 raise
             ctx.exit(code)
+        except click.ClickException as e:
+            if not as_json:
+                raise
+            click.echo(boundary.json_error(e.format_message()), err=True)
+            ctx.exit(e.exit_code)
         return None
+
+
+def _add_examples(command: click.Command, name: str) -> None:
+    """The examples of cli/examples.py as the command's epilog (and its subcommands')."""
+    from tracker.cli.examples import epilog  # noqa: PLC0415
+
+    if command.epilog is None:
+        command.epilog = epilog(name)
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        _add_examples(sub, f"{name} {sub_name}")
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="tracker")
 @click.option("-C", "directory", metavar="DIR", type=click.Path(file_okay=False),
               help="Run as if tracker was started in DIR.")
+@click.option("--no-color", "no_color", is_flag=True,
+              help="No colour, even on a terminal (as NO_COLOR=1).")
+@click.option("--no-pager", "no_pager", is_flag=True,
+              help="Print long output as it is, without $TRACKER_PAGER, $PAGER or less.")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None) -> None:
+def cli(ctx: click.Context, directory: str | None, no_color: bool, no_pager: bool) -> None:
     """A git-native plain-text tracker: items are Markdown files with YAML front matter."""
     ctx.obj = {"dir": directory}
+    terminal.SETTINGS.update(color=not no_color, pager=not no_pager)
+    if no_color:
+        ctx.color = False
 
 
 def main() -> None:

@@ -17,16 +17,49 @@ from tracker.model.errors import TrackerError, one_line
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
 
 EXPECTED = (TrackerError, OSError)  # what `exit_code` may answer; catch these
 
 
-def exit_code(error: BaseException, say: Callable[[str], None] | None = None) -> int | None:
-    """The exit code for an expected error, its message said (by `say`, else on stderr);
-    None when the error is a bug: the caller raises it again."""
+def wants_json(args: list[str]) -> bool:
+    """Does a command line ask for `--format json` (errors then JSON on stderr too)?"""
+    for at, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg == "--format=json" or (arg == "--format" and args[at + 1:at + 2] == ["json"]):
+            return True
+    return False
+
+
+def json_error(message: str, problems: list[dict[str, Any]] | None = None) -> str:
+    """`{"error": "...", "problems": [{"path", "line", "field", "message"}]}` on one line."""
+    import json  # noqa: PLC0415
+
+    return json.dumps({"error": message, "problems": problems or []}, ensure_ascii=False)
+
+
+def problems_of(error: BaseException) -> list[dict[str, Any]]:
+    """Where an error is located, as `check --format json` reports problems."""
+    from tracker.model.errors import InvalidItem, InvalidValue  # noqa: PLC0415
+
+    if isinstance(error, InvalidItem):
+        return [{"path": error.path, "line": error.line, "field": error.field,
+                 "message": error.reason}]
+    if isinstance(error, InvalidValue):
+        return [{"path": None, "line": None, "field": error.field, "message": error.reason}]
+    return []
+
+
+def exit_code(error: BaseException, say: Callable[[str], None] | None = None,
+              as_json: bool = False) -> int | None:
+    """The exit code for an expected error, its message said (by `say`, else on stderr;
+    as one JSON object with `as_json`); None when the error is a bug: the caller raises
+    it again."""
     if isinstance(error, TrackerError):
         message = f"Error: {one_line(str(error))}"
+        if as_json:
+            message = json_error(str(error), problems_of(error))
         code = int(error.exit_code)
     elif isinstance(error, BrokenPipeError):  # the reader has all it wanted
         quiet_stdout()
@@ -34,10 +67,14 @@ def exit_code(error: BaseException, say: Callable[[str], None] | None = None) ->
     elif isinstance(error, OSError) and error.errno is not None:
         where = f": {error.filename}" if error.filename else ""
         message, code = f"Error: {error.strerror}{where}", 1
+        if as_json:
+            message = json_error(f"{error.strerror}{where}")
     else:
         return None
     if say is None:
-        print(message, file=sys.stderr)
+        from tracker.cli.terminal import error_line  # noqa: PLC0415
+
+        print(error_line(message), file=sys.stderr)
     else:
         say(message)
     return code

@@ -1,4 +1,4 @@
-"""Campaign commands: target."""
+"""Campaign commands: target, and `campaign effect`."""
 
 from __future__ import annotations
 
@@ -53,4 +53,42 @@ def target(ctx: click.Context, where: str | None, score: str | None, top: int | 
                              "score", "experiment_arm", "team"], rows), nl=False)
 
 
-COMMANDS = [target]
+@click.group()
+def campaign() -> None:
+    """The campaign's measures: the effect of the field work."""
+
+
+@campaign.command()
+@click.option("--round", "round_id", metavar="ID",
+              help="The round's election id (default: the newest imported).")
+@click.option("--reference", metavar="ID",
+              help="The reference election (default: the one imported before the round).")
+@click.option("--outcome", type=click.Choice(["turnout", "share"]),
+              help="Turnout, or a candidate's share of votes cast (default: share with "
+                   "--candidate, else turnout).")
+@click.option("--candidate", metavar="NAME", help="The candidate (with --outcome share).")
+@click.option("--versus", metavar="NAME", help="The rival: the share of the gap explained.")
+@click.option("--permutations", type=click.IntRange(min=1, max=1_000_000), default=10_000,
+              show_default=True, help="Re-draws of the arms for the p-value and interval.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the re-draws.")
+@click.option("--unweighted", is_flag=True,
+              help="Every bureau counts the same (default: weighted by registered voters).")
+@format_option("text", "json")
+@click.pass_context
+def effect(ctx: click.Context, round_id: str | None, reference: str | None,
+           outcome: str | None,
+           candidate: str | None, versus: str | None, permutations: int, seed: int,
+           unweighted: bool, fmt: str) -> None:
+    """Effect of the field work on turnout: difference in differences, treatment against
+    control, with a randomisation-inference p-value and 95 % interval."""
+    from tracker.campaign import effect as measuring  # noqa: PLC0415
+
+    result = measuring.measure(tracker(ctx), round_id, reference, outcome, candidate, versus,
+                               permutations, seed, weighted=not unweighted)
+    if fmt == "json":
+        click.echo(output.dumps(result))
+        return
+    click.echo(measuring.text(result), nl=False)
+
+
+COMMANDS = [target, campaign]

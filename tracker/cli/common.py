@@ -47,3 +47,14 @@ def warn(message: str) -> None:
     from tracker.model.errors import one_line  # noqa: PLC0415
 
     click.echo(one_line(message), err=True)
+
+
+def completer(name: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    """A `shell_complete=` for an argument: cli/completion.py's `complete_<name>`, loaded
+    only when the shell asks (completing ids, kinds, fields or statuses)."""
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from tracker.cli import completion  # noqa: PLC0415
+
+        found: list[Any] = getattr(completion, f"complete_{name}")(ctx, param, incomplete)
+        return found
+    return complete

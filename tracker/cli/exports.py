@@ -31,15 +31,22 @@ def _items_command(fmt: str) -> click.Command:
     @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE.")
     @click.pass_context
     def command(ctx: click.Context, where: str | None, kinds: tuple[str, ...],
-                out: str | None) -> None:
+                out: str | None, lists: str = "cells") -> None:
         from tracker.reports import exporting  # noqa: PLC0415
 
         rows = exporting.records(tracker(ctx), where, list(kinds) or None)
-        render = {"json": exporting.to_json, "jsonl": exporting.to_jsonl,
-                  "csv": exporting.to_csv}[fmt]
-        _emit(render(rows), out)
+        if fmt == "csv":
+            text = exporting.to_csv(rows, lists)
+        else:
+            text = {"json": exporting.to_json, "jsonl": exporting.to_jsonl}[fmt](rows)
+        _emit(text, out)
         for notice in tracker(ctx).notices:
             click.echo(notice, err=True)
+    if fmt == "csv":
+        command = click.option(
+            "--lists", type=click.Choice(["cells", "json"]), default="cells",
+            show_default=True,
+            help="Lists as `a; b` cells a spreadsheet reads, or as JSON (the old form).")(command)
     return command
 
 

@@ -133,6 +133,9 @@ def _set_or_new(command: str, directory: str | None, operands: list[str]) -> int
         for line in recovered:  # what settling a dead writer's leftovers did
             print(f"Recovered: {line}", file=sys.stderr)
     if command == "set":
+        from tracker.cli import terminal  # noqa: PLC0415
+
+        terminal.say_changes(t.changes)  # as the click path's set (items._echo_item)
         for notice in t.notices:
             print(notice, file=sys.stderr)
     return 0

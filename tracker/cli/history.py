@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli import output
-from tracker.cli.common import format_option, tracker
+from tracker.cli import output, terminal
+from tracker.cli.common import completer, format_option, tracker
 
 if TYPE_CHECKING:
     from tracker.api import History
@@ -19,7 +19,7 @@ def open_history(ctx: click.Context) -> History:
 
 
 @click.command()
-@click.argument("item_id", metavar="[ID]", required=False)
+@click.argument("item_id", metavar="[ID]", required=False, shell_complete=completer("ids"))
 @click.option("--since", metavar="DATE", help="Only changes on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only changes on or before DATE.")
 @format_option("text", "json")
@@ -32,14 +32,16 @@ def log(ctx: click.Context, item_id: str | None, since: str | None, until: str |
     if fmt == "json":
         click.echo(output.dumps(entries))
         return
+    lines = []
     for entry in entries:
-        click.echo(f"commit {entry['commit'][:10]}  {entry['date']}  {entry['author']}")
-        click.echo(f"    {entry['message']}")
+        lines.append(terminal.style(f"commit {entry['commit'][:10]}", "id")
+                     + f"  {entry['date']}  {entry['author']}")
+        lines.append(f"    {entry['message']}")
         for item in entry.get("items", [entry]):
             prefix = f"    {item['id']}: " if "items" in entry else "    "
-            for line in _change_lines(item):
-                click.echo(prefix + line)
-        click.echo("")
+            lines.extend(prefix + line for line in _change_lines(item))
+        lines.append("")
+    terminal.page("".join(line + "\n" for line in lines))  # long: the pager on a terminal
 
 
 def _change_lines(change: dict[str, Any]) -> list[str]:
@@ -61,7 +63,7 @@ def _value(value: Any) -> str:
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
 @format_option("text", "json")
 @click.pass_context
 def blame(ctx: click.Context, item_id: str, fmt: str) -> None:
@@ -73,7 +75,7 @@ def blame(ctx: click.Context, item_id: str, fmt: str) -> None:
         return
     rows = [{"field": name, "commit": (b["commit"] or "")[:10], "author": b["author"],
              "date": b["date"]} for name, b in result.items()]
-    click.echo(output.table(["field", "commit", "date", "author"], rows), nl=False)
+    terminal.page(terminal.header_line(output.table(["field", "commit", "date", "author"], rows)))
 
 
 @click.command()
@@ -91,9 +93,9 @@ def diff(ctx: click.Context, rev_a: str | None, rev_b: str | None, fmt: str) -> 
     if fmt == "json":
         click.echo(output.dumps(result))
     elif fmt == "md":
-        click.echo(diffmd.render_md(result, problems), nl=False)
+        terminal.page(diffmd.render_md(result, problems))
     else:
-        click.echo(diffmd.render_text(result), nl=False)
+        terminal.page(diffmd.render_text(result))
 
 
 COMMANDS = [log, blame, diff]

@@ -52,7 +52,7 @@ def import_() -> None:
 
 def progress(label: str) -> Any:
     """A progress callback for `bulk.upsert`: a bar on a terminal, nothing when piped."""
-    from tracker.cli.report import progress_bar  # noqa: PLC0415
+    from tracker.cli.terminal import progress_bar  # noqa: PLC0415
 
     def show(items: Iterable[Any]) -> Iterable[Any]:
         return progress_bar(list(items), label)
@@ -175,6 +175,53 @@ def communes(ctx: click.Context, file: str, fmt: str, dry_run: bool,
                                   mode(dry_run, all_or_nothing))
     report(fmt, outcome, f"{len(found.rows)} communes from {file} ({found.format})",
            communes=len(found.rows), format=found.format)
+
+
+@import_.command("indicators")
+@click.argument("file", type=FILE)
+@click.option("--indicator", "indicator", required=True, metavar="NAME",
+              help="The indicator's code in the bilans (chomage, logements-sociaux…).")
+@click.option("--year", "year", required=True, type=click.IntRange(1800, 2200),
+              help="The year of the values.")
+@click.option("--source", "source", required=True, metavar="TEXT",
+              help="Where the values come from (producer, table, licence).")
+@click.option("--column", "column", metavar="COLUMN",
+              help="The column of the values (default: the indicator's name, or the only "
+                   "column that is neither a code nor a name).")
+@click.option("--label", "label", metavar="TEXT", help="The indicator's label on the pages.")
+@click.option("--unit", "unit", metavar="TEXT", help="Its unit (%, €, habitants…).")
+@click.option("--simulated", is_flag=True,
+              help="Mark the values as simulated (demos, training): the pages say so.")
+@format_option("text", "json")
+@mode_options
+@click.pass_context
+def indicators(ctx: click.Context, file: str, indicator: str, year: int, source: str,
+               column: str | None, label: str | None, unit: str | None, simulated: bool,
+               fmt: str, dry_run: bool, all_or_nothing: bool) -> None:
+    """Import one year of an open-data indicator into the communes' bilans.
+
+    FILE is a CSV keyed by INSEE commune code (CODGEO, COM, code_insee, Code commune…),
+    one value per commune, separated by ';', ',' or a tab, in UTF-8 or Windows-1252,
+    decimal commas allowed. Each value is written into its commune's bilan with its
+    year and source; importing the same file again changes nothing. Communes without a
+    bilan are counted and left alone (tracker import communes creates them).
+    """
+    from tracker.campaign.import_indicators import Indicator, run_indicators  # noqa: PLC0415
+    from tracker.model.errors import UsageError  # noqa: PLC0415
+
+    if not indicator.strip() or not source.strip():
+        raise UsageError("--indicator and --source must not be empty")
+    found, outcome = run_indicators(
+        tracker(ctx), Path(file), file,
+        Indicator(indicator.strip(), year, source.strip(), label, unit, simulated),
+        column=column, progress=progress("Importing indicators"),
+        mode=mode(dry_run, all_or_nothing))
+    values = found.values
+    line = (f"{indicator} {year} from {file} (column {values.column}): "
+            f"{len(values.values)} values, {found.no_bilan} communes without a bilan, "
+            f"{values.missing} missing")
+    report(fmt, outcome, line, indicator=indicator, year=year, column=values.column,
+           values=len(values.values), no_bilan=found.no_bilan, missing=values.missing)
 
 
 @import_.command("csv")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from tracker.cli import output
-from tracker.cli.common import format_option, no_commit_option, tracker, warn
+from tracker.cli import output, terminal
+from tracker.cli.common import completer, format_option, no_commit_option, tracker, warn
 from tracker.model.errors import TrackerError, UsageError, one_line
 
 if TYPE_CHECKING:
@@ -26,9 +26,10 @@ FORCE_HELP = "Add a field the kind does not declare even when its name is close 
 
 
 @click.command()
-@click.argument("kind")
+@click.argument("kind", shell_complete=completer("kinds"))
 @click.argument("title")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              shell_complete=completer("assignments"),
               help="Set a field (repeatable).")
 @click.option("--body", help="The Markdown body.")
 @click.option("--body-file", type=click.File("r", encoding="utf-8"),
@@ -54,22 +55,27 @@ def new(ctx: click.Context, kind: str, title: str, assignments: tuple[str, ...],
 
 
 AT_HELP = "Read the state at a revision, or at the last commit on or before a date."
+FEDERATION_HELP = "Read this repository and every federation member at its fetched head " \
+    "(ids qualified: 93:ID)."
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
+@click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
 @format_option("text", "json")
 @click.pass_context
-def show(ctx: click.Context, item_id: str, at: str | None, fmt: str) -> None:
+def show(ctx: click.Context, item_id: str, at: str | None, federated: bool, fmt: str) -> None:
     """Show one item (any unique prefix of its id works)."""
     t = tracker(ctx)
-    item = t.get(item_id, at=at)
+    if federated and at:
+        raise UsageError("give --federation or --at, not both")
+    item = t.federation().get(t, item_id) if federated else t.get(item_id, at=at)
     record = t.record(item)
     if fmt == "json":
         click.echo(output.dumps(record))
         return
-    click.echo(_show_text(t, item, record), nl=False)
+    terminal.page(_show_text(t, item, record))
 
 
 def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
@@ -80,32 +86,39 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
         if key in ("id", "kind", "path", "title", "body"):
             continue
         mark = " (computed)" if key in computed else ""
-        lines.append(f"{key}{mark}: {output.cell(value)}")
+        shown = output.cell(value)
+        if key == "status" and shown:
+            shown = terminal.style(shown, terminal.status_role(shown))
+        lines.append(f"{key}{mark}: {shown}")
     body = item.body.strip("\n")
     return "\n".join(lines) + ("\n\n" + body if body else "") + "\n"
 
 
 @click.command("list")
-@click.argument("kind", required=False)
+@click.argument("kind", required=False, shell_complete=completer("kinds"))
 @click.option("--where", "where", metavar="EXPR",
               help="Keep items for which this expression is true, e.g. \"status != 'done'\".")
-@click.option("--grep", "text", metavar="TEXT", help="Search title and body (any case).")
+@click.option("--grep", "text", metavar="TEXT",
+              help="Search title and body (any case, any accent).")
 @click.option("--sort", "sort", metavar="[-]FIELD", help="Sort by a field; '-' for descending.")
 @click.option("--fields", metavar="a,b", help="Columns (or JSON keys) to show.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
+@click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
 def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | None,
           sort: str | None, fields: str | None, limit: int | None, at: str | None,
-          fmt: str) -> None:
+          federated: bool, fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
     columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
-    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at)
+    if federated and columns and fmt == "json" and "member" not in columns:
+        columns = ["id", "member", *[c for c in columns if c != "id"]]
+    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at, federated)
     shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
     for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
-    click.echo(shown, nl=False)
+    terminal.page(shown)
     if listed.problems:
         ctx.exit(1)
 
@@ -119,14 +132,16 @@ def _format_list(listed: Listed, fmt: str) -> str:
     values = listed.values(columns)
     if fmt == "csv":
         return output.csv_text(columns, [dict(zip(columns, row)) for row in zip(*values)])
-    return output.aligned(columns, [output.cells(column) for column in values],
-                          fit=sys.stdout.isatty())
+    return terminal.header_line(terminal.status_column(output.aligned(
+        columns, [output.cells(column) for column in values], fit=sys.stdout.isatty())))
 
 
 @click.command("set")
-@click.argument("item_id", metavar="ID")
-@click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...")
-@click.option("--unset", multiple=True, metavar="FIELD", help="Remove a field (repeatable).")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
+@click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...",
+                shell_complete=completer("assignments"))
+@click.option("--unset", multiple=True, metavar="FIELD", shell_complete=completer("fields"),
+              help="Remove a field (repeatable).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @no_commit_option
 @format_option("text", "json")
@@ -143,8 +158,8 @@ def set_(ctx: click.Context, item_id: str, assignments: tuple[str, ...], unset: 
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
-@click.argument("status")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
+@click.argument("status", shell_complete=completer("statuses"))
 @click.option("--force", is_flag=True, help="Allow a move the workflow does not list.")
 @no_commit_option
 @format_option("text", "json")
@@ -162,12 +177,13 @@ def _echo_item(t: Tracker, item: Item, fmt: str) -> None:
         click.echo(output.dumps(t.record(item)))
     else:
         click.echo(item.id)
+    terminal.say_changes(t.changes)  # as the fast path's set (fast._set_or_new)
     for notice in t.notices:
         warn(notice)
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
 @no_commit_option
 @click.pass_context
 def edit(ctx: click.Context, item_id: str, no_commit: bool) -> None:
@@ -187,11 +203,28 @@ def edit(ctx: click.Context, item_id: str, no_commit: bool) -> None:
             warn(f"{problem.path}:{problem.line or 1}: "
                  + (f"{problem.field}: " if problem.field else "") + problem.message)
         if not click.confirm("Reopen the editor to fix it?", default=True, err=True):
-            raise TrackerError("edit abandoned; the file is as it was")
+            raise TrackerError("edit abandoned; the file is as it was; your text is kept in "
+                               + _keep(item.id, edited))
         text = edited
-    item, changed = t.replace_text(item.id, edited, commit=not no_commit,
-                                   expected=item.doc.text)
+    try:
+        item, changed = t.replace_text(item.id, edited, commit=not no_commit,
+                                       expected=item.doc.text)
+    except TrackerError as e:  # changed meanwhile, or refused: no typing is lost
+        kept = TrackerError(f"{e}; your text is kept in {_keep(item.id, edited)}")
+        kept.exit_code = e.exit_code
+        raise kept from None
     click.echo(item.id if changed else f"{item.id} (unchanged)")
+
+
+def _keep(item_id: str, text: str) -> str:
+    """Keep an edit that was not saved in a file of its own; its path."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    fd, path = tempfile.mkstemp(suffix=".md", prefix=f"tracker-edit-{item_id}-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+    return path
 
 
 def _run_editor(text: str) -> str | None:

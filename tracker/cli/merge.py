@@ -52,8 +52,12 @@ def sync(ctx: click.Context, remote: str | None, branch: str | None, retries: in
     """Fetch REMOTE (default: the upstream, or origin), merge it through the driver, push."""
     from tracker.cli import output  # noqa: PLC0415
     from tracker.cli.common import tracker  # noqa: PLC0415
+    from tracker.cli.terminal import end_steps, step  # noqa: PLC0415
 
-    result = tracker(ctx).sync(remote, branch, retries)
+    try:
+        result = tracker(ctx).sync(remote, branch, retries, step=step)
+    finally:
+        end_steps()
     if fmt == "json":
         click.echo(output.dumps(vars(result)))
     else:

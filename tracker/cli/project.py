@@ -10,7 +10,7 @@ import click
 
 from tracker.cli import output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
-from tracker.model.errors import one_line
+from tracker.model.errors import UsageError, one_line
 
 if TYPE_CHECKING:
     from tracker.model.problems import Problem
@@ -46,11 +46,17 @@ def init(ctx: click.Context, folder: str | None, template: str, fmt: str) -> Non
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--since", "since", metavar="REV", help="Only the items changed since REV.")
+@click.option("--federation", "federated", is_flag=True,
+              help="Also check every federation member at its fetched head, and the "
+              "references across members.")
 @format_option("text", "json", "github")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: str) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, federated: bool,
+          fmt: str) -> None:
     """Validate every item (or those under PATHS); exit 1 if anything is wrong."""
     t = tracker(ctx)
+    if federated and (paths or since):
+        raise UsageError("--federation checks everything: give no PATHS or --since")
     base = Path(ctx.find_root().obj.get("dir") or os.getcwd())
     wanted = [str(base / p) for p in paths]
     if since:
@@ -60,7 +66,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, fmt: st
             changed = history.changed_paths(since)
         wanted = [p for p in changed if not wanted or any(
             p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)]
-    problems = t.check(wanted) if wanted or not since else []
+    if federated:
+        problems = t.federation().check(t)
+    else:
+        problems = t.check(wanted) if wanted or not since else []
     for notice in t.notices:
         warn(notice)
     if fmt == "json":
@@ -137,7 +146,10 @@ def shard(ctx: click.Context, kind: str, chars: int, no_commit: bool, fmt: str) 
     (issues/k3/issue-k3x9q2ab.md), or N=0 in the folder itself. Every file moves in
     one commit; advised past 10,000 items (git rewrites a folder's whole list on
     every commit, and GitHub shows only 1,000 files of a folder)."""
-    done = tracker(ctx).shard(kind, chars, commit=not no_commit)
+    from tracker.cli.terminal import progress_bar  # noqa: PLC0415
+
+    done = tracker(ctx).shard(kind, chars, commit=not no_commit,
+                              progress=lambda moves: progress_bar(moves, f"Moving {kind}"))
     if fmt == "json":
         click.echo(output.dumps(done))
     else:

@@ -53,6 +53,7 @@ def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     for item in chosen:
         problems.extend(item_problems(s, item))
     problems.extend(_ref_problems(chosen, all_ids))
+    problems.extend(p for p in _cycle_problems(every) if selected(p.path))
     problems.extend(p for p in _duplicate_problems(located) if selected(p.path))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
 
@@ -116,6 +117,11 @@ def item_problems(s: Session, item: Item) -> list[Problem]:
     if privacy.forbidden(s.ws.config):
         for line, field, message in privacy.scan(item.doc, s.ws.config):
             add(field, message, line)
+    for name in privacy.organisation_fields(kind.name, s.ws.config):
+        value = item.fields.get(name)
+        why = privacy.person_like(value) if isinstance(value, str) else None
+        if why:
+            add(name, privacy.PERSON_MESSAGE.format(why=why))
     return found
 
 
@@ -135,7 +141,8 @@ def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
-    return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate)
+    return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate) + \
+        _new_cycles(s, item, candidate)
 
 
 def with_offsets(item: Item, text: str) -> str:
@@ -176,6 +183,7 @@ class Gate:
         self.s, self.batch = s, batch
         self._ids: dict[str, tuple[str, str, str]] | None = None  # lowered id: kind, id, path
         self._names: dict[str, dict[str, Item]] = {}  # kind: casefolded id or title: item
+        self._edges: dict[str, list[str]] | None = None  # a batch's dependencies: id: ids
 
     def problems(self, old: Item | None, new: Item) -> list[Problem]:
         """What writing `new` in place of `old` (None: a new file) adds to `check`."""
@@ -183,7 +191,8 @@ class Gate:
         added = [p for p in item_problems(self.s, new) if (p.field, p.message) not in before]
         if old is None and self.batch:
             added += self._same_id(new)
-        return added + _new_broken_refs(self.s, old, new, self)
+        return added + _new_broken_refs(self.s, old, new, self) + \
+            _new_cycles(self.s, old, new, self)
 
     def refuse(self, old: Item | None, new: Item) -> None:
         """Raise the first problem writing `new` would add, located (nothing is written)."""
@@ -195,6 +204,10 @@ class Gate:
 
     def admit(self, item: Item) -> None:
         """An item the batch will write: later records may refer to it, rules see it."""
+        if self.batch and self._edges is not None:
+            from tracker.core import cycles  # noqa: PLC0415
+
+            self._edges[item.id] = cycles.depends_on(item.fields)
         if self.batch:
             self._index().setdefault(item.id.lower(), (item.kind.name, item.id, item.rel))
             names = self._names.get(item.kind.name)
@@ -218,6 +231,20 @@ class Gate:
         if key not in self._names:
             self._names[key] = _names(self.s, kind_name)
         return _suggestion(self._names[key], text)
+
+    def dependencies(self) -> dict[str, list[str]]:
+        """Every item's `depends_on` (id: ids): read from the disk for one write; for a
+        batch, read once and kept up to date with the records admitted."""
+        if self._edges is not None:
+            return self._edges
+        from tracker.core import cycles  # noqa: PLC0415
+
+        kinds = [k for k in self.s.kinds.values() if schema.DEPENDS_ON in k.fields]
+        every, _ = self.s.ws.load_all(kinds or None)
+        edges = cycles.graph(every)
+        if self.batch:
+            self._edges = edges
+        return edges
 
     def _index(self) -> dict[str, tuple[str, str, str]]:
         if self._ids is None:
@@ -263,18 +290,59 @@ def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[P
     found = []
     for item in chosen:
         for name, spec in item.kind.fields.items():
-            if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+            if not spec.is_ref:
                 continue
             value = item.fields.get(name)
             targets = value if isinstance(value, list) else [value]
             for target in targets:
-                if not isinstance(target, str):
-                    continue
-                ok = (spec.ref_kind, target) in known if spec.ref_kind else target in any_kind
+                if not isinstance(target, str) or ids.qualified(target):
+                    continue  # another member's: `check --federation` judges it
+                ok = any((k, target) in known for k in spec.ref_kinds) if spec.ref_kinds \
+                    else target in any_kind
                 if not ok:
                     found.append(Problem(item.rel, frontmatter.key_line(item.doc, name) or 1,
-                                         name, f"broken reference: no item '{target}'"))
+                                         name, _broken(name, target)))
     return found
+
+
+def _broken(name: str, target: str) -> str:
+    if name == schema.DEPENDS_ON:
+        return f"dependency on a missing item '{target}'"
+    return f"broken reference: no item '{target}'"
+
+
+def _cycle_problems(every: list[Item]) -> list[Problem]:
+    """Each dependency cycle once, at the file of its smallest id."""
+    from tracker.core import cycles  # noqa: PLC0415
+
+    by_id = {item.id: item for item in every}
+    found = []
+    for cycle in cycles.find_cycles(cycles.graph(every)):
+        item = by_id[cycle[0]]
+        found.append(Problem(item.rel, frontmatter.key_line(item.doc, schema.DEPENDS_ON) or 1,
+                             schema.DEPENDS_ON, cycles.describe(cycle)))
+    return found
+
+
+def _new_cycles(s: Session, old: Item | None, new: Item,
+                gate: Gate | None = None) -> list[Problem]:
+    """The dependency cycle a write would make by what it adds to `depends_on`."""
+    from tracker.core import cycles  # noqa: PLC0415
+
+    added = [d for d in cycles.depends_on(new.fields)
+             if d not in (cycles.depends_on(old.fields) if old is not None else ())]
+    if not added:
+        return []
+    if added == [new.id]:
+        cycle = [new.id, new.id]
+    else:
+        edges = dict((gate or Gate(s)).dependencies())
+        edges[new.id] = cycles.depends_on(new.fields)
+        cycle = cycles.path_back(edges, new.id, added)
+    if not cycle:
+        return []
+    return [Problem(new.rel, frontmatter.key_line(new.doc, schema.DEPENDS_ON) or 1,
+                    schema.DEPENDS_ON, cycles.describe(cycle))]
 
 
 def _new_broken_refs(s: Session, old: Item | None, new: Item,
@@ -285,7 +353,7 @@ def _new_broken_refs(s: Session, old: Item | None, new: Item,
     gate = gate or Gate(s)
     found = []
     for name, spec in new.kind.fields.items():
-        if spec.type != "ref" and not (spec.type == "list" and spec.of == "ref"):
+        if not spec.is_ref:
             continue
         value = new.fields.get(name)
         was = old.fields.get(name) if old is not None else None
@@ -294,10 +362,11 @@ def _new_broken_refs(s: Session, old: Item | None, new: Item,
         earlier = set(was) if isinstance(was, list) else {was}
         for target in value if isinstance(value, list) else [value]:
             if isinstance(target, str) and target not in earlier and \
-                    not gate.exists(spec.ref_kind, target):
+                    not ids.qualified(target) and \
+                    not any(gate.exists(k, target) for k in spec.ref_kinds or (None,)):
+                near = spec.ref_kinds[0] if len(spec.ref_kinds) == 1 else None
                 found.append(Problem(new.rel, frontmatter.key_line(new.doc, name) or 1, name,
-                                     f"broken reference: no item '{target}'"
-                                     + gate.nearest(spec.ref_kind, target)))
+                                     _broken(name, target) + gate.nearest(near, target)))
     return found
 
 

@@ -33,14 +33,27 @@ class Derived:
         self._sources: dict[str, list[dict[str, Any]]] = {}
         self._lookups: dict[str, dict[str, Any] | None] = {}
         self._admitted: dict[str, "Item"] = {}  # items a batch will write, by id
+        self._places: dict[str, dict[Any, int]] = {}  # kind: id -> index in _sources
+        self._pool: dict[str, "Item"] | None = None  # a federated read's items, by id
+
+    def pool(self, items: "list[Item] | None") -> None:
+        """Rollups and lookups read these items (a federation's, core/federation.py)
+        instead of the tracker's own files; None: back to the files."""
+        self._pool = None if items is None else {i.id: i for i in items}
+        self._tables.clear()
+        self._sources.clear()
+        self._lookups.clear()
+        self._places.clear()
 
     def expression(self, source: str, what: str) -> Any:
         """The compiled expression (`names`, `generated`, `evaluate`), remembered across
         runs in the cache folder when there is one."""
         key = (source, what)
         if key not in self._expressions:
-            from tracker.expr import cache  # noqa: PLC0415 - only when an expression is met
+            from tracker.expr import cache, functions  # noqa: PLC0415 - only when one is met
             from tracker.store import cache as store_cache  # noqa: PLC0415
+
+            functions.configure(self.t.ws.config)  # expressions.seconds
 
             file = store_cache.file(self.t.ws.top, store_cache.EXPRESSIONS)
             remembered = cache.remembered(file) if file is not None else None
@@ -71,7 +84,8 @@ class Derived:
             for name, spec in kind.rollups.items():
                 values[name] = context[name] = self.rollup(kind, name, spec, context)
         for name, source in kind.computed.items():
-            expression = self.expression(source, f"{kind.name}: computed '{name}'")
+            what = f"{kind.source or kind.name}: computed '{name}'"
+            expression = self.expression(source, what)
             values[name] = context[name] = expression.evaluate(context)
         return values
 
@@ -83,18 +97,20 @@ class Derived:
     # ------------------------------------------------------------ rollups
 
     def rollup(self, kind: Kind, name: str, spec: Rollup, parent: dict[str, Any]) -> Any:
-        where = self.expression(spec.where, "rollup where") if spec.where else None
+        what = f"{kind.source or kind.name}: rollup '{name}' where"
+        where = self.expression(spec.where, what) if spec.where else None
         if spec.via and (where is None or "parent" not in where.names):
             table = self._tables.get((kind.name, name))
             if table is None:
-                table = self._tables[(kind.name, name)] = self._via_table(spec, where)
+                table = self._tables[(kind.name, name)] = self._via_table(
+                    spec, where, what.replace(" where", " sum"))
             return table.get(parent["id"], 0)
-        return self._aggregate(spec, parent, self._children(spec.source))
+        return self._aggregate(spec, parent, self._children(spec.source), what)
 
-    def _via_table(self, spec: Rollup, where: Any) -> dict[str, Any]:
+    def _via_table(self, spec: Rollup, where: Any, what: str) -> dict[str, Any]:
         """One pass over the source items, totals keyed by the parent id they name."""
         table: dict[str, Any] = {}
-        value = self._value_of(spec)
+        value = self._value_of(spec, what)
         children = self._children(spec.source)
         if where is not None:
             children = [c for c in children if where.evaluate(c, default=False)]
@@ -106,9 +122,9 @@ class Derived:
         return table
 
     def _aggregate(self, spec: Rollup, parent: dict[str, Any],
-                   children: list[dict[str, Any]]) -> Any:
-        where = self.expression(spec.where, "rollup where") if spec.where else None
-        value = self._value_of(spec)
+                   children: list[dict[str, Any]], what: str = "rollup where") -> Any:
+        where = self.expression(spec.where, what) if spec.where else None
+        value = self._value_of(spec, what.replace(" where", " sum"))
         total: Any = 0
         for child in children:
             if spec.via and child.get(spec.via) != parent["id"]:
@@ -118,20 +134,26 @@ class Derived:
             total += value(child, parent)
         return total
 
-    def _value_of(self, spec: Rollup) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
+    def _value_of(self, spec: Rollup, what: str = "rollup sum"
+                  ) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
         if spec.count:
             return lambda child, parent: 1
         field = spec.sum or ""
         if field.isidentifier():
             return lambda child, parent: _number(child.get(field))
-        expression = self.expression(field, "rollup sum")
+        expression = self.expression(field, what)
         return lambda child, parent: _number(expression.evaluate(
             {**child, "parent": parent, "fields": child}))
 
     def _children(self, kind_name: str) -> list[dict[str, Any]]:
         if kind_name not in self._sources:
             kind = self.t.kinds.get(kind_name)
-            items = read.items(self.t, [kind_name]).items if kind else []
+            if self._pool is not None:
+                items = [i for i in self._pool.values() if i.kind.name == kind_name]
+            else:
+                items = read.items(self.t, [kind_name]).items if kind else []
+            admitted = {i.id: i for i in self._admitted.values() if i.kind.name == kind_name}
+            items = [admitted.pop(i.id, i) for i in items] + list(admitted.values())
             self._sources[kind_name] = [{**self.base(i), **self.values(i, rollups=False)}
                                         for i in items]
         return self._sources[kind_name]
@@ -145,6 +167,10 @@ class Derived:
         if item_id not in self._lookups and item_id in self._admitted:
             other = self._admitted[item_id]
             self._lookups[item_id] = {**self.base(other), **self.values(other, rollups=False)}
+        if item_id not in self._lookups and self._pool is not None:
+            found = self._pool.get(item_id)
+            self._lookups[item_id] = None if found is None else \
+                {**self.base(found), **self.values(found, rollups=False)}
         if item_id not in self._lookups:
             self._lookups[item_id] = None
             for kind in self.t.kinds.values():
@@ -163,6 +189,16 @@ class Derived:
         """An item a batch will write (not on disk yet): `lookup` finds it as written."""
         self._admitted[item.id] = item
         self._lookups.pop(item.id, None)
+        children = self._sources.get(item.kind.name)
+        if children is not None:  # rollups over this kind see the batch's items too
+            places = self._places.setdefault(item.kind.name, {
+                c.get("id"): n for n, c in enumerate(children)})
+            row = {**self.base(item), **self.values(item, rollups=False)}
+            if item.id in places:
+                children[places[item.id]] = row
+            else:
+                places[item.id] = len(children)
+                children.append(row)
 
     def rule_problems(self, item: "Item") -> list[tuple[str | None, str]]:
         """(field, message) for each of the kind's rules this item breaks."""
@@ -171,7 +207,8 @@ class Derived:
         context = self.context(item)
         broken = []
         for rule in item.kind.checks:
-            expression = self.expression(rule.rule, f"{item.kind.name}: check")
+            what = f"{item.kind.source or item.kind.name}: check"
+            expression = self.expression(rule.rule, what)
             outcome = expression.evaluate(context, default=_FAILED)
             if outcome is _FAILED:  # never a silent pass: say the rule was not checked
                 broken.append((rule.field, f"{rule.message}: not checked, the rule "
@@ -191,8 +228,9 @@ def _why(expression: Any, context: dict[str, Any]) -> str:
         try:
             generated.call(context)
         except Exception as e:  # noqa: BLE001 - any error is the reason
-            text = " ".join(str(e).split())
-            return f"{type(e).__name__}: {text}" if text else type(e).__name__
+            from tracker.expr.functions import plain_error  # noqa: PLC0415
+
+            return plain_error(e)
     return "an error or an undefined value"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tracker.core import read
@@ -79,16 +78,22 @@ class History:
 
     def locate(self, path: str) -> tuple[Kind, str] | None:
         """The kind and id of a repository path, if it is an item file."""
-        pure = PurePosixPath(path)
-        kind = self.folders.get(pure.parent.as_posix())
-        if kind is None and 1 <= len(pure.parent.name) <= 4:  # in a shard, now or then?
-            kind = self.folders.get(pure.parent.parent.as_posix())
-            if kind is not None and pure.parent.name != shard_name(
-                    kind.ids.prefix, pure.stem, len(pure.parent.name)):
-                kind = None
-        if kind is None or pure.suffix != ".md" or pure.name.startswith("."):
+        # plain string work (git's paths are normalized): a federation locates every
+        # path of every member, and pathlib cost it half its time
+        parent, _, name = path.rpartition("/")
+        if not name.endswith(".md") or name.startswith(".") or len(name) == 3:
             return None
-        return kind, pure.stem
+        stem = name[:-3]
+        kind = self.folders.get(parent or ".")
+        if kind is None:
+            grand, _, shard = parent.rpartition("/")
+            if 1 <= len(shard) <= 4:  # in a shard, now or then?
+                kind = self.folders.get(grand or ".")
+                if kind is not None and shard != shard_name(kind.ids.prefix, stem, len(shard)):
+                    kind = None
+        if kind is None:
+            return None
+        return kind, stem
 
     # ------------------------------------------------------------ revisions
 
@@ -162,9 +167,51 @@ class History:
     def log(self, ref: str | None = None, since: str | None = None,
             until: str | None = None) -> list[dict[str, Any]]:
         """Field-level history, newest first: of one item, or of the whole tracker."""
+        if ref is None and since is None and until is None:
+            return self._whole_log()
         paths = self.item_paths(ref) if ref else list(self.folders)
-        entries = []
         commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True))
+        entries = self._entries(commits, ref)
+        if ref and not entries:
+            raise ItemNotFound(f"no history for '{ref}'")
+        return entries
+
+    def _whole_log(self) -> list[dict[str, Any]]:
+        """The whole tracker's log, remembered in the cache's LOG file up to the commit
+        it was read at: a HEAD that descends from it along one line reads only the new
+        commits; any other HEAD, or other kind folders, reads it all."""
+        file = cache.file(self.top, cache.LOG)
+        head = self.reader.head() if file is not None else None
+        if file is None or head is None:
+            return self._entries(self.reader.log(list(self.folders)), None)
+        import pickle  # noqa: PLC0415
+
+        key = sorted((folder, k.name, k.ids.prefix, k.shard, bool(k.shard_named))
+                     for folder, k in self.folders.items())
+        try:
+            old = pickle.loads(file.load() or b"")  # noqa: S301 - our own file, in .git/
+            if not (isinstance(old, dict) and old.get("key") == key):
+                old = None
+        except Exception:  # noqa: BLE001 - disposable: unreadable is none
+            old = None
+        if old is not None and old["head"] == head:
+            return old["entries"]  # type: ignore[no-any-return]
+        if old is not None and self.reader.linear_since(old["head"], head):
+            new = self.reader.log(list(self.folders), rev=f"{old['head']}..{head}")
+            entries = self._entries(new, None) + old["entries"]
+        else:
+            entries = self._entries(self.reader.log(list(self.folders), rev=head), None)
+        try:
+            file.save([pickle.dumps({"key": key, "head": head, "entries": entries},
+                                    pickle.HIGHEST_PROTOCOL)])
+        except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing remembered
+            pass
+        return entries
+
+    def _entries(self, commits: list[dict[str, Any]], ref: str | None
+                 ) -> list[dict[str, Any]]:
+        """Field-level entries of the commits (those that changed an item file)."""
+        entries = []
         self.prefetch([(sha, path) for c in commits for path, old_sha, new_sha, _ in c["files"]
                        if self.locate(path) for sha in (old_sha, new_sha)])
         for commit in commits:
@@ -177,8 +224,6 @@ class History:
             else:
                 entry = {**commit, "items": changed}
             entries.append(entry)
-        if ref and not entries:
-            raise ItemNotFound(f"no history for '{ref}'")
         return entries
 
     def _changes(self, files: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
@@ -250,15 +295,18 @@ class History:
 
     # ------------------------------------------------------------ state at a revision
 
-    def items_at(self, rev: str, kinds: list[str] | None = None) -> Listing:
+    def items_at(self, rev: str, kinds: list[str] | None = None,
+                 remembered: _Remembered | None = None) -> Listing:
         """Every item as it was at a commit, read from git objects (and the blobs parsed
-        by an earlier run, from the cache)."""
+        by an earlier run, from the cache). A caller reading several commits (the
+        members of a federation) hands in one `remembered`, and saves it once."""
         wanted = {self._rel_folder(self.t.ws.kind(k)) for k in kinds} if kinds else None
         folders = [f for f in self.folders if wanted is None or f in wanted]
         items, problems = [], []
         tree = sorted((path, sha) for path, sha in self.reader.tree(rev, folders).items()
                       if self.locate(path))
-        remembered = _Remembered(self.top)
+        own = remembered is None
+        remembered = remembered or _Remembered(self.top)
         self.prefetch([(sha, path) for path, sha in tree if not remembered.fill(self, sha, path)])
         for path, sha in tree:
             version = self.version(sha, path)
@@ -267,7 +315,8 @@ class History:
                 remembered.keep(sha, version.item)
             else:
                 problems.append(self._problem_of(path, sha))
-        remembered.save()
+        if own:
+            remembered.save()
         return Listing(items, problems)
 
     def _problem_of(self, path: str, sha: str) -> Problem:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from tracker.core import read
 from tracker.core.order import parse_sort, sort_by
 from tracker.model.clock import aware, is_naive
-from tracker.model.errors import UsageError
+from tracker.model.errors import TrackerError, UsageError
 from tracker.model.problems import Problem
+from tracker.model.text import fold
 from tracker.store.snapshot import ABSENT, Table, id_of
 from tracker.store.workspace import Item
 
@@ -112,7 +113,13 @@ class Rows:
         if generated is not None:  # the compiled function over the columns, ~0.1 µs a row
             columns = [self._argument(n, name, absent, extra)
                        for name, absent in zip(generated.args, generated.absent)]
-            return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            from tracker.expr.functions import LimitExceeded  # noqa: PLC0415
+
+            try:
+                return _run(generated.function, rows, columns, len(self.tables[n][1]))
+            except LimitExceeded as e:  # past a bound: said as the expression's own error
+                raise TrackerError(f"{getattr(expression, 'what', '--where')}: expression "
+                                 f"'{getattr(expression, 'source', '')}': {e}") from None
         columns = [self._values(n, name) for name in names]
         context = dict(extra)
         evaluate = expression.evaluate
@@ -157,6 +164,30 @@ class Rows:
             column = [aware(v) for v in column]
         return column
 
+    def grep(self, needle: str) -> None:
+        """Keep the rows whose title or body holds the needle, in any case and accent
+        (each table keeps them folded: `Table.texts`)."""
+        folded = fold(needle)
+        kept: list[tuple[int, int]] = []
+        by_table: dict[int, list[int] | range] = (
+            self._all() if self._rows is None else dict(_by_table(self._rows)))
+        for n, rows in by_table.items():
+            texts = self.tables[n][1].texts
+            if texts is None:  # not kept: from the files
+                kept.extend((n, r) for r in rows if _holds(self._item(n, r), folded))
+                continue
+            if isinstance(rows, range):
+                kept.extend((n, r) for r, text in enumerate(texts) if folded in text)
+            else:
+                kept.extend((n, r) for r in rows if folded in texts[r])
+        self.rows = kept
+
+    def _item(self, n: int, row: int) -> Item:
+        kind, table = self.tables[n]
+        name = table.names[row]
+        return Item(kind, id_of(name), self.t.ws.folder(kind) / name, table.rel(row),
+                    table.fields(row), conflicted=row in table.marked)
+
     def sort(self, name: str, descending: bool) -> None:
         def value(pair: tuple[int, int]) -> Any:
             found = self.value(pair[0], pair[1], name)
@@ -165,13 +196,7 @@ class Rows:
 
     def items(self) -> list[Item]:
         """Whole items for the selected rows."""
-        result = []
-        for n, row in self.rows:
-            kind, table = self.tables[n]
-            name = table.names[row]
-            result.append(Item(kind, id_of(name), self.t.ws.folder(kind) / name, table.rel(row),
-                               table.fields(row), conflicted=row in table.marked))
-        return result
+        return [self._item(n, row) for n, row in self.rows]
 
     def selected(self, name: str) -> list[Any]:
         """A name's values in the selected rows (None where a row lacks it)."""
@@ -340,14 +365,20 @@ class Listed:
 
 def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
            sort: str | None, fields: Iterable[str] | None, limit: int | None,
-           at: str | None) -> Listed:
+           at: str | None, federation: bool = False) -> Listed:
     """The listing `Tracker.list` describes."""
     chosen = list(fields) if fields is not None else None
-    if not at and not grep:
-        found = _from_columns(t, kind, where, sort, limit, chosen)
+    if federation and at:
+        raise UsageError("give --federation or --at, not both")
+    if not at and not federation and (grep is None or "\0" not in grep):
+        found = _from_columns(t, kind, where, grep, sort, limit, chosen)
         if found is not None:
             return found
-    if at:
+    if federation:
+        from tracker.core import federation as members  # noqa: PLC0415
+
+        listing = members.items(t, [kind] if kind else None)
+    elif at:
         from tracker.core.history import History  # noqa: PLC0415 - git objects only for --at
 
         with History(t) as history:
@@ -364,8 +395,9 @@ def select(t: "Session", kind: str | None, where: str | None, grep: str | None,
     return Listed(t, chosen, kind is None, (items, listing.problems))
 
 
-def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str | None,
-                  limit: int | None, fields: list[str] | None) -> Listed | None:
+def _from_columns(t: "Session", kind: str | None, where: str | None, grep: str | None,
+                  sort: str | None, limit: int | None, fields: list[str] | None
+                  ) -> Listed | None:
     """The listing from the snapshot's columns; None without a snapshot. With every
     kind's table remembered, it is worked out on them while git checks them (see
     `Listed.use`)."""
@@ -376,14 +408,14 @@ def _from_columns(t: "Session", kind: str | None, where: str | None, sort: str |
     expression = t.derived.expression(where, "--where") if where else None
 
     def found(tables: dict[str, Table]) -> tuple[Rows | list[Item], list[Problem]]:
-        return _from_tables(t, kinds, tables, expression, sort, limit)
+        return _from_tables(t, kinds, tables, expression, grep, sort, limit)
     if len(refresh.remembered) == len(refresh.wanted):
         return Listed(t, fields, kind is None, found(refresh.remembered), (refresh, found))
     return Listed(t, fields, kind is None, found(refresh.finish()[0]))
 
 
 def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expression: Any,
-                 sort: str | None, limit: int | None
+                 grep: str | None, sort: str | None, limit: int | None
                  ) -> tuple[Rows | list[Item], list[Problem]]:
     """The rows the filter keeps, sorted and limited (whole items where columns do not
     hold what the filter or the sort needs), and the files that could not be read."""
@@ -392,6 +424,8 @@ def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expr
     problems += [Problem(table.rel(row), line, field, reason) for _, table in rows.tables
                  for row, (line, field, reason) in sorted(table.problems.items())]
     items: list[Item] | None = None
+    if grep:
+        rows.grep(grep)
     if expression is not None:
         _check_names(t, [table.column_names() for _, table in rows.tables], expression.names)
         if rows.stored(expression.names):
@@ -413,12 +447,23 @@ def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expr
     return (items if limit is None else items[:limit]), problems
 
 
+def _by_table(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
+    by_table: dict[int, list[int]] = {}
+    for n, row in rows:
+        by_table.setdefault(n, []).append(row)
+    return by_table
+
+
+def _holds(item: Item, folded: str) -> bool:
+    """Whether the item's title or body holds the folded needle (any case, any accent)."""
+    return folded in fold(item.title) or folded in fold(item.body)
+
+
 def _select(t: "Session", items: list[Item], expression: Any, grep: str | None,
             sort: str | None) -> list[Item]:
     if grep:
-        needle = grep.casefold()  # any case, in the title or the body
-        items = [i for i in items
-                 if needle in i.title.casefold() or needle in i.body.casefold()]
+        folded = fold(grep)
+        items = [i for i in items if _holds(i, folded)]
     if expression is not None:
         items = [i for i in items if expression.evaluate(t.derived.context(i), default=False)]
     if sort:
@@ -436,4 +481,5 @@ def _check_names(t: "Session", field_names: Iterable[Iterable[str]], names: set[
         known.update(fields)
     unknown = sorted(names - known - {"config", "lookup"})
     if unknown:
-        raise UsageError(f"--where: unknown field '{unknown[0]}'")
+        raise UsageError(f"--where: unknown field '{unknown[0]}' (text to compare with is "
+                         f"quoted: '{unknown[0]}')")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tracker.core.derive import Derived
     from tracker.model.schema import Kind
 
@@ -27,6 +29,8 @@ class Session:
         self.ws = Workspace.find(Path(start or os.getcwd()))
         self._derived: Derived | None = None
         self.notices: list[str] = []  # things the CLI should tell the user (on stderr)
+        # (field, old, new) of the last set or move that wrote (None: absent), for the CLI
+        self.changes: list[tuple[str, Any, Any]] = []
         self.author: str | None = None  # "Name <email>" of the commits (a server's account)
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from tracker.core import attributes
 from tracker.core.commits import preflight
@@ -32,9 +32,11 @@ ADVISED_ABOVE = 10_000  # items in one folder: `tracker check` advises sharding 
 _SHARD_LINE = re.compile(r"shard[ \t]*:[^\n]*(\n|\Z)")
 
 
-def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[str, Any]:
+def shard(t: Session, kind_name: str, chars: int, commit: bool = True,
+          progress: Callable[[list[Any]], Iterable[Any]] | None = None) -> dict[str, Any]:
     """Move a kind's item files to their places for `chars` (0: the folder itself), set
-    `shard:` in its kind file, and commit it all as one change."""
+    `shard:` in its kind file, and commit it all as one change. `progress` wraps the
+    moves (the CLI's bar on a terminal)."""
     if not 0 <= chars <= 4:
         raise UsageError("the number of id characters naming a subfolder is 0 to 4")
     ws = t.ws
@@ -76,7 +78,7 @@ def shard(t: Session, kind_name: str, chars: int, commit: bool = True) -> dict[s
         # that the next writer finishes them if this one dies; a failure undoes them
         with ws.journal("shard", message, committing) as journal:
             journal.plan(moves, puts)
-            for old, new in moves:
+            for old, new in (progress(moves) if progress else moves):
                 new.parent.mkdir(exist_ok=True)
                 os.rename(old, new)
                 journal.moved(old, new)

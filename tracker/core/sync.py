@@ -27,6 +27,8 @@ from tracker.model.errors import (
 )
 
 if TYPE_CHECKING:
+    from typing import Callable
+
     from tracker.store.journal import Journal
     from tracker.store.workspace import Workspace
 
@@ -70,8 +72,9 @@ class SyncResult:
 
 
 def sync(ws: Workspace, remote: str | None = None, branch: str | None = None,
-         retries: int = RETRIES) -> SyncResult:
-    """Fetch, merge through the driver and push, retrying while the remote moves."""
+         retries: int = RETRIES, step: Callable[[str], None] | None = None) -> SyncResult:
+    """Fetch, merge through the driver and push, retrying while the remote moves. `step`
+    hears each stage (`Fetching origin/main`), for a terminal's progress lines."""
     top = ws.top
     if top is None:
         raise NotARepository("this tracker is not in a git repository: nothing to sync")
@@ -82,7 +85,7 @@ def sync(ws: Workspace, remote: str | None = None, branch: str | None = None,
             if attempt:
                 _pause(attempt)
                 result.retries = attempt
-            if _round(top, result, journal):
+            if _round(top, result, journal, step or (lambda _: None)):
                 result.unrouted = unrouted(ws, top)  # as the merge left .gitattributes
                 return result
     raise TrackerError(f"{result.remote} kept moving: gave up after {retries} retries; "
@@ -142,8 +145,27 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def _round(top: Path, result: SyncResult, journal: Journal) -> bool:
+def _round(top: Path, result: SyncResult, journal: Journal,
+           step: Callable[[str], None]) -> bool:
     """One fetch, merge and push; False when the push was refused because the remote moved."""
+    theirs, head = catch_up(top, result, journal, step)
+    if result.conflicts:
+        return True
+    if head is None or head == theirs:
+        return True
+    step(f"Pushing to {result.remote}/{result.branch}")
+    return push(top, result)
+
+
+def catch_up(top: Path, result: SyncResult, journal: Journal,
+             step: Callable[[str], None] | None = None) -> tuple[str | None, str | None]:
+    """Fetch the remote's branch and merge it through the driver (journaled: a merge cut
+    short is undone by the next writer): (the remote's commit, HEAD after). A conflict
+    is left in git's conflicted state, its paths in `result.conflicts`. `step` hears the
+    stages (fetching, merging)."""
+    step = step or (lambda _: None)
+    where = f"{result.remote}/{result.branch}"
+    step(f"Fetching {where}")
     theirs = gitrepo.fetch_branch(top, result.remote, result.branch)
     head = gitrepo.rev_parse(top, "HEAD")
     if theirs is not None and theirs != head:
@@ -152,18 +174,27 @@ def _round(top: Path, result: SyncResult, journal: Journal) -> bool:
         journal.note("changed", "\n".join(gitrepo.changed_paths(top)))
         journal.note("merge", theirs)
         message = f"sync: merge {result.remote}/{result.branch}"
+        step(f"Merging {where}")
         if not gitrepo.merge_commit(top, theirs, message):
             result.conflicts = conflicts(top)
-            return True
+            return theirs, head
         after = gitrepo.rev_parse(top, "HEAD")
         result.merged = result.merged or after != head
         head = after
-    if head is None or head == theirs:
-        return True
+    return theirs, head
+
+
+def push(top: Path, result: SyncResult) -> bool:
+    """Push HEAD to the remote's branch; False when refused because the remote moved."""
     if gitrepo.push_branch(top, result.remote, result.branch):
         result.pushed = True
         return True
     return False
+
+
+def prepare(top: Path, remote: str | None = None, branch: str | None = None) -> SyncResult:
+    """The remote and branch a sync (or a claim's compare-and-swap) works with."""
+    return _prepare(top, remote, branch)
 
 
 def conflicts(top: Path) -> dict[str, list[str]]:
@@ -176,6 +207,11 @@ def conflicts(top: Path) -> dict[str, list[str]]:
             text = ""  # deleted on one side
         found[rel] = merge.conflicted_fields(text) or [merge.FILE]
     return found
+
+
+def pause(attempt: int) -> None:
+    """The pause before another attempt (see `_pause`)."""
+    _pause(attempt)
 
 
 def _pause(attempt: int) -> None:

@@ -188,10 +188,19 @@ def _edit(s: Session, item: Item, resolving: bool, values: dict[str, str],
                                      kind.quoted, before=item.fields)
     candidate = Item(kind, item.id, item.path, item.rel, fields, doc)
     refuse_new_problems(s, item, candidate)
+    s.changes = [(k, item.fields.get(k), candidate.fields.get(k)) for k in [*updates, *removals]
+                 if item.fields.get(k, _MISSING) != candidate.fields.get(k, _MISSING)]
     summary = ", ".join([f"{k}={_short(v)}" for k, v in updates.items()]
                         + [f"-{k}" for k in removals])
     _write(s, candidate, commit, message or f"set {item.id}: {summary}")
     return candidate
+
+
+def edit_item(s: Session, item: Item, resolving: bool, values: dict[str, str],
+              removals: list[str], commit: bool, message: str | None) -> Item:
+    """Set and remove fields of an item read under the lock, in one commit with this
+    message (claim, release)."""
+    return _edit(s, item, resolving, values, removals, commit, message)
 
 
 def _parsed(s: Session, file: ItemFile, text: str) -> Item:
@@ -293,8 +302,18 @@ def replace_text(s: Session, ref: str, text: str, commit: bool = True,
             raise InvalidItem(first.path, first.line, first.field, first.message)
         if text == item.doc.text:
             return item, False
-        _write(s, candidate, commit, f"edit {item.id}: {item.title}")
+        _write(s, candidate, commit, f"edit {item.id}: {edited_summary(item, candidate)}")
         return candidate, True
+
+
+def edited_summary(before: Item, after: Item) -> str:
+    """What an edit changed, for its commit message: `edit ID: priority, status, body`
+    (the title when only the file's layout changed)."""
+    names = [k for k in dict.fromkeys([*before.fields, *after.fields])
+             if before.fields.get(k, _MISSING) != after.fields.get(k, _MISSING)]
+    if before.body.strip() != after.body.strip():
+        names.append("body")
+    return ", ".join(names) if names else after.title
 
 
 # ------------------------------------------------------------ writing and committing

@@ -13,6 +13,7 @@ import pickle
 from typing import Any, Iterable, Protocol
 
 from tracker.expr.codegen import Generated
+from tracker.expr.functions import LimitExceeded
 
 
 class File(Protocol):
@@ -28,11 +29,18 @@ class File(Protocol):
 class Known:
     """An expression met before: its names and compiled form, without Jinja."""
 
-    def __init__(self, names: set[str], generated: Generated) -> None:
+    def __init__(self, names: set[str], generated: Generated, source: str = "",
+                 what: str = "") -> None:
         self.names, self.generated = names, generated
+        self.source, self.what = source, what
 
     def evaluate(self, context: dict[str, Any], default: Any = None) -> Any:
-        return self.generated.evaluate(context, default)
+        try:
+            return self.generated.evaluate(context, default)
+        except LimitExceeded as e:
+            from tracker.model.errors import TrackerError  # noqa: PLC0415
+
+            raise TrackerError(f"{self.what}: expression '{self.source}': {e}") from None
 
 
 class Remembered:
@@ -48,11 +56,11 @@ class Remembered:
         except Exception:  # noqa: BLE001 - missing or unreadable: start again
             self.entries = {}
 
-    def get(self, text: str) -> Known | None:
+    def get(self, text: str, what: str = "") -> Known | None:
         entry = self.entries.get(text)
         try:
             source, args, names = entry  # type: ignore[misc]
-            return Known(set(names), Generated(source, list(args)))
+            return Known(set(names), Generated(source, list(args)), text, what)
         except Exception:  # noqa: BLE001 - a bad entry is just not used
             return None
 
@@ -78,7 +86,7 @@ def remembered(file: File) -> Remembered:
 def expression(text: str, what: str, remembered: Remembered | None) -> Any:
     """A Known expression if it was met before, else a sandbox Expression (whose
     compiled form, if any, is remembered). Both have `names`, `generated`, `evaluate`."""
-    hit = remembered.get(text) if remembered is not None else None
+    hit = remembered.get(text, what) if remembered is not None else None
     if hit is not None:
         return hit
     from tracker.expr.jinja import Expression  # noqa: PLC0415 - Jinja only when needed

@@ -6,7 +6,9 @@ It is built only from a Jinja syntax tree, only for the nodes below; anything el
 raises Unsupported and the caller keeps the sandboxed Jinja expression (the reference,
 held equal to this by property tests). Names become arguments (`a0`…) and constants
 their `repr` (text, numbers, booleans, none); everything but Python's own operators
-is a call of functions.py (attributes, items, `**`, `~`, tests, filters, methods).
+is a call of functions.py (attributes, items, `**`, `*`, `%`, `~`, tests, filters,
+methods), where the bounds are (no operation makes more than MAX_SIZE characters or
+items; the subset has no loop, so an evaluation's time is bounded too).
 
 A name the row lacks is passed as MISSING, Jinja's undefined, or as the helper of
 that name (`today`, `min`…): a field of the row wins over a helper, as in Jinja.
@@ -23,6 +25,7 @@ from tracker.expr.functions import ERRORS, FILTERS, METHODS, MISSING, TESTS
 
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=",
             "in": "in", "notin": "not in"}
+_GUARDED = {"Pow": "_pow", "Mul": "_mul", "Mod": "_mod"}
 _BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
 # Nodes whose value is never undefined (they give a value or raise).
 _DEFINED = {"Const", "List", "Tuple", "Compare", "Not", "Neg", "Pos", "Concat", "Test",
@@ -44,7 +47,8 @@ class Generated:
             "__builtins__": {}, "M": MISSING, "_undefined": functions.undefined,
             "_defined": functions.defined,
             "_attr": functions.get_attr, "_item": functions.get_item,
-            "_pow": functions.power, "_cat": functions.concat,
+            "_pow": functions.power, "_mul": functions.multiply, "_mod": functions.modulo,
+            "_cat": functions.concat,
             "_call": functions.call_method, "_T": TESTS, "_F": FILTERS}
         self.function: Callable[..., Any] = eval(source, namespace)  # noqa: S307 - built here
         helpers = functions.helpers()
@@ -147,8 +151,8 @@ class _Writer:
     def _binary(self, node: Any) -> str:
         left, right = self.write(node.left), self.write(node.right)
         kind = type(node).__name__
-        if kind == "Pow":
-            return f"_pow({left}, {right})"
+        if kind in _GUARDED:  # bounded: see functions.py
+            return f"{_GUARDED[kind]}({left}, {right})"
         return f"({left} {_BINARY[kind]} {right})"
 
     _Add = _Sub = _Mul = _Div = _FloorDiv = _Mod = _Pow = _binary

@@ -14,8 +14,12 @@ expression into an item's computed field or a listing.
 
 from __future__ import annotations
 
+import os
+import re
+import threading
 from datetime import date, datetime, timedelta
 from numbers import Number
+from time import monotonic
 from typing import Any, Callable, NoReturn
 
 from tracker.model import clock
@@ -58,16 +62,260 @@ def defined(value: Any) -> Any:
     return value
 
 
+# ---------------------------------------------------------------- bounds
+#
+# What one expression or template may ask for (docs/security.md). Going past a bound is
+# never a default value: LimitExceeded is outside ERRORS, so it reaches the caller,
+# which names the file and the expression on one line.
+
+MAX_RANGE = 100_000  # items of a range (Jinja's own sandbox bound)
+MAX_SIZE = 1_000_000  # characters of text, items of a list, made by one operation
+MAX_EXPONENT = 100  # `**` past it only while the result stays within MAX_BITS
+MAX_BITS = 65_536  # bits of an integer made by `*` or `**`
+SECONDS = {"expressions": 1.0, "templates": 60.0}  # config: expressions.seconds…
+
+
+class LimitExceeded(Exception):
+    """An expression or template asked for more than the bounds allow."""
+
+    def __init__(self, message: str = "took longer than its time limit") -> None:
+        super().__init__(message)
+
+
+def configure(config: Any) -> None:
+    """Take `expressions.seconds` and `templates.seconds` from a tracker's config."""
+    for key in SECONDS:
+        section = config.get(key) if isinstance(config, dict) else None
+        value = section.get("seconds") if isinstance(section, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            SECONDS[key] = float(value)
+
+
+def too_big(what: str) -> NoReturn:
+    raise LimitExceeded(f"{what} would exceed {MAX_SIZE:,} characters or items")
+
+
+def size(value: Any, limit: int = MAX_SIZE) -> int:
+    """Characters of text, items of a list or mapping and what they hold, digits of an
+    integer; counting stops once past `limit`."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, int):
+        return value.bit_length() // 3 + 1
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        total = len(value)
+        for item in value.values() if isinstance(value, dict) else value:
+            if total > limit:
+                break
+            if not isinstance(item, (float, type(None))):
+                total += size(item, limit - total)
+        return total
+    return 1
+
+
+def multiply(left: Any, right: Any) -> Any:
+    """`*`, refusing text or lists repeated past MAX_SIZE and integers past MAX_BITS."""
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_BITS + 1:
+            raise LimitExceeded(f"'*' would make an integer of more than {MAX_BITS:,} bits")
+    elif isinstance(right, int) and isinstance(left, (str, list, tuple)) or \
+            isinstance(left, int) and isinstance(right, (str, list, tuple)):
+        times: int = right if isinstance(right, int) else left  # type: ignore[assignment]
+        repeated = left if isinstance(right, int) else right
+        if times > 0 and size(repeated, MAX_SIZE // times + 1) * times > MAX_SIZE:
+            too_big("'*'")
+    return left * right
+
+
+def add(left: Any, right: Any) -> Any:
+    """`+` in templates (a loop may double a text each round), bounded as `*` is."""
+    if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) \
+            and size(left) + size(right) > MAX_SIZE:
+        too_big("'+'")
+    return left + right
+
+
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _numbers_fit(numbers: Any) -> bool:
+    return all(not isinstance(n, int) or abs(n) <= MAX_SIZE for n in numbers)
+
+
+def modulo(left: Any, right: Any) -> Any:
+    """`%`: on text, printf-style formatting, whose widths are bounded."""
+    if isinstance(left, str):
+        check_percent(left, right)
+    return left % right
+
+
+def check_percent(text: str, args: Any) -> None:
+    for width, precision in _PERCENT.findall(text):
+        if "*" in (width, precision):
+            if not _numbers_fit(args if isinstance(args, tuple) else (args,)):
+                too_big("'%'")
+        elif not _numbers_fit(int(n) for n in (width, precision) if n):
+            too_big("'%'")
+
+
+def check_format(text: str, args: Any, kwargs: dict[str, Any]) -> None:
+    """`str.format`: a width or precision past MAX_SIZE, typed or passed, is refused."""
+    import string  # noqa: PLC0415
+
+    try:
+        specs = [spec for _, _, spec, _ in string.Formatter().parse(text) if spec]
+    except ValueError:
+        return  # str.format says what is wrong
+    for spec in specs:
+        if not _numbers_fit(int(n) for n in re.findall(r"\d+", spec)) or \
+                "{" in spec and not _numbers_fit([*args, *kwargs.values()]):
+            too_big("format")
+
+
 def power(base: Any, exponent: Any) -> Any:
-    """`**`, refusing the exponents that would hang the machine."""
-    if isinstance(exponent, (int, float)) and abs(exponent) > 100:
+    """`**`: an integer result is bounded to MAX_BITS; other exponents past
+    MAX_EXPONENT are refused as before (an overflow, so the default)."""
+    if isinstance(base, int) and isinstance(exponent, int):
+        if exponent > 0 and abs(base) > 1 and \
+                (abs(base).bit_length() - 1) * exponent + 1 > MAX_BITS:
+            raise LimitExceeded(f"'**' would make an integer of more than {MAX_BITS:,} bits")
+        if exponent >= 0:
+            return base ** exponent
+    if isinstance(exponent, (int, float)) and abs(exponent) > MAX_EXPONENT:
         raise OverflowError("exponent too large")
     return base ** exponent
 
 
+def bounded_range(*args: Any) -> range:
+    """`range`, of at most MAX_RANGE items."""
+    found = range(*args)
+    if len(found) > MAX_RANGE:
+        raise LimitExceeded(f"range of {len(found):,} items: more than {MAX_RANGE:,}")
+    return found
+
+
+def join(value: Any, d: Any = "") -> str:
+    """`join`, stopping once the text would pass MAX_SIZE."""
+    glue, parts, total = str(d), [], 0
+    for part in value:
+        text = str(part)
+        total += len(text) + len(glue)
+        if total > MAX_SIZE + len(glue):
+            too_big("join")
+        parts.append(text)
+    return glue.join(parts)
+
+
+# ---------------------------------------------------------------- time limits
+#
+# Each evaluation in the sandbox runs under a deadline of its thread. One watchdog
+# thread, started the first time, raises LimitExceeded in a thread past its deadline
+# (CPython's asynchronous exception: at the next bytecode, even inside a loop of
+# Jinja's own). The compiled expressions (codegen.py) have no loop: each operation is
+# bounded in size above, so they need no clock.
+
+class _Slot:
+    __slots__ = ("at", "fired", "lock", "seconds")
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.fired = False
+        self.seconds = 0.0
+        self.lock = threading.Lock()
+
+
+_SLOTS: dict[int, _Slot] = {}
+_LOCAL = threading.local()
+_WATCHDOG: list[threading.Thread] = []
+_WATCH_LOCK = threading.Lock()
+_TICK = 0.05
+
+
+class deadline:  # noqa: N801 - used as `with deadline(seconds):`
+    """Raise LimitExceeded in this thread once `seconds` have passed (nested: the
+    sooner deadline holds)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> "deadline":
+        slot = getattr(_LOCAL, "slot", None)
+        if slot is None:
+            slot = _LOCAL.slot = _Slot()
+            _SLOTS[threading.get_ident()] = slot
+        if not _WATCHDOG:  # the first time (or in a forked child)
+            _watch()
+        self.saved = (slot.at, slot.seconds)
+        at = monotonic() + self.seconds
+        if slot.at is None or at < slot.at:
+            slot.at, slot.seconds = at, self.seconds
+        return self
+
+    def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
+        slot = _LOCAL.slot
+        with slot.lock:
+            seconds = slot.seconds
+            slot.at, slot.seconds = self.saved
+            fired, slot.fired = slot.fired, False
+            if fired:  # raised, or about to be: never outside this block
+                _async_raise(threading.get_ident(), None)
+        message = f"took longer than {seconds:g} s"
+        if isinstance(error, LimitExceeded) and str(error) == LimitExceeded().args[0]:
+            error.args = (message,)
+        elif fired and kind is None:
+            raise LimitExceeded(message)
+
+
+def _after_fork() -> None:
+    """A forked child (the site's page workers) has no watchdog, and a lock the parent's
+    watchdog held stays held: start afresh."""
+    global _WATCH_LOCK
+    _WATCH_LOCK = threading.Lock()
+    _WATCHDOG.clear()
+    for slot in _SLOTS.values():
+        slot.lock, slot.fired = threading.Lock(), False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _watch() -> None:
+    with _WATCH_LOCK:
+        if not _WATCHDOG:
+            thread = threading.Thread(target=_watchdog, name="tracker-deadline", daemon=True)
+            _WATCHDOG.append(thread)
+            thread.start()
+
+
+def _watchdog() -> None:
+    import time  # noqa: PLC0415
+
+    while True:
+        time.sleep(_TICK)
+        now = monotonic()
+        for ident, slot in list(_SLOTS.items()):
+            if slot.at is not None and now > slot.at and not slot.fired:
+                with slot.lock:
+                    if slot.at is not None and now > slot.at and not slot.fired:
+                        slot.fired = True
+                        _async_raise(ident, LimitExceeded)
+
+
+def _async_raise(ident: int, error: Any) -> None:
+    import ctypes  # noqa: PLC0415
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(ident), ctypes.py_object(error) if error is not None else None)
+
+
+
 def concat(*parts: Any) -> str:
-    """`~`: the parts as text, joined."""
-    return "".join(str(p) for p in parts)
+    """`~`: the parts as text, joined (at most MAX_SIZE characters)."""
+    text = "".join(str(p) for p in parts)
+    if len(text) > MAX_SIZE:
+        too_big("'~'")
+    return text
 
 
 _DATE_ATTRS = {"year", "month", "day", "hour", "minute", "second", "days", "seconds"}
@@ -112,6 +360,7 @@ def call_method(obj: Any, method: str, *args: Any) -> Any:
 
 
 # ---------------------------------------------------------------- tests and filters
+
 
 
 TESTS: dict[str, Callable[..., bool]] = {
@@ -182,7 +431,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "min": lambda value, case_sensitive=False: _extreme(min, value, case_sensitive),
     "max": lambda value, case_sensitive=False: _extreme(max, value, case_sensitive),
     "default": _default, "d": _default,
-    "join": lambda value, d="": str(d).join(map(str, value)),
+    "join": join,
     "round": lambda value, precision=0: round(value, precision),
 }
 # The filters whose value may be undefined (the others give a value or raise).
@@ -200,7 +449,47 @@ def helpers() -> dict[str, Any]:
 
 
 def _to_date(text: str) -> date:
-    return date.fromisoformat(str(text))
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date like 2026-04-21") from None
+
+
+_TYPE_NAMES = {"str": "text", "int": "a number", "float": "a number", "NoneType": "no value",
+               "bool": "true/false", "date": "a date", "datetime": "a date and time",
+               "list": "a list", "dict": "a mapping", "Undefined": "no value",
+               "_Missing": "no value"}
+
+
+def plain_error(error: BaseException) -> str:
+    """An error met while evaluating an expression or a template, in its author's words
+    rather than Python's (`Invalid isoformat string`, `'<' not supported between
+    instances of 'str' and 'int'`)."""
+    import re  # noqa: PLC0415
+
+    text = " ".join(str(error).split())
+    if isinstance(error, MissingValue) or text == "undefined":
+        return "a field it reads has no value"
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero"
+    found = re.match(r"Invalid isoformat string: (.+)$", text)
+    if found:
+        return f"{found.group(1)} is not a date like 2026-04-21"
+
+    def name(match: re.Match[str]) -> str:
+        return _TYPE_NAMES.get(match.group(1), match.group(1))
+    found = re.match(r"'(.+)' not supported between instances of '(\w+)' and '(\w+)'$", text)
+    if found:
+        left, right = (_TYPE_NAMES.get(t, t) for t in found.group(2, 3))
+        return f"cannot compare {left} with {right} ({found.group(1)})"
+    found = re.match(r"unsupported operand type\(s\) for (.+): '(\w+)' and '(\w+)'$", text)
+    if found:
+        left, right = (_TYPE_NAMES.get(t, t) for t in found.group(2, 3))
+        return f"cannot use {found.group(1)} on {left} and {right}"
+    if isinstance(error, (ValueError, TypeError, ArithmeticError)) and text:
+        return re.sub(r"'(\w+)' object", lambda m: _TYPE_NAMES.get(m.group(1), m.group(1)),
+                      text)
+    return text or type(error).__name__
 
 
 def within(value: Any, periods: Any) -> bool:

@@ -96,7 +96,19 @@ def commit(top: Path, paths: Iterable[str], message: str, new: bool = False,
         if "nothing to commit" in str(e) or "no changes added" in str(e):
             return False
         raise
+    _settle(top, paths)
     return True
+
+
+def _settle(top: Path, paths: list[str]) -> None:
+    """After `git commit -- PATHS` (hooks ran): the index and the work tree hold what
+    was committed. A pre-commit hook that rewrites a file and `git add`s it stages the
+    rewrite in git's temporary index only: the commit holds it, the real index the old
+    entry (`git status` says MM) and the next `git commit` would undo the hook."""
+    run(top, "reset", "-q", "--", *paths)
+    present = run(top, "ls-files", "-z", "--", *paths)
+    if present:
+        run(top, "checkout-index", "-f", "-z", "--stdin", input=present)
 
 
 def author_env(author: str | None) -> dict[str, str] | None:
@@ -516,6 +528,26 @@ class Reader:
             raise UsageError(f"'{a}' and '{b}' have no common ancestor")
         return out
 
+    def head(self) -> str | None:
+        """HEAD's commit sha, or None before the first commit."""
+        return run(self.top, "rev-parse", "-q", "--verify", "HEAD^{commit}",
+                   check=False).strip() or None
+
+    def linear_since(self, old: str, new: str) -> bool:
+        """Whether `new` descends from `old` along one line of commits (no merge between):
+        the walk from `new` then reaches `old` with nothing else queued, so the log from
+        `new` is the commits of `old..new` followed by the log from `old`."""
+        if old == new:
+            return True
+        done = process.read(self.top, "rev-list", "--parents", f"{old}..{new}", "--")
+        if done.returncode != 0:
+            return False
+        lines = [line.split() for line in done.stdout.decode("ascii", "replace").splitlines()]
+        if not lines or any(len(line) != 2 for line in lines):
+            return False
+        return all(lines[i][1] == lines[i + 1][0] for i in range(len(lines) - 1)) and \
+            lines[-1][1] == old
+
     def has_head(self) -> bool:
         return bool(run(self.top, "rev-parse", "-q", "--verify", "HEAD", check=False).strip())
 
@@ -739,6 +771,30 @@ def push_branch(top: Path, remote: str, branch: str) -> bool:
     raise GitError(f"git push failed: {_first_lines(found.stderr or found.stdout)}")
 
 
+def author_name(top: Path) -> str | None:
+    """The name git would write as this repository's commits' author (GIT_AUTHOR_NAME,
+    then user.name…), or None when git knows none."""
+    found = attempt(top, "var", "GIT_AUTHOR_IDENT")
+    if found.returncode != 0:
+        return None
+    return found.stdout.rpartition(" <")[0].strip() or None
+
+
+def reset_keep(top: Path, sha: str) -> None:
+    """Move HEAD and the branch back to `sha`, the work tree's files of the commits
+    dropped with it (`reset --keep`: a local change elsewhere stays)."""
+    run(top, "reset", "-q", "--keep", sha)
+
+
+def last_subject(top: Path, path: str, start: str) -> str | None:
+    """The subject of the newest commit touching `path` whose subject begins `start`."""
+    found = attempt(top, "log", "-F", f"--grep={start}", "--format=%s", "-n", "20",
+                    "HEAD", "--", path)
+    if found.returncode != 0:
+        return None
+    return next((line for line in found.stdout.splitlines() if line.startswith(start)), None)
+
+
 def _first_lines(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return " ".join(lines[:2]) or "no message"
@@ -774,3 +830,38 @@ def commit_dates(git_dir: Path, shas: Iterable[str]) -> dict[str, tuple[Any, str
         if len(full) == 1:
             found[short] = found[full[0]]
     return found
+
+
+# ---------------------------------------------------------------- federation members
+
+FEDERATION_REFS = "refs/tracker/federation"
+
+
+def member_ref(name: str) -> str:
+    """Where a federation member's fetched head is kept (never checked out)."""
+    return f"{FEDERATION_REFS}/{name}/HEAD"
+
+
+def fetch_member(top: Path, name: str, url: str) -> str:
+    """Fetch a member repository's HEAD into its ref (objects into this `.git/`, no
+    tags, no work tree touched) and return its commit. The URL comes after `--`: it is
+    never read as an option."""
+    found = attempt(top, "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--", url,
+                    f"+HEAD:{member_ref(name)}")
+    if found.returncode != 0:
+        raise GitError(f"git fetch failed: {_first_lines(found.stderr or found.stdout)}")
+    sha = rev_parse(top, member_ref(name))
+    if sha is None:
+        raise GitError(f"git fetch left no {member_ref(name)}")
+    return sha
+
+
+def member_head(top: Path, name: str) -> str | None:
+    """The commit a member was last fetched at, or None when never fetched."""
+    return rev_parse(top, member_ref(name))
+
+
+def commit_date(top: Path, sha: str) -> str | None:
+    """A commit's committer date, ISO 8601 with its offset."""
+    found = attempt(top, "log", "-1", "--format=%cI", sha, "--")
+    return found.stdout.strip() or None if found.returncode == 0 else None

@@ -9,8 +9,11 @@ Three generations of files, all `;` separated, told apart by their first line:
 2. 2017–2022 wide format, one row per bureau, header `Code du département;…`.
 3. 2024+ format, header `Code département;…`, where `Code commune` is the INSEE code.
 
-Only counts per bureau are kept, never candidates' names nor percentages (rates are
-recomputed from counts). A bureau's id is `CCCCC_BBBB`: its commune's INSEE code and
+Only counts per bureau are kept, never percentages (rates are recomputed from counts):
+the bureau's counts, and each candidate's votes (`voix`, by the candidate's "Prénom NOM":
+candidates are public figures; `tracker campaign effect --candidate` reads them).
+
+A bureau's id is `CCCCC_BBBB`: its commune's INSEE code and
 its number padded to 4 characters.
 """
 
@@ -216,12 +219,17 @@ def parse_results(text: str, source: str, election: str,
 def _parse_headed(numbered: list[tuple[int, str]], source: str, election: str,
                   round_: int | None, fmt: int) -> Results:
     header_line, header = numbered[0]
-    where = _columns(split(header), WIDE if fmt == 2 else RECENT, source, header_line)
+    names = split(header)
+    where = _columns(names, WIDE if fmt == 2 else RECENT, source, header_line)
+    blocks = _candidate_blocks(names, fmt)
     results = Results(fmt, [], round_)
     seen: dict[str, int] = {}
     for number, line in numbered[1:]:
         try:
-            row = _headed_row(split(line), where, election)
+            fields = split(line)
+            row = _headed_row(fields, where, election)
+            if row is not None:
+                row["voix"] = _votes(fields, blocks, row["exprimes"])
         except ValueError as e:
             raise MalformedInput(source, number, str(e)) from None
         if row is None:
@@ -243,6 +251,48 @@ def _columns(header: list[str], wanted: dict[str, str], source: str,
         raise MalformedInput(source, line, "missing column(s) in the header: "
                              + ", ".join(f"'{m}'" for m in missing))
     return {key: found[name] for key, name in wanted.items()}
+
+
+def _candidate_blocks(header: list[str], fmt: int) -> tuple[list[tuple[int, int, int]], int]:
+    """Where the candidates' (nom, prénom, voix) are: format 3 names every block
+    (`Nom candidat 1`…); format 2 names the first, and 7-column blocks repeat unnamed
+    (returned with that step, to follow to the end of each row)."""
+    names = [header_name(h) for h in header]
+    if fmt == 3:
+        found = []
+        for index, name in enumerate(names):
+            match = re.fullmatch(r"nom candidat (\d+)", name)
+            if match and f"voix {match.group(1)}" in names:
+                k = match.group(1)
+                first = names.index(f"prenom candidat {k}") if f"prenom candidat {k}" in names \
+                    else index
+                found.append((index, first, names.index(f"voix {k}")))
+        return found, 0
+    if "nom" in names and "voix" in names:
+        return [(names.index("nom"), names.index("prenom") if "prenom" in names
+                 else names.index("nom"), names.index("voix"))], 7
+    return [], 0
+
+
+def _votes(fields: list[str], blocks: tuple[list[tuple[int, int, int]], int],
+           exprimes: int) -> dict[str, int]:
+    """Each candidate's votes in one row, by "Prénom NOM"; they sum to at most Exprimés."""
+    found, step = blocks
+    spots = list(found)
+    if step and found:
+        nom, prenom, voix = found[0]
+        spots = [(nom + k, prenom + k, voix + k) for k in range(0, len(fields) - voix, step)]
+    votes: dict[str, int] = {}
+    for nom, prenom, voix in spots:
+        if voix >= len(fields) or not fields[nom].strip():
+            continue
+        name = " ".join(p for p in (fields[prenom].strip() if prenom != nom else "",
+                                    fields[nom].strip()) if p)
+        votes[name] = votes.get(name, 0) + count(fields[voix], "Voix")
+    if sum(votes.values()) > exprimes:
+        raise ValueError(f"the candidates' votes ({sum(votes.values())}) exceed Exprimés "
+                         f"({exprimes})")
+    return votes
 
 
 def _headed_row(fields: list[str], where: dict[str, int],
@@ -283,18 +333,25 @@ def _parse_long(numbered: list[tuple[int, str]], source: str, election: str,
         if parsed is None:
             skipped += 1
             continue
-        tour, record = parsed
-        first = bureaux.setdefault((tour, record["bureau_id"]), Row(number, record))
-        if first.record != record:
+        tour, record, name, votes = parsed
+        first = bureaux.setdefault((tour, record["bureau_id"]), Row(number, {**record,
+                                                                             "voix": {}}))
+        if {k: v for k, v in first.record.items() if k != "voix"} != record:
             raise MalformedInput(source, number, f"bureau {record['bureau_id']}: its "
                                  f"name or counts differ from line {first.line}")
+        first.record["voix"][name] = first.record["voix"].get(name, 0) + votes
+        if sum(first.record["voix"].values()) > record["exprimes"]:
+            raise MalformedInput(source, number, f"bureau {record['bureau_id']}: the "
+                                 f"candidates' votes exceed Exprimés ({record['exprimes']})")
     chosen = _round(sorted({tour for tour, _ in bureaux}), round_, source)
     rows = [row for (tour, _), row in bureaux.items() if tour == chosen]
     return Results(1, rows, chosen, skipped)
 
 
-def _long_row(fields: list[str], election: str) -> tuple[int, dict[str, Any]] | None:
-    """(round, bureau record) from one candidate row of format 1; None for a row abroad."""
+def _long_row(fields: list[str], election: str
+              ) -> tuple[int, dict[str, Any], str, int] | None:
+    """(round, bureau record, candidate, votes) from one candidate row of format 1; None
+    for a row abroad."""
     if len(fields) < LONG_FIELDS:
         raise ValueError(f"{len(fields)} fields, expected {LONG_FIELDS}")
     tour = count(fields[0], "Tour")
@@ -305,7 +362,9 @@ def _long_row(fields: list[str], election: str) -> tuple[int, dict[str, Any]] | 
     place = normalise_place(fields[1], fields[2])
     numbers = counts(count(fields[7], "Inscrits"), count(fields[8], "Votants"),
                      count(fields[9], "Exprimés"))
-    return tour, bureau_record(place, fields[3], bureau_code(fields[6]), numbers, election)
+    name = " ".join(p for p in (fields[12].strip(), fields[11].strip()) if p)
+    return (tour, bureau_record(place, fields[3], bureau_code(fields[6]), numbers, election),
+            name, count(fields[14], "Voix"))
 
 
 def _round(present: list[int], wanted: int | None, source: str) -> int | None:

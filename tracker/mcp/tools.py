@@ -259,7 +259,8 @@ READING = [
     Tool("list_items", "List items (of one kind, or of every kind), filtered, searched, "
          "sorted: the rows `tracker list --format json` prints.",
          {"kind": KIND, "where": WHERE,
-          "grep": _string("Keep the items whose title or body holds this text (any case)."),
+          "grep": _string("Keep the items whose title or body holds this text "
+                          "(any case, any accent)."),
           "sort": _string("Sort by a field; '-field' for descending."),
           "fields": {"type": "array", "items": {"type": "string"},
                      "description": "The keys of each row (default: the kind's columns)."},

@@ -72,6 +72,14 @@ def problem(item_id: str) -> str | None:
     return None
 
 
+def qualified(ref: str) -> bool:
+    """True for a reference to another repository of a federation, `MEMBER:ID` (an id
+    holds no ':'): judged by `check --federation`, not by the repository that holds it."""
+    member, sep, rest = ref.partition(":")
+    return bool(sep) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", member) is not None \
+        and problem(rest) is None
+
+
 def validate(item_id: str) -> str:
     reason = problem(item_id)
     if reason:

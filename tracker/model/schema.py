@@ -19,7 +19,9 @@ TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "any")
+TYPES = ("string", "int", "float", "bool", "date", "datetime", "enum", "list", "ref", "refs",
+         "any")
+DEPENDS_ON = "depends_on"  # the convention every template follows: this item waits for those
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
 
 
@@ -37,6 +39,7 @@ class Field:
     pattern: str | None = None
     of: str = "string"  # list item type
     ref_kind: str | None = None
+    ref_kinds: tuple[str, ...] = ()  # the kinds a ref or refs may name (empty: any kind)
     quote: bool = False  # always write quoted (codes, times)
     auto: str | None = None  # "now" / "today": set on creation
     minimum: float | None = None
@@ -44,7 +47,20 @@ class Field:
     label: str | None = None
     help: str | None = None
 
+    @property
+    def is_ref(self) -> bool:
+        """Does this field name other items (a ref, refs, or a list of refs)?"""
+        return self.type in ("ref", "refs") or (self.type == "list" and self.of == "ref")
+
+    @property
+    def is_list(self) -> bool:
+        """Is a value of this field a list (a list, or refs)?"""
+        return self.type in ("list", "refs")
+
     def describe(self) -> str:
+        if self.type == "refs":
+            return "a list of item ids, like [a, b] or a,b" + (
+                " (items of kind " + ", ".join(self.ref_kinds) + ")" if self.ref_kinds else "")
         if self.type == "enum":
             return "one of: " + ", ".join(self.values)
         if self.type == "list":
@@ -60,6 +76,11 @@ class Workflow:
     statuses: tuple[str, ...]
     initial: str
     transitions: dict[str, tuple[str, ...]]  # "*" holds moves allowed from any status
+    final: tuple[str, ...] = ()  # the statuses where an item's work is over
+
+    def is_final(self, status: Any) -> bool:
+        """Is an item in this status finished (done, closed, cancelled…)?"""
+        return status in self.final
 
     def allowed(self, current: str | None) -> list[str]:
         """The statuses reachable in one move from `current`."""
@@ -118,6 +139,7 @@ class Kind:
     checks: tuple[Rule, ...] = ()
     shard: int = 0  # files in subfolders named by this many characters of the id
     shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
+    source: str = ""  # the kind file, as shown (errors name it)
 
     def shard_of(self, item_id: str) -> str:
         """The subfolder of an id's file in a sharded kind: the first `shard` characters
@@ -161,6 +183,7 @@ class Kind:
             checks=_rules(data.get("checks") or [], source),
             shard=_shard(data.get("shard", 0), source),
             shard_named="shard" in data,
+            source=source,
         )
 
 
@@ -249,6 +272,7 @@ def _field(name: str, spec: dict[str, Any], source: str) -> Field:
     if kind == "enum" and not values:
         raise SchemaError(f"{source}: field '{name}': an enum needs its 'values'")
     pattern = spec.get("pattern")
+    ref_kinds = _ref_kinds(name, kind, spec.get("kind"), source)
     if pattern is not None:
         try:
             re.compile(pattern)
@@ -256,18 +280,45 @@ def _field(name: str, spec: dict[str, Any], source: str) -> Field:
             raise SchemaError(f"{source}: field '{name}': bad pattern: {e}") from None
     return Field(name=name, type=kind, required=bool(spec.get("required", False)),
                  default=spec.get("default"), values=values, pattern=pattern,
-                 of=str(spec.get("of", "string")), ref_kind=spec.get("kind"),
+                 of=str(spec.get("of", "string")),
+                 ref_kind=ref_kinds[0] if len(ref_kinds) == 1 else None,
+                 ref_kinds=ref_kinds,
                  quote=bool(spec.get("quote", False)), auto=spec.get("auto"),
                  minimum=spec.get("min"), maximum=spec.get("max"),
                  label=spec.get("label"), help=spec.get("help"))
 
 
+def _ref_kinds(name: str, kind: str, raw: Any, source: str) -> tuple[str, ...]:
+    """The kinds a ref (one kind) or refs (one kind or a list of kinds) may name."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if kind == "refs" and isinstance(raw, list) and all(isinstance(k, str) for k in raw):
+        return tuple(raw)
+    raise SchemaError(f"{source}: field '{name}': 'kind' must name a kind"
+                      + (" or a list of kinds" if kind == "refs" else ""))
+
+
 def _workflow(raw: Any, source: str) -> Workflow | None:
     if not raw:
         return None
-    if not isinstance(raw, dict) or not raw.get("statuses"):
+    if not isinstance(raw, dict) or not raw.get("statuses") or \
+            not isinstance(raw["statuses"], list):
         raise SchemaError(f"{source}: 'workflow' needs a list of 'statuses'")
-    statuses = tuple(str(s) for s in raw["statuses"])
+    statuses_list: list[str] = []
+    marked: list[str] = []  # statuses declared as mappings with `final: true`
+    for entry in raw["statuses"]:
+        if isinstance(entry, dict):
+            if not entry.get("name"):
+                raise SchemaError(f"{source}: workflow: a status given as a mapping needs "
+                                  "a 'name' (and may say 'final: true')")
+            statuses_list.append(str(entry["name"]))
+            if entry.get("final") is True:
+                marked.append(str(entry["name"]))
+        else:
+            statuses_list.append(str(entry))
+    statuses = tuple(statuses_list)
     transitions = {str(k): tuple(str(s) for s in (v or ()))
                    for k, v in (raw.get("transitions") or {}).items()}
     for origin, targets in transitions.items():
@@ -275,7 +326,30 @@ def _workflow(raw: Any, source: str) -> Workflow | None:
             if status != "*" and status not in statuses:
                 raise SchemaError(f"{source}: workflow: unknown status '{status}'")
     initial = str(raw.get("initial", statuses[0]))
-    return Workflow(statuses=statuses, initial=initial, transitions=transitions)
+    final = _final(raw.get("final"), marked, statuses, transitions, source)
+    return Workflow(statuses=statuses, initial=initial, transitions=transitions, final=final)
+
+
+def _final(raw: Any, marked: list[str], statuses: tuple[str, ...],
+           transitions: dict[str, tuple[str, ...]], source: str) -> tuple[str, ...]:
+    """The final statuses: `final: [..]` under the workflow and statuses marked
+    `final: true`; when neither says, the statuses no transition leaves (a move allowed
+    from any status aside) when transitions are declared, else the last one."""
+    if raw is not None:
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list):
+            raise SchemaError(f"{source}: workflow: 'final' must list statuses")
+        for status in raw:
+            if str(status) not in statuses:
+                raise SchemaError(f"{source}: workflow: final: unknown status '{status}'")
+    named = [str(s) for s in raw or ()] + marked
+    if named:
+        return tuple(s for s in statuses if s in named)
+    if not any(origin != "*" for origin in transitions):
+        return statuses[-1:]
+    ends = tuple(s for s in statuses if not transitions.get(s))
+    return ends or statuses[-1:]
 
 
 def _id_scheme(raw: Any, kind: str, source: str) -> IdScheme:
@@ -307,8 +381,9 @@ def parse_input(spec: Field, text: str,
     """
     kind = spec.type
     try:
-        if kind == "list":
-            return [parse_scalar(spec, spec.of, item) for item in _list_items(text, flow_items)]
+        if kind in ("list", "refs"):
+            of = spec.of if kind == "list" else "ref"
+            return [parse_scalar(spec, of, item) for item in _list_items(text, flow_items)]
         return parse_scalar(spec, kind, text)
     except ValueError as e:
         raise InvalidValue(spec.name, f"{e}; expected {spec.describe()}") from None
@@ -368,11 +443,11 @@ def check_value(spec: Field, value: Any) -> str | None:
     """What is wrong with a value read from a file, or None."""
     if value is None or (spec.required and value == ""):
         return "is required" if spec.required else None
-    if spec.type == "list":
+    if spec.is_list:
         if not isinstance(value, list):
             return f"expected a list, found {_what(value)}"
         for item in value:
-            problem = _check_scalar(spec, spec.of, item)
+            problem = _check_scalar(spec, spec.of if spec.type == "list" else "ref", item)
             if problem:
                 return f"list item {item!r}: {problem}"
         return None

@@ -62,19 +62,26 @@ def to_jsonl(rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(to_jsonable(r), ensure_ascii=False) + "\n" for r in rows)
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+def to_csv(rows: list[dict[str, Any]], lists: str = "cells") -> str:
+    """CSV, one column per field. A list is a cell `a; b` that a spreadsheet reads (one
+    holding `;` itself, or anything but text and numbers, stays JSON); `lists="json"`:
+    every list as JSON, as before."""
     names = columns(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
     for row in rows:
-        writer.writerow([_cell(to_jsonable(row.get(n))) for n in names])
+        writer.writerow([_cell(to_jsonable(row.get(n)), lists) for n in names])
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lists: str = "cells") -> str:
     if value is None:
         return ""
+    if isinstance(value, list) and lists == "cells" and all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool)
+            and ";" not in str(v) for v in value):
+        return "; ".join(str(v) for v in value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

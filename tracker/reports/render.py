@@ -242,19 +242,18 @@ class HistoryHelper:
 
 
 def done_statuses(kind: Any) -> tuple[str, ...]:
-    """Statuses that count as finished: `done` and `closed`, or the workflow's last."""
+    """Statuses that count as finished: the workflow's final ones (`final:`)."""
     if kind.workflow is None:
         return ()
-    finished = tuple(s for s in kind.workflow.statuses if s in ("done", "closed", "covered",
-                                                                "published", "resolved"))
-    return finished or (kind.workflow.statuses[-1],)
+    return kind.workflow.final
 
 
 def build_context(t: Tracker, where: str | None = None,
-                  helpers: Iterable[Helper] = ()) -> dict[str, Any]:
+                  helpers: Iterable[Helper] = (), federation: bool = False) -> dict[str, Any]:
     """What templates see: items, kinds, config, history helpers, problems, `now`, and
-    the names each of `helpers` adds."""
-    listed = t.list(where=where)  # the items `tracker list --where` would show
+    the names each of `helpers` adds. With `federation`, the items of every member too
+    (ids qualified, `member` set: docs/federation.md)."""
+    listed = t.list(where=where, federation=federation)  # as `tracker list --where` shows
     records = [_full_record(t, i) for i in listed.items()]
     from tracker.reports.exporting import unread  # noqa: PLC0415
 
@@ -372,13 +371,17 @@ def _burnup_chart(rows: list[dict[str, Any]], title: str = "Burn-up",
 
 
 def environment(t: Tracker) -> Any:
+    from tracker.expr import functions  # noqa: PLC0415
+
+    functions.configure(t.ws.config)  # templates.seconds
     env = sandbox.report_environment(project_reports_dir(t), builtin_reports_dir(), filters())
     env.globals.update(days_ago=days_ago)
     return env
 
 
 def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | None = None,
-                  extra: dict[str, Any] | None = None, helpers: Iterable[Helper] = ()) -> str:
+                  extra: dict[str, Any] | None = None, helpers: Iterable[Helper] = (),
+                  federation: bool = False) -> str:
     """One report as text, in `fmt` (md or html; default: the one it has, md first)."""
     report = find_report(t, name)
     if name == "site":
@@ -388,7 +391,7 @@ def render_report(t: Tracker, name: str, fmt: str | None = None, where: str | No
     if fmt not in report.formats:
         raise UsageError(f"report '{name}' has no {fmt} version; it has: "
                          + ", ".join(report.formats))
-    context = build_context(t, where, helpers=helpers)
+    context = build_context(t, where, helpers=helpers, federation=federation)
     if fmt == "html":
         context.update(script_context(), root="")
     context.update(extra or {})

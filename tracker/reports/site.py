@@ -47,11 +47,12 @@ def item_href(kind: str, item_id: str) -> str:
 
 
 def build_site(t: Tracker, out: Path, where: str | None = None,
-               progress: Progress[Any] | None = None, helpers: Iterable[Helper] = ()) -> Path:
+               progress: Progress[Any] | None = None, helpers: Iterable[Helper] = (),
+               federation: bool = False) -> Path:
     """Write the site into `out`; returns the path of index.html. The names `helpers`
     add (see render.build_context) are for the pages over all items, as `items` is."""
     progress = progress or _no_progress
-    context = {**build_context(t, where), **script_context()}
+    context = {**build_context(t, where, federation=federation), **script_context()}
     extra = helper_context(t, context["items"], helpers)
     context = {**extra, **context}  # as build_context(helpers=…) orders them
     env = environment(t)
@@ -70,14 +71,32 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
         _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
             **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
     base = {k: v for k, v in context.items() if k not in ("items", "history", *extra)}
+    graphs = _dependency_graphs(t, items)
     pages = [("site/item.html.j2", record["href"], {
         "root": "../../", "item": record, "kind": context["kinds"][record["kind"]],
-        "changes": history.for_item(record["id"])}) for record in items]
+        "changes": history.for_item(record["id"]),
+        "dependency_graph": graphs.get(record["id"])}) for record in items]
     bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
     if bilans:
         pages += _bilan_pages(env, base, bilans, out)
     render_pages(env, base, pages, out, progress)
     return out / "index.html"
+
+
+def _dependency_graphs(t: Tracker, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each item in a dependency: the SVG of what it waits for and what waits for it."""
+    from tracker.reports import graph as drawing  # noqa: PLC0415
+
+    full = t.graph()
+    listed = {record["id"] for record in items}
+    drawn = {}
+    for node in full["nodes"]:
+        if node["id"] not in listed:
+            continue
+        part = drawing.subgraph(full, node["id"])
+        drawn[node["id"]] = sandbox.mark_safe(drawing.as_svg(
+            part, lambda n: "../../" + item_href(n["kind"], n["id"]), focus=node["id"]))
+    return drawn
 
 
 def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> list[Any]:
@@ -93,6 +112,8 @@ def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> 
             html = sandbox.render(env, report.formats["html"], page)
         else:
             text = sandbox.render(env, report.formats["md"], page)
+            if not text.strip():
+                continue  # a report with nothing to say yet (the effect before any round)
             html = sandbox.render(env, "site/report.html.j2",
                                   {**page, "content": render_markdown(text)})
         _write(out / "reports" / f"{report.name}.html", html)

@@ -109,11 +109,11 @@ def form_values(kind: Any, form: FormData) -> dict[str, str]:
     for name, spec in kind.fields.items():
         if name in NOT_EDITED:
             continue
-        if spec.type == "list":
+        if spec.is_list:  # a list, or refs
             chosen = [str(v).strip() for v in form.getlist(name) if str(v).strip()]
             if name not in form and f"{name}__list" not in form:
                 continue
-            if spec.of == "string":
+            if spec.type == "list" and spec.of == "string":
                 values[name] = "[" + ", ".join(json.dumps(v, ensure_ascii=False)
                                                for v in chosen) + "]" if chosen else ""
             else:
@@ -162,12 +162,12 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
                 f"data-ref-kind=\"{esc(spec.ref_kind or '')}\" "
                 f"value=\"{esc(shown)}\" autocomplete=\"off\" class=\"picker\"{required}"
                 f"{extra}>")
-    if spec.type == "list":
+    if spec.is_list:  # a list, or refs
         items = value if isinstance(value, list) else _listed(value)
         chips = "".join(
             f"<label class=\"chip\"><input type=\"checkbox\" name=\"{name}\" "
             f"value=\"{esc(v)}\" checked> {esc(v)}</label>" for v in items)
-        picker = f" list=\"refs-{esc(spec.ref_kind or 'any')}\"" if spec.of == "ref" else ""
+        picker = f" list=\"refs-{esc(spec.ref_kind or 'any')}\"" if spec.is_ref else ""
         return (f"<span class=\"chips\" data-chips=\"{name}\">{chips}</span>"
                 f"<input type=\"hidden\" name=\"{name}__list\" value=\"1\">"
                 f"<input type=\"text\" name=\"{name}\" id=\"f-{name}\" class=\"chip-add\" "
@@ -235,7 +235,7 @@ def datalists(choices: dict[str, list[tuple[str, str]]]) -> str:
 def ref_choices(t: Any, kind: Any) -> dict[str, list[tuple[str, str]]]:
     """Ids and titles of the items each ref field of the kind may name."""
     wanted = {spec.ref_kind or "" for spec in kind.fields.values()
-              if spec.type == "ref" or (spec.type == "list" and spec.of == "ref")}
+              if spec.is_ref}
     found: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(wanted):
         kinds = [name] if name else None

@@ -245,7 +245,7 @@ class Views:
             heads.append(f"<th scope=\"col\"{aria}><a href=\"{esc(link(sort=order, page=None))}"
                          f"\">{esc(_label(one, c))}{mark}</a></th>")
         refs = {n for n, f in (one.fields.items() if one else ())
-                if f.type == "ref" or (f.type == "list" and f.of == "ref")}
+                if f.is_ref}
         body = "".join(
             "<tr>" + "".join(f"<td>{self._cell(c, row.get(c), row, refs)}</td>" for c in columns)
             + "</tr>" for row in shown)
@@ -384,8 +384,7 @@ placeholder="status == 'open'"></label>
         spec = kind.fields.get(name)
         if value is None:
             return ""
-        if spec is not None and (spec.type == "ref" or (spec.type == "list" and
-                                                          spec.of == "ref")):
+        if spec is not None and spec.is_ref:
             values = value if isinstance(value, list) else [value]
             return ", ".join(f"<a href=\"{esc(item_href(str(v)))}\">{esc(v)}</a>"
                              for v in values)
@@ -623,8 +622,7 @@ def _pointing(t: Any, item_id: str, kind_name: str) -> list[dict[str, Any]]:
     found = []
     for kind in sorted(t.kinds.values(), key=lambda k: k.name):
         names = [n for n, f in kind.fields.items()
-                 if (f.type == "ref" or (f.type == "list" and f.of == "ref"))
-                 and f.ref_kind in (None, kind_name)]
+                 if f.is_ref and f.ref_kind in (None, kind_name)]
         if not names:
             continue
         listed = t.list(kind.name, None, None, None, ["title", *names], None)

@@ -2,7 +2,7 @@
 rule that keeps a remembered stat from ever vouching for a changed file, the names of its
 files and the one way they are read and written.
 
-It holds four files, each named with the version of its format, so that a tracker of
+It holds five files, each named with the version of its format, so that a tracker of
 another version reads none of them and writes its own:
 
 - SNAPSHOT: every item's parsed front matter, as columns (snapshot.py);
@@ -12,7 +12,11 @@ another version reads none of them and writes its own:
 - VERSIONS: item files of past revisions parsed, keyed by their git blob id, which
   names exactly the bytes parsed (core/history.py: `list --at`, `show --at`). A blob
   id never changes meaning, so nothing here is ever stale: a revision whose files are
-  other blobs simply finds them missing and parses them.
+  other blobs simply finds them missing and parses them;
+- LOG: the whole tracker's field-level log up to the commit it was read at, and the
+  kind folders it was read for (core/history.py: `log`, the site). A later HEAD that
+  descends from that commit along one line adds only its new commits; any other HEAD,
+  or other kind folders, reads it all again.
 
 All of it is disposable: a file missing, unreadable or from another version is rebuilt
 silently, written atomically without fsync (of concurrent writers the last complete write
@@ -35,10 +39,11 @@ if TYPE_CHECKING:
     from typing import Iterable
 
 FOLDER = "tracker-cache"
-SNAPSHOT = "snapshot-v7.bin"
+SNAPSHOT = "snapshot-v8.bin"
 SETTINGS = "settings-v3.marshal"
-EXPRESSIONS = "expressions-v2.pickle"  # v2: missing names as MISSING, helpers as arguments
+EXPRESSIONS = "expressions-v3.pickle"  # v3: `*` and `%` through the bounded functions
 VERSIONS = "versions-v1.pickle"
+LOG = "log-v1.pickle"
 
 # A stat younger than this is never remembered: a file changed twice within one tick of
 # a coarse clock would keep its stat (git's own rule for racy index entries).
@@ -60,7 +65,7 @@ def folder(top: Path | None) -> Path | None:
 
 
 def file(top: Path | None, name: str) -> File | None:
-    """One of the cache's files (SNAPSHOT, SETTINGS, EXPRESSIONS, VERSIONS), or None
+    """One of the cache's files (SNAPSHOT, SETTINGS, EXPRESSIONS, VERSIONS, LOG), or None
     without a cache."""
     where = folder(top)
     return File(where / name) if where is not None else None

@@ -39,6 +39,7 @@ from tracker.format import frontmatter
 from tracker.git import repo as gitrepo
 from tracker.model.errors import InvalidItem
 from tracker.model.record import field, record
+from tracker.model.text import searchable
 from tracker.store import cache
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from tracker.store.cache import Key
     from tracker.store.workspace import Workspace
 
-MAGIC = b"tracker-snapshot 7\n"  # the version is also in the name, cache.SNAPSHOT
+MAGIC = b"tracker-snapshot 8\n"  # the version is also in the name, cache.SNAPSHOT
 NO_SHA = bytes(20)
 
 
@@ -78,6 +79,7 @@ class Table:
     problems: dict[int, tuple[int | None, str | None, str]]  # row: (line, field, reason)
     folder_stamp: tuple[int, ...] | None = None  # mtime, ctime, inode, device
     _stats: list[Key | None] | None = None
+    _texts: list[str] | None = None  # each row's title and body folded (model/text.py)
     _columns: dict[str, list[Any]] = field(default_factory=dict)
     _sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     _blob: memoryview | None = None
@@ -92,6 +94,13 @@ class Table:
         if self._stats is None:
             self._stats = self._section("\0stats") or [None] * len(self.names)
         return self._stats
+
+    @property
+    def texts(self) -> list[str] | None:
+        """Each row's title and body as `list --grep` searches them (None: not kept)."""
+        if self._texts is None:
+            self._texts = self._section("\0text")
+        return self._texts
 
     def column_names(self) -> dict[str, None]:
         """The fields some row has (an ordered set)."""
@@ -202,6 +211,10 @@ def write_file(path: Path, snap: Snapshot) -> None:
         else:
             spans["\0stats"] = add([k if k is not None and k[1] < horizon else None
                                      for k in t.stats])
+        if t._texts is None and t.raw("\0text") is not None:
+            spans["\0text"] = add_raw(t.raw("\0text"))  # type: ignore[arg-type]
+        elif t.texts is not None:
+            spans["\0text"] = add(t.texts)
         for column in t.column_names():
             raw = t.raw(column) if column not in t._columns else None
             spans[column] = add_raw(raw) if raw is not None else add(t.column(column))
@@ -478,23 +491,24 @@ def _shard_stamp(folder: Path, top: tuple[Any, ...], old: "Table | None", listed
 
 
 if TYPE_CHECKING:
-    Row = tuple[bytes, "Key | None", Any, bool]
+    Row = tuple[bytes, "Key | None", Any, bool, str]
 
 
 def _read_row(ws: "Workspace", path: Path, rel: str, key: Key | None) -> Row:
-    """(blob id, stat key, fields or an InvalidItem, conflict markers?) for one file."""
+    """(blob id, stat key, fields or an InvalidItem, conflict markers?, searched text)
+    for one file."""
     try:
         data = ws.read_bytes(path)
     except InvalidItem as e:
-        return NO_SHA, None, e, False
+        return NO_SHA, None, e, False, ""
     sha = blob_id(data)
     try:
         text = frontmatter.decode(rel, data)
-        fields, _ = frontmatter.parse(rel, text)
+        fields, doc = frontmatter.parse(rel, text)
     except InvalidItem as e:
-        return sha, key, e, False
+        return sha, key, e, False, ""
     marked = (b"<<<<<<<" in data or b">>>>>>>" in data) and bool(frontmatter.conflict_lines(text))
-    return sha, key, fields, marked
+    return sha, key, fields, marked, searchable(str(fields.get("title") or ""), doc.body)
 
 
 def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
@@ -503,10 +517,14 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
     n = len(names)
     columns = old.load_all()
     old_stats = old.stats
+    old_texts = old.texts if len(old) else []
+    if old_texts is None:  # not kept (cannot be, in this version's files): read every row
+        old_texts = [""] * len(old)
     if same:
         new_columns = {name: list(values) for name, values in columns.items()}
         shas = bytearray(old.shas)
         stats = list(old_stats)
+        texts = list(old_texts)
         shape_of = array("i", old.shape_of)
         problems = dict(old.problems)
         marked = set(old.marked)
@@ -516,15 +534,17 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
         shas = bytearray(b"".join(old.shas[20 * j:20 * j + 20] if j is not None else NO_SHA
                                   for j in positions))
         stats = [old_stats[j] if j is not None else None for j in positions]
+        texts = [old_texts[j] if j is not None else "" for j in positions]
         shape_of = array("i", (old.shape_of[j] if j is not None else -1 for j in positions))
         problems = {i: old.problems[j] for i, j in enumerate(positions)
                     if j is not None and j in old.problems}
         marked = {i for i, j in enumerate(positions) if j is not None and j in old.marked}
     shapes = list(old.shapes)
     shape_index = {s: k for k, s in enumerate(shapes)}
-    for i, (sha, key, fields, conflicted) in reread.items():
+    for i, (sha, key, fields, conflicted, text) in reread.items():
         shas[20 * i:20 * i + 20] = sha
         stats[i] = key
+        texts[i] = text
         if conflicted:
             marked.add(i)
         else:
@@ -548,6 +568,6 @@ def _rebuild(old: Table, names: list[str], positions: list[int | None] | range,
                 value = sys.intern(value)  # pickled once, unpickled once
             new_columns[name][i] = value
     table = Table(rel, names, bytes(shas), flags, shape_of, shapes, problems, fstamp,
-                  _stats=stats, marked=marked)
+                  _stats=stats, _texts=texts, marked=marked)
     table._columns = new_columns
     return table
