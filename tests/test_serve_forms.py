@@ -320,11 +320,11 @@ def test_who_gets_which_form(served, coord, rep):
     other = urlsplit(headers["location"]).path.split("/")[2]
     assert rep.get(f"/items/{other}/edit")[0] == 403
     assert viewer.get(f"/items/{other}/edit")[0] == 403
-    assert 'class="move-form"' in coord.get(f"/items/{other}/edit")[1]
+    assert 'class="move"' in coord.get(f"/items/{other}/edit")[1]
     status, headers, _ = _new_session(rep, teams["a"])
     own = urlsplit(headers["location"]).path.split("/")[2]
     status, page = rep.get(f"/items/{own}/edit")
-    assert status == 200 and 'class="move-form"' not in page  # moves are coordinators'
+    assert status == 200 and 'class="move"' not in page  # moves are coordinators'
 
 
 def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
@@ -332,20 +332,29 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
     status, headers, _ = _new_session(coord, teams["a"])
     item_id = urlsplit(headers["location"]).path.split("/")[2]
     _, page = coord.get(f"/items/{item_id}/edit")
-    assert re.search(r'<select name="status" id="move-status"><option>done</option>'
+    assert re.search(rf'<form class="move" method="post" action="/items/{item_id}/move">',
+                     page)
+    assert re.search(r'<select name="status"><option>done</option>'
                      r'<option>cancelled</option></select>', page)
-    move = [("action", "move"), ("csrf", hidden(page, "csrf")), ("status", "done")]
+    move = [("csrf", hidden(page, "csrf")), ("form_key", hidden(page, "form_key")),
+            ("back", hidden(page, "back")), ("status", "done")]
+    assert dict(move)["back"] == f"/items/{item_id}/edit"
     before = commits(server)
-    status, headers, _ = coord.post(f"/items/{item_id}/edit", move)
-    assert status == 303 and commits(server) == before + 1
+    status, headers, _ = coord.post(f"/items/{item_id}/move", move)
+    assert status == 303 and headers["location"] == f"/items/{item_id}/edit"
+    assert commits(server) == before + 1
     assert _head_commit(server.root)["name"] == "Coord Person"
     status, _, item = server.call("GET", f"/api/items/{item_id}", headers=coord.cookie)
     assert item["status"] == "done"
-    status, _, page = coord.post(f"/items/{item_id}/edit", [*move[:2], ("status", "planned")])
+    # the same form posted again (a double tap, a resend): still one move, same answer
+    status, headers, _ = coord.post(f"/items/{item_id}/move", move)
+    assert status == 303 and commits(server) == before + 1
+    status, _, page = coord.post(f"/items/{item_id}/move", [*move[:1], ("status", "planned")])
     assert status == 422 and "allowed" in page and commits(server) == before + 1
+    assert '<select name="status">' in page  # the form again, with the moves allowed
     _, page = rep.get(f"/items/{item_id}/edit")
-    assert rep.post(f"/items/{item_id}/edit", [("action", "move"), ("csrf", hidden(
-        page, "csrf")), ("status", "reported")])[0] == 403
+    assert rep.post(f"/items/{item_id}/move", [("csrf", hidden(page, "csrf")),
+                                               ("status", "reported")])[0] == 403
     assert commits(server) == before + 1
 
 

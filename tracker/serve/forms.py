@@ -26,6 +26,7 @@ import json
 import secrets
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -101,6 +102,33 @@ def csrf_ok(request: Request, form: FormData) -> bool:
     session = request.state.session
     return session is not None and secrets.compare_digest(
         str(form.get("csrf") or "").encode(), session.csrf.encode())
+
+
+def local_path(target: str, default: str) -> str:
+    """A redirect target of this server only: a path, never `//host` or a URL."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and "\n" not in target and "\r" not in target:
+        return target
+    return default
+
+
+def move_form(item_id: str, current: Any, allowed: list[str], csrf: str, back: str,
+              w: dict[str, str]) -> str:
+    """The one no-JS Move form (item page, board card, edit page): the statuses the
+    workflow allows from `current`, posted to `POST /items/ID/move` with the session's
+    CSRF token, a fresh `form_key` (posted twice, it moves once) and where to go back."""
+    if not allowed:
+        return ""
+    options = "".join(f"<option>{esc(s)}</option>" for s in allowed)
+    return (f"<form class=\"move\" method=\"post\" action=\"/items/"
+            f"{esc(quote(item_id, safe=''))}/move\">"
+            f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(csrf)}\">"
+            f"<input type=\"hidden\" name=\"{KEY_FIELD}\" value=\""
+            f"{esc(secrets.token_urlsafe(18))}\">"
+            f"<input type=\"hidden\" name=\"back\" value=\"{esc(back)}\">"
+            f"<label>{esc(w['status'])} : <b>{esc(current)}</b> → <select name=\"status\">"
+            f"{options}</select></label> <button type=\"submit\">{esc(w['move'])}</button>"
+            "</form>")
 
 
 def form_values(kind: Any, form: FormData) -> dict[str, str]:
@@ -289,6 +317,7 @@ class Forms:
                 Route("/new/{kind}", self.create, methods=["POST"]),
                 Route("/items/{id}/edit", self.edit_form, methods=["GET"]),
                 Route("/items/{id}/edit", self.save, methods=["POST"]),
+                Route("/items/{id}/move", self.move, methods=["POST"]),
                 Route("/api/check", self.check, methods=["POST"])]
 
     # ---- rendering
@@ -350,35 +379,58 @@ class Forms:
         if workflow is None or not account.at_least("coordinator"):
             return ""
         current = item.fields.get("status")
-        allowed = workflow.allowed(current)
-        if not allowed:
-            return ""
-        options = "".join(f"<option>{esc(s)}</option>" for s in allowed)
-        return (f"<form method=\"post\" action=\"/items/{esc(item.id)}/edit\" "
-                f"class=\"move-form\"><input type=\"hidden\" name=\"action\" value=\"move\">"
-                f"<input type=\"hidden\" name=\"csrf\" value=\""
-                f"{esc(csrf)}\"><input type=\"hidden\" name=\"{KEY_FIELD}\" value=\""
-                f"{esc(secrets.token_urlsafe(18))}\"><label for=\"move-status\">"
-                f"{esc(w['status'])} : <b>{esc(current)}</b></label> <select name=\"status\" "
-                f"id=\"move-status\">{options}</select> <button type=\"submit\">"
-                f"{esc(w['move'])}</button></form>")
+        return move_form(item.id, current, workflow.allowed(current), csrf,
+                         f"/items/{quote(item.id, safe='')}/edit", w)
 
-    async def move(self, request: Request, form: FormData) -> Response:
-        """A coordinator's move along the workflow, from the edit form (`action=move`)."""
+    async def move(self, request: Request) -> Response:
+        """`POST /items/ID/move`: a coordinator's move along the workflow, from the Move
+        form of an item page, a board's card or the edit page. One commit; the same form
+        posted twice (its `form_key`) is one move; then back to `back` (a path of this
+        server only) or the item's page."""
         ref = request.path_params["id"]
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return await self._no_csrf(request)
         account: Account = request.state.account
-        data = {"status": str(form.get("status") or "")}
+        data = {"status": str(form.get("status") or "").strip()}
         key = str(form.get(KEY_FIELD) or "") or None
         if key is not None and not valid_key(key):
             key = None
+        back = local_path(str(form.get("back") or ""), f"/items/{quote(ref, safe='')}")
         try:
             job = self.api._move(account, ref, data)
             fingerprint = digest("POST", request.url.path, data)
-            _, body = await self.worker.write(self.api._once, account, key, fingerprint, job)
+            await self.worker.write(self.api._once, account, key, fingerprint, job)
         except (Refused, errors.TrackerError, Busy) as e:
+            code, message, _, _ = problems_of(e)
+            if code != 422:
+                return await self._failed(request, e)
+            return await self._move_refused(request, ref, message)
+        return RedirectResponse(back, status_code=303)
+
+    async def _move_refused(self, request: Request, ref: str, message: str) -> Response:
+        """A move the workflow refuses: the reason, and the form again with the moves
+        it allows."""
+        session = request.state.session
+
+        def job() -> tuple[Any, Any]:
+            t = self.worker.tracker()
+            return t, t.get(ref)
+
+        try:
+            t, item = await self.worker.read(job)
+        except (errors.TrackerError, Busy) as e:
             return await self._failed(request, e)
-        return RedirectResponse(f"/items/{body['id']}/edit?saved={body.get('commit') or ''}",
-                                status_code=303)
+        w = words(t)
+        workflow = item.kind.workflow
+        current = item.fields.get("status")
+        again = move_form(item.id, current, workflow.allowed(current),
+                          session.csrf if session else "", f"/items/{quote(item.id, safe='')}",
+                          w) if workflow is not None else ""
+        return html_page(w["forbidden"], f"<p class=\"error\" role=\"alert\">{esc(message)}"
+                         f"</p>{again}<p><a href=\"/items/{esc(quote(item.id, safe=''))}\">"
+                         f"{esc(item.fields.get('title') or item.id)}</a></p>",
+                         lang_of(t), status=422)
 
     # ---- new
 
@@ -450,8 +502,6 @@ class Forms:
         form = await request.form()
         if not csrf_ok(request, form):
             return await self._no_csrf(request)
-        if form.get("action") == "move":
-            return await self.move(request, form)
         account: Account = request.state.account
 
         def parse(t: Any) -> tuple[Any, dict[str, str], Any]:

@@ -10,9 +10,8 @@ and the static site, under one layout (the same navigation on every page).
   JavaScript, use the Move form each card carries;
 - `/items/ID`: the fields with their labels, the body rendered (raw HTML shown as text),
   the field-level history (`tracker log ID`), refs as links, the items that point here;
-- `POST /items/ID/move`: the Move form (CSRF token of the session): one commit by the
-  account, through the façade's write; a move the workflow refuses shows the item page
-  with the allowed statuses;
+- the Move form on item pages and cards is `forms.move_form`, posted to `POST /items/ID/move`
+  (`forms.Forms.move`, the one handler of it);
 - `/reports`, `/reports/NAME`: the reports (`tracker report NAME`), rendered at each
   request; `/site/…`: the static site (`tracker report site`), built in its own thread
   when first asked for and again once the repository has a new commit.
@@ -39,6 +38,7 @@ from starlette.routing import Route
 
 from tracker.model import errors
 from tracker.model.values import text
+from tracker.serve.forms import WORDS, move_form
 from tracker.serve.work import Busy, Worker
 
 PAGE_ROWS = 100
@@ -98,18 +98,6 @@ def _nav_kinds(t: Any) -> list[tuple[str, str, bool]]:
             for k in sorted(t.kinds.values(), key=lambda k: k.name)]
 
 
-def _local(target: str, default: str) -> str:
-    """A redirect target of this server only: a path, never `//host` or a URL."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and "\n" not in target and "\r" not in target:
-        return target
-    return default
-
-
-def _one_line_refusal(e: Exception) -> str:
-    return errors.one_line(str(e)).removesuffix(" (or use --force)")
-
-
 def item_href(item_id: str) -> str:
     return "/items/" + quote(item_id, safe="")
 
@@ -127,7 +115,6 @@ class Views:
         return [Route("/", self.list_page, methods=["GET"]),
                 Route("/board/{kind}", self.board, methods=["GET"]),
                 Route("/items/{id}", self.item, methods=["GET"]),
-                Route("/items/{id}/move", self.move, methods=["POST"]),
                 Route("/reports", self.reports, methods=["GET"]),
                 Route("/reports/{name}", self.report, methods=["GET"]),
                 Route("/site", self.site, methods=["GET"]),
@@ -364,21 +351,12 @@ placeholder="status == 'open'"></label>
                               if "id" in kind.card else "")
         form = ""
         if movable:
-            form = self._move_form(item_id, kind.workflow.allowed(status), session, back)
+            form = move_form(item_id, status, kind.workflow.allowed(status), session.csrf,
+                             back, WORDS["en"])
         return (f"<li class=\"card\" data-id=\"{esc(item_id)}\" data-status=\"{esc(status)}\">"
                 f"<a class=\"title\" href=\"{esc(item_href(item_id))}\">"
                 f"{esc(row.get('title') or item_id)}</a>"
                 f"{f'<dl>{details}</dl>' if details else ''}{form}</li>")
-
-    def _move_form(self, item_id: str, allowed: list[str], session: Any, back: str) -> str:
-        if not allowed:
-            return ""
-        options = "".join(f"<option>{esc(s)}</option>" for s in allowed)
-        return (f"<form class=\"move\" method=\"post\" action=\"{esc(item_href(item_id))}/move\">"
-                f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">"
-                f"<input type=\"hidden\" name=\"back\" value=\"{esc(back)}\">"
-                f"<label>Move to <select name=\"status\">{options}</select></label>"
-                "<button type=\"submit\">Move</button></form>")
 
     def _value(self, kind: Any, name: str, value: Any) -> str:
         spec = kind.fields.get(name)
@@ -426,7 +404,8 @@ placeholder="status == 'open'"></label>
         move = ""
         if kind.workflow is not None and account.at_least("coordinator") and session:
             allowed = kind.workflow.allowed(str(item.fields.get("status")))
-            move = self._move_form(item.id, allowed, session, item_href(item.id))
+            move = move_form(item.id, item.fields.get("status"), allowed, session.csrf,
+                             item_href(item.id), WORDS["en"])
             move = f"<section class=\"moving\"><h2>Move</h2>{move or '<p>No move allowed.</p>'}" \
                    "</section>"
         error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
@@ -466,39 +445,6 @@ placeholder="status == 'open'"></label>
                 + "".join(f"<li>{line}</li>" for line in lines) + "</ul></li>")
 
     # ------------------------------------------------------------ the Move form
-
-    async def move(self, request: Request) -> Response:
-        account = request.state.account
-        session = request.state.session
-        form = await request.form()
-        ref = request.path_params["id"]
-        token = str(form.get("csrf") or "")
-        import secrets  # noqa: PLC0415
-
-        if session is None or not secrets.compare_digest(token.encode(),
-                                                         session.csrf.encode()):
-            return self._error(request, 403, "Missing or wrong CSRF token: reload the page.")
-        if not account.at_least("coordinator"):
-            return self._error(request, 403, f"{account.login} is a {account.role}: moving "
-                               "items is for coordinators")
-        status = str(form.get("status") or "").strip()
-        back = _local(str(form.get("back") or ""), item_href(ref))
-
-        def job() -> str:
-            t = self.worker.tracker(account.author)
-            with t.writing():
-                item = t.get(ref)
-                return str(t.move(item.id, status).id)
-
-        try:
-            await self.worker.write(job)
-        except (errors.ItemNotFound, errors.AmbiguousId) as e:
-            return self._error(request, 404, str(e))
-        except Busy as e:
-            return self._error(request, 429, str(e))
-        except errors.TrackerError as e:
-            return await self.item(request, _one_line_refusal(e), 422)
-        return RedirectResponse(back, status_code=303)
 
     # ------------------------------------------------------------ reports and the site
 
