@@ -407,6 +407,41 @@ def _cookie(headers: dict[str, str], name: str) -> Any:
     raise AssertionError(f"no cookie {name} in {headers['set-cookie']!r}")
 
 
+class Browser:
+    """One logged-in person, as a browser without JavaScript is: the session cookie, the
+    pages they open and the forms they post (pairs, or a dict), the session's CSRF token."""
+
+    def __init__(self, server: Served, login: str, secret: str) -> None:
+        self.server = server
+        status, sid = _login(server, login, secret)
+        assert status == 303 and sid
+        self.cookie = {"Cookie": f"tracker_session={sid}"}
+        self._csrf: str | None = None
+
+    @property
+    def csrf(self) -> str:
+        if self._csrf is None:
+            self._csrf = self.server.call("GET", "/api/me", headers=self.cookie)[2]["csrf"]
+        return self._csrf
+
+    def get(self, path: str) -> tuple[int, dict[str, str], str]:
+        return self.server.call("GET", path, headers=self.cookie)
+
+    def page(self, path: str) -> tuple[int, str]:
+        status, _, page = self.get(path)
+        return status, page
+
+    def post(self, path: str, form: dict[str, str] | list[tuple[str, str]]
+             ) -> tuple[int, dict[str, str], str]:
+        return self.server.call("POST", path, raw=urlencode(form).encode(),
+                                headers={**self.cookie, "Content-Type": "application/x-www-form-urlencoded"})
+
+    def check(self, body: dict[str, Any], csrf: str) -> tuple[int, Any]:
+        status, _, data = self.server.call("POST", "/api/check", body,
+                                           headers={**self.cookie, "X-CSRF-Token": csrf})
+        return status, data
+
+
 def _login(server: Served, login: str, secret: str) -> tuple[int, str | None]:
     status, headers, page = server.call("GET", "/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)

@@ -8,36 +8,11 @@ from __future__ import annotations
 import html
 import re
 from typing import Any, Iterator
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_serve import Served, _git, _head_commit, _login, _prepare
-
-FORM = "application/x-www-form-urlencoded"
-
-
-class Browser:
-    """One logged-in person: their cookie, and the forms they open and post."""
-
-    def __init__(self, server: Served, login: str, secret: str) -> None:
-        self.server = server
-        status, sid = _login(server, login, secret)
-        assert status == 303 and sid
-        self.cookie = {"Cookie": f"tracker_session={sid}"}
-
-    def get(self, path: str) -> tuple[int, str]:
-        status, _, page = self.server.call("GET", path, headers=self.cookie)
-        return status, page
-
-    def post(self, path: str, pairs: list[tuple[str, str]]) -> tuple[int, dict[str, str], str]:
-        return self.server.call("POST", path, raw=urlencode(pairs).encode(),
-                                headers={**self.cookie, "Content-Type": FORM})
-
-    def check(self, body: dict[str, Any], csrf: str) -> tuple[int, Any]:
-        status, _, data = self.server.call("POST", "/api/check", body,
-                                           headers={**self.cookie, "X-CSRF-Token": csrf})
-        return status, data
+from tests.test_serve import Browser, Served, _git, _head_commit, _prepare
 
 
 def hidden(page: str, name: str) -> str:
@@ -92,7 +67,7 @@ def rep(served: Any) -> Browser:
 
 
 def _new_session(browser: Browser, team: str, **fields: str) -> tuple[int, dict, str]:
-    status, page = browser.get("/new/session")
+    status, page = browser.page("/new/session")
     assert status == 200
     pairs = [("csrf", hidden(page, "csrf")), ("form_key", hidden(page, "form_key")),
              ("title", "Porte-à-porte"), ("date", "2026-03-02"), ("team", team),
@@ -102,7 +77,7 @@ def _new_session(browser: Browser, team: str, **fields: str) -> tuple[int, dict,
 
 def test_the_create_form_is_generated_from_the_kind(served, coord):
     server, _, teams = served
-    status, page = coord.get("/new/session")
+    status, page = coord.page("/new/session")
     assert status == 200
     assert '<html lang="fr">' in page and "Portes frappées" in page  # labels of the kind
     assert re.search(r'<select name="channel" id="f-channel"[^>]*>.*porte-a-porte', page)
@@ -131,7 +106,7 @@ def test_create_and_edit_by_form_post_each_one_commit_by_the_account(served, coo
     head = _head_commit(server.root)
     assert commits(server) == before + 1 and head["sha"] == saved
     assert head["name"] == "Coord Person" and head["email"] == "coord@example.org"
-    status, page = coord.get(headers["location"])
+    status, page = coord.page(headers["location"])
     assert status == 200 and "Enregistré" in page and input_value(page, "knocked") == "10"
     assert 'name="themes" value="transports" checked' in page
     assert input_value(page, "volunteer_hours") == "1234.5"  # exactly, to post it back
@@ -159,7 +134,7 @@ def test_create_and_edit_by_form_post_each_one_commit_by_the_account(served, coo
 def test_a_form_post_without_its_csrf_token_is_refused(served, coord):
     server, _, teams = served
     before = commits(server)
-    status, page = coord.get("/new/session")
+    status, page = coord.page("/new/session")
     pairs = [("form_key", hidden(page, "form_key")), ("title", "x"), ("date", "2026-03-02"),
              ("team", teams["a"])]
     assert coord.post("/new/session", pairs)[0] == 403
@@ -185,7 +160,7 @@ def test_refused_values_are_shown_beside_the_field_with_what_was_typed(served, c
 
 def test_the_check_endpoint_gives_the_gates_problems_per_field(served, coord):
     server, _, teams = served
-    _, page = coord.get("/new/session")
+    _, page = coord.page("/new/session")
     csrf = hidden(page, "csrf")
     before = commits(server)
     status, data = coord.check({"kind": "session", "fields": {
@@ -223,8 +198,8 @@ def test_two_people_editing_one_item(served, coord, rep):
     server, _, teams = served
     status, headers, _ = _new_session(coord, teams["a"], knocked="10", refused="10")
     item_id = urlsplit(headers["location"]).path.split("/")[2]
-    _, first = coord.get(f"/items/{item_id}/edit")
-    _, second = rep.get(f"/items/{item_id}/edit")
+    _, first = coord.page(f"/items/{item_id}/edit")
+    _, second = rep.page(f"/items/{item_id}/edit")
     # different fields: merged as the merge driver does
     assert coord.post(f"/items/{item_id}/edit", _edit_pairs(first, title="Marché"))[0] == 303
     status, _, page = rep.post(f"/items/{item_id}/edit", _edit_pairs(second, date="2026-03-03"))
@@ -232,8 +207,8 @@ def test_two_people_editing_one_item(served, coord, rep):
     status, _, item = server.call("GET", f"/api/items/{item_id}", headers=coord.cookie)
     assert item["title"] == "Marché" and item["date"] == "2026-03-03"
     # the same field to two values: refused, both shown, nothing overwritten
-    _, first = coord.get(f"/items/{item_id}/edit")
-    _, second = rep.get(f"/items/{item_id}/edit")
+    _, first = coord.page(f"/items/{item_id}/edit")
+    _, second = rep.page(f"/items/{item_id}/edit")
     assert coord.post(f"/items/{item_id}/edit",
                       _edit_pairs(first, knocked="12", not_home="2"))[0] == 303
     before = commits(server)
@@ -252,9 +227,9 @@ def test_a_reporter_writes_their_own_teams_sessions_only(served, coord, rep):
     server, _, teams = served
     status, headers, _ = _new_session(coord, teams["b"])
     other = urlsplit(headers["location"]).path.split("/")[2]
-    assert rep.get(f"/items/{other}/edit")[0] == 403
-    _, page = coord.get(f"/items/{other}/edit")
-    mine = hidden(rep.get("/new/session")[1], "csrf")
+    assert rep.page(f"/items/{other}/edit")[0] == 403
+    _, page = coord.page(f"/items/{other}/edit")
+    mine = hidden(rep.page("/new/session")[1], "csrf")
     pairs = [(k, mine if k == "csrf" else v) for k, v in _edit_pairs(page, knocked="3",
                                                                      refused="3")]
     before = commits(server)
@@ -266,7 +241,7 @@ def test_a_reporter_writes_their_own_teams_sessions_only(served, coord, rep):
 
 def test_the_same_form_key_posted_twice_is_one_commit(served, coord):
     server, _, teams = served
-    status, page = coord.get("/new/session")
+    status, page = coord.page("/new/session")
     pairs = [("csrf", hidden(page, "csrf")), ("form_key", hidden(page, "form_key")),
              ("title", "Deux fois"), ("date", "2026-03-02"), ("team", teams["a"])]
     before = commits(server)
@@ -279,7 +254,7 @@ def test_the_same_form_key_posted_twice_is_one_commit(served, coord):
 
 def test_the_phone_form_for_a_team_leader(served, rep):
     server, _, teams = served
-    status, page = rep.get("/report")
+    status, page = rep.page("/report")
     assert status == 200 and '<html lang="fr">' in page and 'class="phone"' in page
     assert f'<input type="hidden" name="team" value="{teams["a"]}">' in page
     assert re.search(r'<select name="bureau" id="f-bureau"><option value="93066_0001" '
@@ -301,7 +276,7 @@ def test_the_phone_form_for_a_team_leader(served, rep):
     assert again[1]["location"] == headers["location"]  # the same key: the first commit
     assert commits(server) == before + 1
     assert _head_commit(server.root)["name"] == "Rep Person"
-    status, page = rep.get(headers["location"])
+    status, page = rep.page(headers["location"])
     assert status == 200 and "Rapport envoyé" in page
     assert re.search(r'data-rollup="sessions">sessions : <b>\d+</b>', page)
 
@@ -309,21 +284,21 @@ def test_the_phone_form_for_a_team_leader(served, rep):
 def test_who_gets_which_form(served, coord, rep):
     server, secrets, teams = served
     viewer = Browser(server, "view", secrets["view"])
-    assert viewer.get("/new/session")[0] == 403
-    assert viewer.get("/report")[0] == 403
-    assert rep.get("/new/team")[0] == 403  # a reporter writes the report kind only
-    assert coord.get("/new/nothing")[0] == 404
-    status, page = rep.get("/new/session")
+    assert viewer.page("/new/session")[0] == 403
+    assert viewer.page("/report")[0] == 403
+    assert rep.page("/new/team")[0] == 403  # a reporter writes the report kind only
+    assert coord.page("/new/nothing")[0] == 404
+    status, page = rep.page("/new/session")
     filled = f'id="f-team" list="refs-team" data-ref-kind="team" value="{teams["a"]}"'
     assert status == 200 and filled in page  # their own team, already filled
     status, headers, _ = _new_session(coord, teams["b"])
     other = urlsplit(headers["location"]).path.split("/")[2]
-    assert rep.get(f"/items/{other}/edit")[0] == 403
-    assert viewer.get(f"/items/{other}/edit")[0] == 403
-    assert 'class="move"' in coord.get(f"/items/{other}/edit")[1]
+    assert rep.page(f"/items/{other}/edit")[0] == 403
+    assert viewer.page(f"/items/{other}/edit")[0] == 403
+    assert 'class="move"' in coord.page(f"/items/{other}/edit")[1]
     status, headers, _ = _new_session(rep, teams["a"])
     own = urlsplit(headers["location"]).path.split("/")[2]
-    status, page = rep.get(f"/items/{own}/edit")
+    status, page = rep.page(f"/items/{own}/edit")
     assert status == 200 and 'class="move"' not in page  # moves are coordinators'
 
 
@@ -331,7 +306,7 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
     server, _, teams = served
     status, headers, _ = _new_session(coord, teams["a"])
     item_id = urlsplit(headers["location"]).path.split("/")[2]
-    _, page = coord.get(f"/items/{item_id}/edit")
+    _, page = coord.page(f"/items/{item_id}/edit")
     assert re.search(rf'<form class="move" method="post" action="/items/{item_id}/move">',
                      page)
     assert re.search(r'<select name="status"><option>done</option>'
@@ -352,7 +327,7 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
     status, _, page = coord.post(f"/items/{item_id}/move", [*move[:1], ("status", "planned")])
     assert status == 422 and "allowed" in page and commits(server) == before + 1
     assert '<select name="status">' in page  # the form again, with the moves allowed
-    _, page = rep.get(f"/items/{item_id}/edit")
+    _, page = rep.page(f"/items/{item_id}/edit")
     assert rep.post(f"/items/{item_id}/move", [("csrf", hidden(page, "csrf")),
                                                ("status", "reported")])[0] == 403
     assert commits(server) == before + 1
@@ -360,7 +335,7 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
 
 def test_a_list_of_refs_as_chips_and_a_ref_to_no_item(served, coord):
     server, _, teams = served
-    status, page = coord.get(f"/items/{teams['b']}/edit")
+    status, page = coord.page(f"/items/{teams['b']}/edit")
     assert status == 200 and 'data-chips="bureaux"' in page
     assert re.search(r'name="bureaux" id="f-bureaux" class="chip-add" data-chip-for="bureaux"'
                      r' placeholder="ajouter" list="refs-bureau"', page)
@@ -370,7 +345,7 @@ def test_a_list_of_refs_as_chips_and_a_ref_to_no_item(served, coord):
     status, headers, _ = coord.post(f"/items/{teams['b']}/edit", pairs)
     assert status == 303 and commits(server) == before + 1
     assert "+bureaux: [\"93066_0002\"]" in _git(server.root, "show", "--format=", "HEAD")
-    _, page = coord.get(headers["location"])
+    _, page = coord.page(headers["location"])
     assert 'name="bureaux" value="93066_0002" checked' in page
     pairs = [(k, hidden(page, k)) for k in ("csrf", "form_key", "version")]
     pairs += [("title", "Équipe b"), ("bureaux__list", "1"), ("bureaux", "93066_0002"),

@@ -15,27 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.helpers import tracker_exe
-from tests.test_serve import Served, _git, _head_commit, _login, _prepare, _run
-
-FORM = "application/x-www-form-urlencoded"
-
-
-class Browser:
-    """One logged-in session: its cookie and its CSRF token."""
-
-    def __init__(self, server: Served, login: str, secret: str) -> None:
-        self.server = server
-        status, sid = _login(server, login, secret)
-        assert status == 303 and sid
-        self.cookie = {"Cookie": f"tracker_session={sid}"}
-        self.csrf = server.call("GET", "/api/me", headers=self.cookie)[2]["csrf"]
-
-    def get(self, path: str) -> tuple[int, dict[str, str], str]:
-        return self.server.call("GET", path, headers=self.cookie)
-
-    def post(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, str], str]:
-        return self.server.call("POST", path, raw=urlencode(form).encode(),
-                                headers={**self.cookie, "Content-Type": FORM})
+from tests.test_serve import Browser, _git, _head_commit, _prepare, _run
 
 
 @pytest.fixture(scope="module")
