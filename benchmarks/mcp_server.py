@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,31 +25,14 @@ import anyio
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-
-def tracker_exe() -> list[str]:
-    script = Path(sys.executable).parent / "tracker"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("tracker")
-    return [found] if found else [sys.executable, "-m", "tracker"]
-
-
-def run(folder: Path, *args: str) -> str:
-    done = subprocess.run([*tracker_exe(), *args], cwd=folder, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"tracker {' '.join(args)} failed: {done.stderr}")
-    return done.stdout
-
-
-def git(folder: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
-                          check=True).stdout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import p99  # noqa: E402
+from serve import git, run, tracker_exe  # noqa: E402  (one way to start tracker and git)
 
 
 def percentiles(times: list[float]) -> str:
-    ordered = sorted(times)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1000:6.1f} ms  p99 {p99 * 1000:6.1f} ms"
+    return (f"p50 {statistics.median(times) * 1000:6.1f} ms  "
+            f"p99 {p99(times) * 1000:6.1f} ms")
 
 
 async def measure(root: Path, calls: int, ids: list[str]) -> dict[str, Any]:

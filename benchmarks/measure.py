@@ -18,6 +18,12 @@ SLOW_SECONDS = 5.0  # past this, a command is run at most SLOW_REPEAT times
 SLOW_REPEAT = 3
 
 
+def p99(values: list[float]) -> float:
+    """The 99th percentile of `values` (nan when there are none): the servers' benchmarks."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("nan")
+
+
 @dataclass
 class Cmd:
     """A command to time: its argv, folder and environment, and what to do before each run."""

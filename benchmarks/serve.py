@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure  # noqa: E402
+
 TARGETS = {"writes_per_s": 10.0, "p99_s": 1.0, "rejected_per_s": 2000.0}
 
 
@@ -235,8 +238,7 @@ def main() -> int:
         latencies = sorted(x for r in reporters for x in r.latencies)
         writes = len(acknowledged) / elapsed
         p50 = statistics.median(latencies) if latencies else float("nan")
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] \
-            if latencies else float("nan")
+        p99 = measure.p99(latencies)
         rejected = sum(v for k, v in counts.items() if k in (401, 403, 429))
         flood_seconds = args.seconds + 1
         fivexx = sum(v for k, v in counts.items() if k >= 500) + sum(

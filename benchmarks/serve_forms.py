@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure  # noqa: E402
 from serve import git, prepare, run, tracker_exe  # noqa: E402
 
 TARGET_P99 = 1.0
@@ -138,7 +139,7 @@ def main() -> int:
     ok = made == args.rounds
     for name, values in times.items():
         values.sort()
-        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        p99 = measure.p99(values)
         print(f"{name:20} p50 {statistics.median(values) * 1000:6.0f} ms   "
               f"p99 {p99 * 1000:6.0f} ms")
         ok = ok and p99 <= TARGET_P99
