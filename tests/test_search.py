@@ -114,3 +114,19 @@ def test_same_size_edit_is_searched_again(corpus, invoke):
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert grep(invoke, "leaflets") == set()
     assert grep(invoke, "brochures") == {"issue-a4"}
+
+
+def test_fetes_finds_fetes_through_the_cli(corpus, invoke, monkeypatch):
+    """The issue's own example (#17): `--grep fetes` finds "fêtes", from the snapshot, from
+    the files, and in an item not yet committed."""
+    write_tree(corpus, {"issues/issue-f1.md": "---\ntitle: Fêtes de quartier\nstatus: open\n"
+                                              "---\nStand aux FÊTES de juin.\n"})
+    assert grep(invoke, "fetes") == {"issue-f1"}
+    commit_all(corpus, "fêtes")
+    assert grep(invoke, "fetes") == {"issue-f1"}
+    assert grep(invoke, "FETES DE JUIN") == {"issue-f1"}
+    assert grep(invoke, "fêtes") == {"issue-f1"}
+    result = invoke("list", "--grep", "fetes", "--format", "ids")
+    assert result.exit_code == 0 and result.stdout.split() == ["issue-f1"]
+    monkeypatch.setenv("TRACKER_NO_CACHE", "1")
+    assert grep(invoke, "fetes") == {"issue-f1"}
