@@ -94,6 +94,14 @@ def test_site_in_headless_chromium(site: Path):
             page.click("table.sortable th >> text=title")
             assert page.locator("table.sortable tbody tr").count() == 37
             assert first.inner_text() != ""
+            # the search index holds the hostile title as text: it neither runs nor
+            # closes the data block it travels in
+            page.goto((site / "search.html").as_uri() + "?q=PWNED%20title")
+            found = page.locator("#search-results a")
+            assert found.all_inner_texts() == ["<script>window.pwned = 'title'</script>"]
+            assert page.evaluate("window.pwned") is None
+            page.fill("#search-box", "tache numero 5")
+            assert "Tâche numéro 5" in page.locator("#search-results a").all_inner_texts()
         finally:
             browser.close()
     assert dialogs == []

@@ -38,7 +38,10 @@ SORT_SCRIPT = (
 
 def script_context() -> dict[str, Any]:
     digest = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode()
-    return {"sort_script": sandbox.mark_safe(SORT_SCRIPT), "sort_script_hash": digest}
+    from tracker.reports import search  # noqa: PLC0415
+
+    return {"sort_script": sandbox.mark_safe(SORT_SCRIPT), "sort_script_hash": digest,
+            **search.script_context()}
 
 
 _DESCRIPTION = re.compile(r"\{#-?\s*description:\s*(.*?)\s*-?#\}")

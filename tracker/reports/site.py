@@ -79,6 +79,7 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
     if bilans:
         pages += _bilan_pages(env, base, bilans, out)
+    _write_search(env, base, items, out)
     render_pages(env, base, pages, out, progress)
     return out / "index.html"
 
@@ -119,6 +120,19 @@ def _write_reports(t: Tracker, env: Any, context: dict[str, Any], out: Path) -> 
         _write(out / "reports" / f"{report.name}.html", html)
         written.append(report)
     return written
+
+
+def _write_search(env: Any, base: dict[str, Any], items: list[dict[str, Any]],
+                  out: Path) -> None:
+    """search.html: the search box, the script and the index of every item (search.py)."""
+    from tracker.reports import search  # noqa: PLC0415
+
+    fr = base.get("config", {}).get("lang") == "fr"
+    labels = {name: kind["label"] for name, kind in base["kinds"].items()}
+    index = search.index_json(items, labels, *(("résultat", "résultats") if fr
+                                               else ("result", "results")))
+    _write(out / "search.html", sandbox.render(env, "site/search.html.j2", {
+        **base, "root": "", "search_index": sandbox.mark_safe(index)}))
 
 
 def _bilan_pages(env: Any, base: dict[str, Any], bilans: list[dict[str, Any]],
