@@ -111,3 +111,20 @@ def test_no_page_scrolls_sideways_on_a_phone(served, page):
         page.goto(server.url + path)
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         assert wide <= 390, f"{path}: {wide}px wide"
+
+
+def test_the_served_site_searches_under_the_servers_policy(served, page):
+    """/site/ pages carry the server's Content-Security-Policy with the site's two script
+    hashes added: the search runs (no refusal logged: the fixture fails on any console
+    error), and finds "Porte-à-porte nord" typed without its accent, on a phone."""
+    server = served["server"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server.url + "/site/index.html")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("header form.search input", "porte a porte NORD")
+    page.press("header form.search input", "Enter")
+    page.wait_for_url("**/site/search.html?q=*")
+    assert "Porte-à-porte nord" in page.locator("#search-results a").all_inner_texts()
+    page.click("#search-results a >> text=Porte-à-porte nord")
+    assert page.locator("h1").inner_text() == "Porte-à-porte nord"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -277,8 +277,12 @@ def test_the_site_is_built_when_asked_and_again_after_a_commit(site):
     status, headers, page = viewer.get("/site/")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "<html" in page
-    status, _, _ = viewer.get("/site/style.css")
-    assert status == 200
+    # the server's policy, with the hashes of the page's own two scripts (its meta CSP)
+    hashes = re.search(r"script-src ('sha256-[^']+' 'sha256-[^']+');", page).group(1)
+    policy = headers["content-security-policy"]
+    assert f"script-src 'self' {hashes};" in policy and "default-src 'none'" in policy
+    status, headers, _ = viewer.get("/site/style.css")
+    assert status == 200 and "script-src 'self';" in headers["content-security-policy"]
     for bad in ("/site/../users.json", "/site/%2e%2e/users.json", "/site/.hidden",
                 "/site/nothing.html"):
         assert viewer.get(bad)[0] == 404, bad

@@ -65,6 +65,12 @@ class Reporting:
 
         build_site(t, folder, helpers=[template_helpers])
 
+    def site_scripts(self) -> str:
+        from tracker.reports.render import script_context  # noqa: PLC0415
+
+        scripts = script_context()
+        return f"'sha256-{scripts['sort_script_hash']}' 'sha256-{scripts['search_script_hash']}'"
+
 
 @click.group()
 def user() -> None:

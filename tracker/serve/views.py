@@ -39,6 +39,7 @@ from starlette.routing import Route
 from tracker.model import errors
 from tracker.model.values import text
 from tracker.serve.forms import WORDS, move_form
+from tracker.serve.gate import CSP
 from tracker.serve.work import Busy, Worker
 
 PAGE_ROWS = 100
@@ -62,6 +63,9 @@ class Reporting(Protocol):
 
     def site(self, t: Any, folder: Path) -> None:
         """Build the static site into `folder`."""
+
+    def site_scripts(self) -> str:
+        """The CSP sources of the site's own inline scripts (their hashes)."""
 
 
 def esc(value: Any) -> str:
@@ -511,7 +515,12 @@ placeholder="status == 'open'"></label>
             inside = False
         if not inside or not file.is_file() or file.suffix not in SITE_TYPES:
             return self._error(request, 404, "no such page of the site")
-        return Response(file.read_bytes(), media_type=SITE_TYPES[file.suffix])
+        headers = {}
+        if file.suffix == ".html":  # the server's policy, plus the site's scripts by hash
+            headers["content-security-policy"] = CSP.replace(
+                "script-src 'self'", f"script-src 'self' {reporting.site_scripts()}")
+        return Response(file.read_bytes(), media_type=SITE_TYPES[file.suffix],
+                        headers=headers)
 
     def _built_site(self, reporting: Reporting) -> Path:
         """In the site's thread: the site's folder for the current commit, built if it
