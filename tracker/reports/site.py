@@ -132,7 +132,9 @@ def _write_search(env: Any, base: dict[str, Any], items: list[dict[str, Any]],
     index = search.index_json(items, labels, *(("résultat", "résultats") if fr
                                                else ("result", "results")))
     _write(out / "search.html", sandbox.render(env, "site/search.html.j2", {
-        **base, "root": "", "search_index": sandbox.mark_safe(index)}))
+        **base, "root": "", "search_index": sandbox.mark_safe(index),
+        "search_full": len(items) <= search.FULL_TEXT_UP_TO,
+        "search_full_up_to": search.FULL_TEXT_UP_TO}))
 
 
 def _bilan_pages(env: Any, base: dict[str, Any], bilans: list[dict[str, Any]],
