@@ -313,6 +313,40 @@ def test_site_item_page_shows_the_graph_as_escaped_svg(project, tmp_path):
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp; co" in page
     assert f'href="../../items/issue/{a}.html"' in page
     assert "<svg" not in (out / "items/issue" / f"{alone}.html").read_text(encoding="utf-8")
+    assert "<figcaption>" not in page  # nothing left out of a small graph
+
+
+def test_site_item_page_draws_the_nearest_items_of_a_long_chain(project, tmp_path):
+    """A chain of 80 items and a hub 60 wait for: each page draws at most PAGE_LIMIT
+    boxes, the nearest first, and says where the whole graph is; not 80 boxes a page."""
+    from tracker.reports.graph import PAGE_LIMIT
+
+    ids = [f"issue-c{k:07d}" for k in range(80)]
+    files = {}
+    for k, item in enumerate(ids):
+        dep = f"depends_on: [{ids[k + 1]}]\n" if k + 1 < len(ids) else ""
+        files[f"issues/{item}.md"] = f"---\ntitle: Step {k}\nstatus: open\n{dep}---\n"
+    files["issues/issue-hub00000.md"] = "---\ntitle: Hub\nstatus: open\n---\n"
+    for k in range(60):
+        files[f"issues/issue-w{k:07d}.md"] = ("---\ntitle: Waits\nstatus: open\n"
+                                               "depends_on: [issue-hub00000]\n---\n")
+    write_tree(project, files)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "a long chain and a hub")
+    out = tmp_path / "site"
+    ok(project, "report", "site", "--out", str(out))
+    page = (out / "items/issue/issue-c0000040.html").read_text(encoding="utf-8")
+    assert page.count('<g class="node">') == PAGE_LIMIT
+    for near in ("issue-c0000039", "issue-c0000040", "issue-c0000041"):
+        assert f"<title>{near} " in page
+    assert "<title>issue-c0000000 " not in page and "<title>issue-c0000079 " not in page
+    assert "tracker graph issue-c0000040</code>" in page
+    hub = (out / "items/issue/issue-hub00000.html").read_text(encoding="utf-8")
+    assert hub.count('<g class="node">') == PAGE_LIMIT and "<figcaption>" in hub
+    leaf = (out / "items/issue/issue-w0000007.html").read_text(encoding="utf-8")
+    assert leaf.count('<g class="node">') == 2 and "<figcaption>" not in leaf
+    whole = json.loads(ok(project, "graph", "issue-c0000040", "--format", "json"))
+    assert len(whole["nodes"]) == 80  # `tracker graph` itself draws it all
 
 
 # ---------------------------------------------------------------- claim and release
