@@ -276,6 +276,25 @@ def test_a_dependency_on_a_missing_item_blocks(project):
     assert rows(project, "ready") == []
 
 
+def test_a_file_that_cannot_be_read_is_named_not_dropped_in_silence(project):
+    a = new(project, "A")
+    b = new(project, "B", f"depends_on={a}")
+    write_tree(project, {"issues/issue-brok0000.md": "---\ntitle: [broken\n---\n"})
+    for args in (("ready",), ("blocked",), ("ready", "issue"), ("graph",), ("graph", b)):
+        done = run_tracker(project, *args, "--format", "json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+        json.loads(done.stdout)
+        assert done.stderr.startswith("warning: issues/issue-brok0000.md:3: invalid YAML"), \
+            (args, done.stderr)
+        assert done.stderr.rstrip().endswith("(left out)")
+    assert [r["id"] for r in rows(project, "ready")] == [a]
+    ok(project, "claim", a, "--as", "alice")
+    nothing = json_error(project, 1, "ready", "--claim", "--as", "bob", "--format", "json")
+    assert nothing == {"error": "nothing is ready to claim", "problems": []}
+    text = run_tracker(project, "ready", "--claim", "--as", "bob")
+    assert text.returncode == 1 and "issue-brok0000.md" in text.stderr
+
+
 # ---------------------------------------------------------------- graph
 
 
