@@ -109,6 +109,10 @@ def test_templates_mark_their_final_statuses(project, tmp_path):
     assert "depends_on: {type: refs, kind: [training, session]" in session
     operation = (camp / ".tracker/kinds/operation.yaml").read_text(encoding="utf-8")
     assert "depends_on: {type: refs, kind: [operation]" in operation
+    for made in (project, camp):  # every kind with a workflow marks its final statuses
+        for path in sorted((made / ".tracker/kinds").glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            assert "workflow:" not in text or "\n  final: [" in text, path.name
 
 
 def test_campaign_session_waits_for_a_training(tmp_path):
