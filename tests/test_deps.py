@@ -127,7 +127,14 @@ def test_campaign_session_waits_for_a_training(tmp_path):
     ok(camp, "move", training, "held")
     assert [r["id"] for r in rows(camp, "ready", "session")] == [session]
     error = fails(camp, 1, "set", session, f"depends_on={team}")  # a team is no training
-    assert f"dependency on a missing item '{team}'" in error and "nothing was written" in error
+    assert f"dependency on '{team}', which is not a training or session" in error
+    assert "nothing was written" in error
+    path = camp / "sessions" / f"{session}.md"  # by hand: `check` says the same
+    path.write_text(path.read_text(encoding="utf-8").replace(training, team), encoding="utf-8")
+    problems = json.loads(run_tracker(camp, "check", "--format", "json").stdout)
+    assert [p["message"] for p in problems if p["field"] == "depends_on"] == [
+        f"dependency on '{team}', which is not a training or session"]
+    git(camp, "checkout", "-q", "--", ".")
     phase = new(camp, "Phase 1", "start=2027-03-01", "end=2027-03-15", "target=100",
                 kind="operation")
     second = new(camp, "Phase 2", "start=2027-03-16", "end=2027-04-01", "target=100",
