@@ -109,6 +109,10 @@ def test_templates_mark_their_final_statuses(project, tmp_path):
     assert "depends_on: {type: refs, kind: [training, session]" in session
     operation = (camp / ".tracker/kinds/operation.yaml").read_text(encoding="utf-8")
     assert "depends_on: {type: refs, kind: [operation]" in operation
+    for made in (project, camp):  # every kind with a workflow marks its final statuses
+        for path in sorted((made / ".tracker/kinds").glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            assert "workflow:" not in text or "\n  final: [" in text, path.name
 
 
 def test_campaign_session_waits_for_a_training(tmp_path):
@@ -123,7 +127,14 @@ def test_campaign_session_waits_for_a_training(tmp_path):
     ok(camp, "move", training, "held")
     assert [r["id"] for r in rows(camp, "ready", "session")] == [session]
     error = fails(camp, 1, "set", session, f"depends_on={team}")  # a team is no training
-    assert f"dependency on a missing item '{team}'" in error and "nothing was written" in error
+    assert f"dependency on '{team}', which is not a training or session" in error
+    assert "nothing was written" in error
+    path = camp / "sessions" / f"{session}.md"  # by hand: `check` says the same
+    path.write_text(path.read_text(encoding="utf-8").replace(training, team), encoding="utf-8")
+    problems = json.loads(run_tracker(camp, "check", "--format", "json").stdout)
+    assert [p["message"] for p in problems if p["field"] == "depends_on"] == [
+        f"dependency on '{team}', which is not a training or session"]
+    git(camp, "checkout", "-q", "--", ".")
     phase = new(camp, "Phase 1", "start=2027-03-01", "end=2027-03-15", "target=100",
                 kind="operation")
     second = new(camp, "Phase 2", "start=2027-03-16", "end=2027-04-01", "target=100",
@@ -276,6 +287,25 @@ def test_a_dependency_on_a_missing_item_blocks(project):
     assert rows(project, "ready") == []
 
 
+def test_a_file_that_cannot_be_read_is_named_not_dropped_in_silence(project):
+    a = new(project, "A")
+    b = new(project, "B", f"depends_on={a}")
+    write_tree(project, {"issues/issue-brok0000.md": "---\ntitle: [broken\n---\n"})
+    for args in (("ready",), ("blocked",), ("ready", "issue"), ("graph",), ("graph", b)):
+        done = run_tracker(project, *args, "--format", "json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+        json.loads(done.stdout)
+        assert done.stderr.startswith("warning: issues/issue-brok0000.md:3: invalid YAML"), \
+            (args, done.stderr)
+        assert done.stderr.rstrip().endswith("(left out)")
+    assert [r["id"] for r in rows(project, "ready")] == [a]
+    ok(project, "claim", a, "--as", "alice")
+    nothing = json_error(project, 1, "ready", "--claim", "--as", "bob", "--format", "json")
+    assert nothing == {"error": "nothing is ready to claim", "problems": []}
+    text = run_tracker(project, "ready", "--claim", "--as", "bob")
+    assert text.returncode == 1 and "issue-brok0000.md" in text.stderr
+
+
 # ---------------------------------------------------------------- graph
 
 
@@ -313,6 +343,40 @@ def test_site_item_page_shows_the_graph_as_escaped_svg(project, tmp_path):
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp; co" in page
     assert f'href="../../items/issue/{a}.html"' in page
     assert "<svg" not in (out / "items/issue" / f"{alone}.html").read_text(encoding="utf-8")
+    assert "<figcaption>" not in page  # nothing left out of a small graph
+
+
+def test_site_item_page_draws_the_nearest_items_of_a_long_chain(project, tmp_path):
+    """A chain of 80 items and a hub 60 wait for: each page draws at most PAGE_LIMIT
+    boxes, the nearest first, and says where the whole graph is; not 80 boxes a page."""
+    from tracker.reports.graph import PAGE_LIMIT
+
+    ids = [f"issue-c{k:07d}" for k in range(80)]
+    files = {}
+    for k, item in enumerate(ids):
+        dep = f"depends_on: [{ids[k + 1]}]\n" if k + 1 < len(ids) else ""
+        files[f"issues/{item}.md"] = f"---\ntitle: Step {k}\nstatus: open\n{dep}---\n"
+    files["issues/issue-hub00000.md"] = "---\ntitle: Hub\nstatus: open\n---\n"
+    for k in range(60):
+        files[f"issues/issue-w{k:07d}.md"] = ("---\ntitle: Waits\nstatus: open\n"
+                                               "depends_on: [issue-hub00000]\n---\n")
+    write_tree(project, files)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "a long chain and a hub")
+    out = tmp_path / "site"
+    ok(project, "report", "site", "--out", str(out))
+    page = (out / "items/issue/issue-c0000040.html").read_text(encoding="utf-8")
+    assert page.count('<g class="node">') == PAGE_LIMIT
+    for near in ("issue-c0000039", "issue-c0000040", "issue-c0000041"):
+        assert f"<title>{near} " in page
+    assert "<title>issue-c0000000 " not in page and "<title>issue-c0000079 " not in page
+    assert "tracker graph issue-c0000040</code>" in page
+    hub = (out / "items/issue/issue-hub00000.html").read_text(encoding="utf-8")
+    assert hub.count('<g class="node">') == PAGE_LIMIT and "<figcaption>" in hub
+    leaf = (out / "items/issue/issue-w0000007.html").read_text(encoding="utf-8")
+    assert leaf.count('<g class="node">') == 2 and "<figcaption>" not in leaf
+    whole = json.loads(ok(project, "graph", "issue-c0000040", "--format", "json"))
+    assert len(whole["nodes"]) == 80  # `tracker graph` itself draws it all
 
 
 # ---------------------------------------------------------------- claim and release

@@ -94,6 +94,8 @@ def test_lists_the_tools_each_with_its_schema_and_the_resources(repo: Path) -> N
     assert [k["name"] for k in kinds] == ["issue"] and kinds[0] == issue
     assert issue["fields"]["priority"]["values"] == ["low", "normal", "high", "urgent"]
     assert issue["workflow"]["initial"] == "open"
+    assert issue["workflow"]["final"] == ["done", "closed"]  # what `ready` waits for
+    assert issue["fields"]["depends_on"]["type"] == "refs"
     assert issue["workflow"]["transitions"]["open"] == ["in-progress"]
     assert config["commit"] == "auto"
 
@@ -201,10 +203,11 @@ def test_a_refused_write_returns_the_problem_and_writes_nothing(repo: Path) -> N
             await s.call_tool("show_item", {"id": item, "colour": "red"}),
             await s.call_tool("list_items", {"limit": "many"}),
             await s.call_tool("show_item", {}),
+            await s.call_tool("claim_item", {"id": item, "as": " "}),
         ]]
 
     errors = run(repo, body, "--as", "agent")
-    priority, move, due, missing, kind, nothing, unknown, limit, required = errors
+    priority, move, due, missing, kind, nothing, unknown, limit, required, nobody = errors
     assert "priority" in priority["error"] and "soon" in priority["error"]
     assert priority["problems"][0]["field"] == "priority"
     assert "cannot move from open to done" in move["error"]
@@ -216,6 +219,7 @@ def test_a_refused_write_returns_the_problem_and_writes_nothing(repo: Path) -> N
     assert unknown["problems"] == [{"field": "colour", "message": "unknown argument"}]
     assert limit["problems"][0]["field"] == "limit"
     assert required["problems"] == [{"field": "id", "message": "required"}]
+    assert nobody["problems"] == [{"field": "as", "message": "must be a name"}]
     assert git(repo, "rev-parse", "HEAD").strip() == head
     assert {p: p.read_bytes() for p in (repo / "issues").rglob("*.md")} == before
     assert git(repo, "status", "--porcelain") == ""

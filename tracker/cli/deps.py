@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, no_commit_option, tracker
+from tracker.cli.common import format_option, no_commit_option, tracker, warn
 from tracker.model.errors import TrackerError
 
 if TYPE_CHECKING:
@@ -26,8 +26,15 @@ def _columns(rows: list[dict[str, Any]], kind: str | None, t: Tracker) -> list[s
     return ["id", "kind", "status", "priority", "title"]
 
 
+def _notices(t: Tracker) -> None:
+    """What the command has to say on stderr (files left out because unreadable)."""
+    for notice in t.notices:
+        warn(notice)
+
+
 def _print_rows(t: Tracker, rows: list[dict[str, Any]], kind: str | None, fmt: str,
                 extra: list[str] | None = None) -> None:
+    _notices(t)
     if fmt == "json":
         click.echo(output.dumps(rows))
         return
@@ -57,6 +64,8 @@ def ready(ctx: click.Context, kind: str | None, where: str | None, take: bool,
     if take:
         item = t.claim_ready(kind, where, name, sync)
         if item is None:
+            if fmt != "json":  # under json, stderr is the one JSON error
+                _notices(t)
             raise TrackerError("nothing is ready to claim" + (f" in {kind}" if kind else ""))
         _echo_claimed(t, item, fmt, "claimed")
         return
@@ -95,6 +104,7 @@ def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
         found = t.graph(kind=target)
     else:
         found = t.graph(target)
+    _notices(t)
     if fmt == "json":
         click.echo(output.dumps(found))
     elif fmt == "dot":
@@ -134,6 +144,7 @@ def release(ctx: click.Context, item_id: str, no_commit: bool, fmt: str) -> None
 
 
 def _echo_claimed(t: Tracker, item: Item, fmt: str, what: str) -> None:
+    _notices(t)
     if fmt == "json":
         click.echo(output.dumps(t.record(item)))
         return

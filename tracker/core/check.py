@@ -300,12 +300,21 @@ def _ref_problems(chosen: list[Item], all_ids: list[tuple[Kind, str]]) -> list[P
                 ok = any((k, target) in known for k in spec.ref_kinds) if spec.ref_kinds \
                     else target in any_kind
                 if not ok:
+                    other = bool(spec.ref_kinds) and target in any_kind
                     found.append(Problem(item.rel, frontmatter.key_line(item.doc, name) or 1,
-                                         name, _broken(name, target)))
+                                         name, _broken(name, target, spec.ref_kinds, other)))
     return found
 
 
-def _broken(name: str, target: str) -> str:
+def _broken(name: str, target: str, kinds: tuple[str, ...] = (),
+            other_kind: bool = False) -> str:
+    """Why a reference is refused: no such item, or (`other_kind`) an item that is not of
+    the kinds the field names."""
+    if other_kind:
+        what = " or ".join(kinds)
+        if name == schema.DEPENDS_ON:
+            return f"dependency on '{target}', which is not a {what}"
+        return f"broken reference: '{target}' is not a {what}"
     if name == schema.DEPENDS_ON:
         return f"dependency on a missing item '{target}'"
     return f"broken reference: no item '{target}'"
@@ -365,8 +374,10 @@ def _new_broken_refs(s: Session, old: Item | None, new: Item,
                     not ids.qualified(target) and \
                     not any(gate.exists(k, target) for k in spec.ref_kinds or (None,)):
                 near = spec.ref_kinds[0] if len(spec.ref_kinds) == 1 else None
+                other = bool(spec.ref_kinds) and gate.exists(None, target)
                 found.append(Problem(new.rel, frontmatter.key_line(new.doc, name) or 1, name,
-                                     _broken(name, target) + gate.nearest(near, target)))
+                                     _broken(name, target, spec.ref_kinds, other)
+                                     + gate.nearest(near, target)))
     return found
 
 

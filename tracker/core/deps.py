@@ -63,8 +63,15 @@ def split(s: Session, kind: str | None = None, where: str | None = None) -> Spli
         if workflow is None:
             raise UsageError(f"kind '{kind}' has no workflow: its items are never ready "
                              "or done")
-    items = listing.select(s, kind, where, None, None, None, None, None).items()
-    every = items if kind is None and where is None else s.ws.load_all()[0]
+    listed = listing.select(s, kind, where, None, None, None, None, None)
+    items = listed.items()
+    unread = [(p.path, p.line, p.message) for p in listed.problems]
+    if kind is None and where is None:
+        every = items
+    else:
+        every, more = s.ws.load_all()
+        unread += [(p.path, p.line, p.reason) for p in more]
+    _warn_unread(s, unread)
     by_id = {item.id: item for item in every}
     result = Split()
     for item in sorted(items, key=order_key):
@@ -77,6 +84,13 @@ def split(s: Session, kind: str | None = None, where: str | None = None) -> Spli
         elif claimed_by(item) is None:
             result.ready.append((item, record(s, item, body=False)))
     return result
+
+
+def _warn_unread(s: Session, unread: list[tuple[str, int | None, str]]) -> None:
+    """A file that could not be read is left out: say so on stderr (the CLI's notices),
+    as `list` does, rather than let it vanish from `ready`, `blocked` and `graph`."""
+    for path, line, message in dict.fromkeys(unread):
+        s.notices.append(f"warning: {path}:{line or 1}: {message} (left out)")
 
 
 def order_key(item: Item) -> tuple[Any, ...]:
@@ -112,7 +126,8 @@ def graph(s: Session, ref: str | None = None, kind: str | None = None) -> dict[s
     item in a dependency. `{"nodes": [{id, kind, title, status, final}], "edges":
     [{"from", "to"}]}`, an edge from an item to one it depends on; a missing item is a
     node of status "missing"."""
-    every, _ = s.ws.load_all()
+    every, unread = s.ws.load_all()
+    _warn_unread(s, [(p.path, p.line, p.reason) for p in unread])
     by_id = {item.id: item for item in every}
     edges = {item.id: depends_on(item.fields) for item in every}
     if ref is not None:

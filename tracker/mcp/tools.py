@@ -207,7 +207,11 @@ def ready(t: Tracker, a: dict[str, Any]) -> Any:
 
 
 def claim_item(t: Tracker, a: dict[str, Any], default_name: str | None = None) -> Any:
-    name = a.get("as") or default_name  # None: git's user.name, as `tracker claim`
+    name = a.get("as")
+    if name is not None and (not name.strip() or "\n" in name):  # as `claim --as ''`
+        raise ToolError("claim_item: as must be a name (or leave it out: the server's "
+                        "--as name)", [{"field": "as", "message": "must be a name"}])
+    name = name or default_name  # None: git's user.name, as `tracker claim`
     done = t.claim(a["id"], name)  # type: ignore[attr-defined]
     return t.record(done) if hasattr(done, "kind") and hasattr(done, "rel") else done
 
@@ -389,7 +393,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
                                  "accepts": spec.describe()}
         for key, value in (("default", spec.default), ("values", list(spec.values)),
                            ("of", spec.of if spec.type == "list" else None),
-                           ("kind", spec.ref_kind), ("pattern", spec.pattern),
+                           ("kind", spec.ref_kind), ("kinds", list(spec.ref_kinds)),
+                           ("pattern", spec.pattern),
                            ("minimum", spec.minimum), ("maximum", spec.maximum),
                            ("auto", spec.auto), ("label", spec.label), ("help", spec.help)):
             if value not in (None, [], ""):
@@ -398,6 +403,7 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
     workflow = None
     if kind.workflow is not None:
         workflow = {"statuses": list(kind.workflow.statuses), "initial": kind.workflow.initial,
+                    "final": list(kind.workflow.final),
                     "transitions": {k: list(v) for k, v in kind.workflow.transitions.items()}}
     return to_jsonable({
         "name": kind.name, "label": kind.label, "folder": kind.folder,

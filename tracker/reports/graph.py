@@ -7,31 +7,52 @@ in SVG.
 from __future__ import annotations
 
 import html
+from collections import deque
 from typing import Any, Callable
 
 Graph = dict[str, Any]
 
 
-def subgraph(graph: Graph, item_id: str) -> Graph:
-    """What one item waits for and what waits for it, all the way up and down."""
-    down: dict[str, list[str]] = {}
-    up: dict[str, list[str]] = {}
-    for edge in graph["edges"]:
-        down.setdefault(edge["from"], []).append(edge["to"])
-        up.setdefault(edge["to"], []).append(edge["from"])
-    chosen = _reach(down, item_id) | _reach(up, item_id)
-    return {"nodes": [n for n in graph["nodes"] if n["id"] in chosen],
-            "edges": [e for e in graph["edges"] if e["from"] in chosen and e["to"] in chosen]}
+PAGE_LIMIT = 30  # boxes on an item page's drawing: the nearest items, not a whole chain
 
 
-def _reach(edges: dict[str, list[str]], start: str) -> set[str]:
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
+class Around:
+    """What each item of a graph waits for and what waits for it, all the way up and
+    down, or only the `limit` nearest (breadth first): the site draws one per item page,
+    and a chain of thousands would make each page as big as the whole graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.down: dict[str, list[str]] = {}
+        self.up: dict[str, list[str]] = {}
+        for edge in graph["edges"]:
+            self.down.setdefault(edge["from"], []).append(edge["to"])
+            self.up.setdefault(edge["to"], []).append(edge["from"])
+
+    def subgraph(self, item_id: str, limit: int | None = None) -> tuple[Graph, bool]:
+        """The item's part of the graph, and whether items were left out for `limit`."""
+        kept, cut = self._nearest(item_id, limit)
+        nodes = [n for n in self.graph["nodes"] if n["id"] in kept]
+        edges = [{"from": n["id"], "to": to} for n in nodes
+                 for to in self.down.get(n["id"], ()) if to in kept]
+        return {"nodes": nodes, "edges": edges}, cut
+
+    def _nearest(self, start: str, limit: int | None) -> tuple[set[str], bool]:
+        kept = {start}
+        seen = {"down": {start}, "up": {start}}
+        todo = deque([(start, "down"), (start, "up")])
+        while todo:
+            node, way = todo.popleft()
+            for nxt in (self.down if way == "down" else self.up).get(node, ()):
+                if nxt in seen[way]:
+                    continue
+                if nxt not in kept:
+                    if limit is not None and len(kept) >= limit:
+                        return kept, True
+                    kept.add(nxt)
+                seen[way].add(nxt)
+                todo.append((nxt, way))
+        return kept, False
 
 
 def _label(node: dict[str, Any]) -> str:
@@ -169,6 +190,12 @@ def as_svg(graph: Graph, href: Callable[[dict[str, Any]], str | None] | None = N
         parts.append(f'<a href="{_esc(link)}">{box}</a>' if link else box)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def cut_caption(item_id: str) -> str:
+    """The caption under a drawing `Around` cut to PAGE_LIMIT items."""
+    return (f"<figcaption>The {PAGE_LIMIT} nearest items; the whole graph: "
+            f"<code>tracker graph {_esc(item_id)}</code></figcaption>")
 
 
 def _cut(text: str, size: int) -> str:

@@ -89,14 +89,18 @@ def _dependency_graphs(t: Tracker, items: list[dict[str, Any]]) -> dict[str, Any
     from tracker.reports import graph as drawing  # noqa: PLC0415
 
     full = t.graph()
+    around = drawing.Around(full)
     listed = {record["id"] for record in items}
     drawn = {}
     for node in full["nodes"]:
         if node["id"] not in listed:
             continue
-        part = drawing.subgraph(full, node["id"])
-        drawn[node["id"]] = sandbox.mark_safe(drawing.as_svg(
-            part, lambda n: "../../" + item_href(n["kind"], n["id"]), focus=node["id"]))
+        part, cut = around.subgraph(node["id"], drawing.PAGE_LIMIT)
+        svg = drawing.as_svg(part, lambda n: "../../" + item_href(n["kind"], n["id"]),
+                             focus=node["id"])
+        if cut:
+            svg += drawing.cut_caption(node["id"])
+        drawn[node["id"]] = sandbox.mark_safe(svg)
     return drawn
 
 
