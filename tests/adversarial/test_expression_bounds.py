@@ -187,3 +187,27 @@ def test_the_deadline_holds_in_threads_and_forked_page_workers():
     os.close(write)
     _, status = os.waitpid(pid, 0)
     assert os.read(read, 100).decode() == "took longer than 0.1 s" and status == 0
+
+
+PROFILED = """
+import sys, time
+from tracker.expr import functions
+sys.setprofile(lambda *args: None)  # as cProfile, coverage or a debugger would
+with functions.deadline(0.1):
+    end = time.monotonic() + 0.6
+    while time.monotonic() < end:
+        pass
+print("finished")
+"""
+
+
+def test_under_a_profiler_an_evaluation_past_its_time_is_not_stranded():
+    """Under a tracer or profiler CPython's asynchronous exception spins in its own
+    __init__ for ever (a `report site` under cProfile never ended): there the clock is
+    not armed, and the work finishes."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PROFILED], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "finished", done.stderr

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from datetime import date, datetime, timedelta
 from numbers import Number
@@ -246,6 +247,12 @@ class deadline:  # noqa: N801 - used as `with deadline(seconds):`
         if not _WATCHDOG:  # the first time (or in a forked child)
             _watch()
         self.saved = (slot.at, slot.seconds)
+        if sys.gettrace() is not None or sys.getprofile() is not None:
+            # Under a tracer or profiler (coverage, cProfile, a debugger), CPython's
+            # asynchronous exception never comes out of the exception's own __init__:
+            # the thread spins there for ever. The size bounds still hold; the clock
+            # does not (docs/security.md).
+            return self
         at = monotonic() + self.seconds
         if slot.at is None or at < slot.at:
             slot.at, slot.seconds = at, self.seconds
