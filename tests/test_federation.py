@@ -445,7 +445,8 @@ def test_log_and_blame_federation(camp: dict[str, Path]) -> None:
     assert entries[0]["member"] == "93" and entries[0]["date"].startswith("2026-03-04")
     assert entries[0]["items"][0]["id"] == s93
     assert entries[0]["items"][0]["path"] == f"93:sessions/{camp['session93']}.md"
-    assert entries[0]["items"][0]["changes"] == {"channel": {"old": "porte-a-porte", "new": "phoning"}}
+    assert entries[0]["items"][0]["changes"] == {
+        "channel": {"old": "porte-a-porte", "new": "phoning"}}
     assert {e["member"] for e in entries} == {None, "93", "75"}
     plain = json.loads(tracker(national, "log", "--format", "json"))
     assert [e for e in entries if e["member"] is None] == [{**e, "member": None,
