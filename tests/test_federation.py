@@ -298,7 +298,11 @@ def test_remove(camp: dict[str, Path]) -> None:
     config = national / ".tracker" / "config.yaml"
     tracker(national, "federation", "sync")
     assert "refs/tracker/federation/93/HEAD" in refs(national)
+    tracker(national, "log", "--federation")
+    remembered = national / ".git" / "tracker-cache" / "log-v1-member-93.pickle"
+    assert remembered.is_file()
     assert tracker(national, "federation", "remove", "93") == "Removed member 93: ../d93.git\n"
+    assert not remembered.exists()
     assert config.read_text(encoding="utf-8").endswith(
         f'federation:\n  - name: "75"\n    url: "{camp["d75"]}"\n')
     diff = git(national, "diff", "HEAD~1", "--", ".tracker/config.yaml")
@@ -458,17 +462,27 @@ def test_log_and_blame_federation(camp: dict[str, Path]) -> None:
     assert born[0]["changes"]["bureau"] == {"old": None, "new": "93:93066_0012"}
     text = tracker(national, "log", "--federation")
     assert "member 93" in text and f"{s93}: channel: porte-a-porte -> phoning" in text
+    # each member's log is remembered up to its fetched head, and read on from there
+    assert (national / ".git" / "tracker-cache" / "log-v1-member-93.pickle").is_file()
+    assert json.loads(tracker(national, "log", "--federation", "--format", "json")) == entries
+    at(d93, "2026-03-08", "set", str(camp["session93"]), "channel=tractage")
+    git(d93, "push", "-q", "origin", "HEAD:refs/heads/main")
+    tracker(national, "federation", "sync", "93")
+    again = json.loads(tracker(national, "log", "--federation", "--format", "json"))
+    assert again[1:] == entries and again[0]["member"] == "93"
+    assert again[0]["items"][0]["changes"] == {
+        "channel": {"old": "phoning", "new": "tractage"}}
 
     one = json.loads(tracker(national, "log", "--federation", s93, "--format", "json"))
     assert [e["member"] for e in one] == ["93"] * len(one)
-    assert one[0]["changes"] == {"channel": {"old": "porte-a-porte", "new": "phoning"}}
+    assert one[1]["changes"] == {"channel": {"old": "porte-a-porte", "new": "phoning"}}
     assert one[-1]["created"] and one[-1]["changes"]["bureau"]["new"] == "93:93066_0012"
     assert len(one) == int(git(d93, "rev-list", "--count", "HEAD", "--", "sessions").strip())
 
     blamed = json.loads(tracker(national, "blame", "--federation", s93, "--format", "json"))
     head93 = git(d93, "rev-parse", "HEAD").strip()
     assert blamed["channel"] == {"commit": head93, "author": blamed["channel"]["author"],
-                                 "date": "2026-03-04T12:00:00+01:00", "member": "93"}
+                                 "date": "2026-03-08T12:00:00+01:00", "member": "93"}
     assert blamed["knocked"]["commit"] != head93 and blamed["knocked"]["member"] == "93"
     assert "channel" in tracker(national, "blame", "--federation", s93)
     operation = listing(national, "operation")[0]["id"]

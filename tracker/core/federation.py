@@ -160,6 +160,11 @@ def remove(s: Session, name: str, commit: bool = True) -> dict[str, str]:
         write_atomic(path, new_text)
         commit_files(s, commit, [path], f"federation: remove member {name}")
         gitrepo.forget_member(top, name)
+    from tracker.store import cache  # noqa: PLC0415
+
+    remembered = cache.file(top, cache.member_log(name))
+    if remembered is not None:
+        remembered.path.unlink(missing_ok=True)  # its log, remembered (disposable)
     s.ws.config = parsed
     return found[0]
 
@@ -515,7 +520,8 @@ def log(s: Session, ref: str | None = None, since: str | None = None,
         found: list[tuple[str | None, dict[str, Any]]] = [
             (None, e) for e in history.log(None, since, until)]
         for name, sha in _fetched_members(s):
-            found += [(name, e) for e in history.log(None, since, until, rev=sha)]
+            found += [(name, e) for e in history.log(None, since, until, rev=sha,
+                                                     member=name)]
     entries = [{**e, "member": m, "items": [_tagged_item(s, i, m) for i in e["items"]]}
                for m, e in found]
     return sorted(entries, key=lambda e: datetime.fromisoformat(e["date"]).timestamp(),

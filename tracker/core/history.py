@@ -176,11 +176,12 @@ class History:
         return [f"{folder}/{item_id}.md", *(f"{folder}/{s}/{item_id}.md" for s in sorted(shards))]
 
     def log(self, ref: str | None = None, since: str | None = None,
-            until: str | None = None, rev: str | None = None) -> list[dict[str, Any]]:
+            until: str | None = None, rev: str | None = None,
+            member: str | None = None) -> list[dict[str, Any]]:
         """Field-level history, newest first: of one item, or of the whole tracker; from
-        HEAD, or from `rev` (a federation member's fetched head: `ref` an id there)."""
-        if ref is None and since is None and until is None and rev is None:
-            return self._whole_log()
+        HEAD, or from `rev` (federation `member`'s fetched head: `ref` an id there)."""
+        if ref is None and since is None and until is None and (rev is None or member):
+            return self._whole_log(rev, member)
         if ref and rev:
             item = self.get_at(ref, rev)
             ref, paths = item.id, self._paths_of(item.kind, item.id)
@@ -193,12 +194,16 @@ class History:
             raise ItemNotFound(f"no history for '{ref}'")
         return entries
 
-    def _whole_log(self) -> list[dict[str, Any]]:
+    def _whole_log(self, rev: str | None = None, member: str | None = None
+                   ) -> list[dict[str, Any]]:
         """The whole tracker's log, remembered in the cache's LOG file up to the commit
         it was read at: a HEAD that descends from it along one line reads only the new
-        commits; any other HEAD, or other kind folders, reads it all."""
-        file = cache.file(self.top, cache.LOG)
-        head = self.reader.head() if file is not None else None
+        commits; any other HEAD, or other kind folders, reads it all. A federation
+        member's log, from its fetched head `rev`, has a LOG file of its own."""
+        file = cache.file(self.top, cache.LOG if member is None else cache.member_log(member))
+        if rev is not None and file is None:
+            return self._entries(self.reader.log(list(self.folders), rev=rev), None)
+        head = (rev or self.reader.head()) if file is not None else None
         if file is None or head is None:
             return self._entries(self.reader.log(list(self.folders)), None)
         import pickle  # noqa: PLC0415
