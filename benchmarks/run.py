@@ -1,7 +1,7 @@
 """Benchmark the installed `tracker` on synthetic trackers, beside the floor of each operation.
 
     python benchmarks/run.py [--sizes 1000,10000,100000] [--repeat N] [--quick]
-                             [--history N] [--output FILE]
+                             [--history N] [--federation MEMBERS,ITEMS] [--output FILE]
 
 Generated trackers are cached in benchmarks/.cache (keyed by shape, size and a hash of
 generate.py) and reset to their generated commit after the operations that write.
@@ -463,6 +463,106 @@ def _bilans(runner: Runner, work: Path) -> None:
                    warm=False)
 
 
+# ---------------------------------------------------------------- federation (#20 §4, §5)
+
+
+def federation_bench(cache: Path, members: int, items: int) -> Bench:
+    """A national repository and `members` département repositories of `items` sessions
+    each (one commit; benchmarks/federation.py makes them), added as members; cached."""
+    import federation as fedbench  # benchmarks/federation.py
+
+    work = cache / f"federation-{members}x{items}-{GEN_VERSION}"
+    national = work / "national"
+    names = [f"{n + 1:02d}" for n in range(members)]
+    if not (work / "made").is_file():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        progress(f"generating {members} members × {items:,} sessions …")
+        env = generate.git_env()
+        for name in names:
+            fedbench.member(work / f"d{name}", name, items, env)
+        national.mkdir()
+        generate.git(national, "init", "-q")
+        subprocess.run([TRACKER, "init", "--template", "campaign"], cwd=national, env=env,
+                       check=True, capture_output=True)
+        for name in names:
+            subprocess.run([TRACKER, "federation", "add", name, f"../d{name}"], cwd=national,
+                           env=env, check=True, capture_output=True)
+        (work / "made").write_text("", encoding="utf-8")
+    meta = Meta("federation", members * items, 1, [f"{names[0]}:ses-{names[0]}000000"],
+                {"all": members * items, "member": items})
+    return Bench(national, meta, f"{members} × {label(items)}")
+
+
+def count_ids(expected: int) -> Callable[[subprocess.CompletedProcess[str]], str | None]:
+    """A check that `--format ids` printed `expected` qualified ids."""
+    def check(done: subprocess.CompletedProcess[str]) -> str | None:
+        found = sum(1 for line in done.stdout.splitlines() if ":ses-" in line)
+        return exits_zero(done) or (None if found == expected
+                                    else f"{found} ids listed, expected {expected}")
+    return check
+
+
+def judged(done: subprocess.CompletedProcess[str]) -> str | None:
+    """`check`'s outcome: problems found (exit 1: the generated sessions name bureaux no
+    member holds) are an answer, a crash is not."""
+    if done.returncode in (0, 1) and "Traceback" not in done.stderr:
+        return None
+    return f"exit {done.returncode}: {done.stderr.strip()[-300:]}"
+
+
+def federation_rows(runner: Runner, bench: Bench) -> None:
+    """The national repository's reads of every member, each beside what git must do
+    for it in the same run: `git fetch` of every member (sync), `ls-tree` of every
+    member's fetched tree (a warm read: its blobs are remembered by id), and that plus
+    reading every blob (a cold read, and check). Targets (#20 §5), at national scale
+    only: warm `list --where` ≤ 1 s at ~160k items, warm `list` ≤ 3 s at 1,000,000."""
+    folder, total = bench.folder, bench.meta.items
+    names = sorted(p.name[1:] for p in folder.parent.iterdir()
+                   if p.is_dir() and p.name.startswith("d"))
+    refs = " ".join(f"refs/tracker/federation/{n}/HEAD" for n in names)
+    trees = f"for r in {refs}; do git ls-tree -r $r sessions; done"
+    fetch = " && ".join(f"git fetch -q --no-tags --no-write-fetch-head -- ../d{n} "
+                        f"+HEAD:refs/bench/{n}" for n in names)
+
+    def unfetched() -> None:
+        for ref in generate.git(folder, "for-each-ref", "--format=%(refname)",
+                                "refs/tracker", "refs/bench").split():
+            generate.git(folder, "update-ref", "-d", ref)
+        bench.drop_cache()
+    t = TRACKER
+    unfetched()
+    runner.measure("federation sync (first fetch of every member)", bench,
+                   bench.cmd([t, "federation", "sync"], prepare=unfetched),
+                   bench.cmd(["sh", "-c", fetch], prepare=unfetched), warm=False)
+    subprocess.run([t, "federation", "sync"], cwd=folder, env=bench.env(), check=True,
+                   capture_output=True)
+    runner.measure("federation sync (nothing new)", bench, bench.cmd([t, "federation", "sync"]),
+                   bench.cmd(["sh", "-c", fetch]))
+    ids = [t, "list", "--federation", "session", "--format", "ids"]
+    runner.measure("list --federation (cold)", bench,
+                   bench.cmd(ids, prepare=bench.drop_cache),
+                   bench.cmd(["sh", "-c", _blobs_floor(f"{{ {trees}; }}")]),
+                   check=count_ids(total), warm=False)
+    runner.measure("list --federation (warm)", bench, bench.cmd(ids),
+                   bench.cmd(["sh", "-c", trees]),
+                   Target("≤ 3 s at 1M", lambda ours, floor: ours <= 3000)
+                   if total >= 1_000_000 else None, count_ids(total))
+    runner.measure("list --federation --where member (warm)", bench,
+                   bench.cmd([*ids, "--where", f"member == '{names[0]}'"]),
+                   bench.cmd(["sh", "-c", trees]),
+                   at_most_ms(1000) if total >= 150_000 else None,
+                   count_ids(bench.meta.expected["member"]))
+    runner.measure("check --federation", bench, bench.cmd([t, "check", "--federation"]),
+                   bench.cmd(["sh", "-c", _blobs_floor(f"{{ {trees}; }}")]),
+                   check=judged)
+    item = bench.meta.ids[0]
+    runner.measure("log --federation MEMBER:ID", bench,
+                   bench.cmd([t, "log", "--federation", item]),
+                   bench.cmd(["git", "log", "--raw", refs.split()[0], "--",
+                              f"sessions/{item.split(':')[1]}.md"]))
+
+
 # ---------------------------------------------------------------- backlog.md
 
 
@@ -547,6 +647,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lived", default="10000",
                         help="Items of the lived histories `report site` is measured on, "
                              "comma-separated (0: skip; 100000: about an hour to generate).")
+    parser.add_argument("--federation", default="10,1000",
+                        help="MEMBERS,ITEMS: the federated reads over MEMBERS repositories "
+                             "of ITEMS sessions each (0: skip; the national scale: 101,1600).")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--output", type=Path, help="Also write the document to FILE.")
     parser.add_argument("--progress", action="store_true", help="Progress even if not a tty.")
@@ -558,6 +661,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.repeat = min(args.repeat, 3) if args.quick else args.repeat
     args.history = [int(s) for s in args.history.split(",") if int(s)]
     args.lived = [int(s) for s in args.lived.split(",") if int(s)]
+    members, _, items = args.federation.partition(",")
+    args.federation = (int(members), int(items or 1000)) if int(members or 0) else None
     return args
 
 
@@ -580,6 +685,8 @@ def main(argv: list[str]) -> None:
         site_rows(runner, lived_bench(args.cache, n))
     if not args.lived:  # the site on one commit of all items: only without a lived history
         future_rows(runner, benches.get(10000), commands())
+    if args.federation:
+        federation_rows(runner, federation_bench(args.cache, *args.federation))
     if args.campaign:
         campaign_rows(runner, args.cache, 70000)
     backlog_rows(runner.rows, args.cache, args.sizes, args.repeat)

@@ -119,6 +119,19 @@ def complete_statuses(ctx: click.Context, param: click.Parameter,
     return [CompletionItem(s) for s in _statuses(_kind_of(ctx, t), t) if s.startswith(incomplete)]
 
 
+def complete_members(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[Any]:
+    """The federation's member names (`federation remove`, `federation sync`)."""
+    t = _tracker(ctx)
+    if t is None:
+        return []
+    try:
+        names = [m["name"] for m in t.federation().members(t)]
+    except Exception:  # noqa: BLE001 - a malformed federation: nothing to offer
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 @click.command()
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> None:

@@ -29,12 +29,15 @@ def _items_command(fmt: str) -> click.Command:
     @click.option("--where", metavar="EXPR", help="Only the items for which EXPR is true.")
     @click.option("--kind", "kinds", multiple=True, help="Only items of this kind (repeatable).")
     @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE.")
+    @click.option("--federation", "federated", is_flag=True,
+                  help="This repository's items and every federation member's at its "
+                       "fetched head (ids qualified: 93:ID, each with its member).")
     @click.pass_context
     def command(ctx: click.Context, where: str | None, kinds: tuple[str, ...],
-                out: str | None, lists: str = "cells") -> None:
+                out: str | None, federated: bool, lists: str = "cells") -> None:
         from tracker.reports import exporting  # noqa: PLC0415
 
-        rows = exporting.records(tracker(ctx), where, list(kinds) or None)
+        rows = exporting.records(tracker(ctx), where, list(kinds) or None, federated)
         if fmt == "csv":
             text = exporting.to_csv(rows, lists)
         else:

@@ -1,4 +1,4 @@
-"""`tracker federation add|sync|status`: the member repositories of one campaign
+"""`tracker federation add|remove|sync|status`: the member repositories of one campaign
 (docs/federation.md)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, no_commit_option, tracker, warn
+from tracker.cli.common import completer, format_option, no_commit_option, tracker, warn
 
 
 @click.group()
@@ -30,8 +30,23 @@ def add(ctx: click.Context, name: str, url: str, no_commit: bool, fmt: str) -> N
         click.echo(f"Added member {name}: {url} (fetch it with 'tracker federation sync')")
 
 
+@federation.command("remove")
+@click.argument("name", shell_complete=completer("members"))
+@no_commit_option
+@format_option("text", "json")
+@click.pass_context
+def remove(ctx: click.Context, name: str, no_commit: bool, fmt: str) -> None:
+    """Remove member NAME from the config, and forget the commit fetched for it."""
+    t = tracker(ctx)
+    member = t.federation().remove(t, name, commit=not no_commit)
+    if fmt == "json":
+        click.echo(output.dumps(member))
+    else:
+        click.echo(f"Removed member {name}: {member['url']}")
+
+
 @federation.command("sync")
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=completer("members"))
 @format_option("text", "json")
 @click.pass_context
 def sync(ctx: click.Context, names: tuple[str, ...], fmt: str) -> None:

@@ -78,9 +78,11 @@ def members(s: Session) -> list[dict[str, str]]:
             check_url(url)  # type: ignore[arg-type]
         except UsageError as e:
             raise SchemaError(f"{where}: {e}") from None
-        if name in seen:
-            raise SchemaError(f"{where}: member '{name}' is listed twice")
-        seen.add(name)
+        if name.lower() in seen:
+            raise SchemaError(f"{where}: member '{name}' is listed twice" if name in
+                              {m["name"] for m in result} else f"{where}: member '{name}' "
+                              "collides with another differing only in case")
+        seen.add(name.lower())
         result.append({"name": name, "url": str(url)})
     return result
 
@@ -107,8 +109,12 @@ def add(s: Session, name: str, url: str, commit: bool = True) -> dict[str, str]:
     check_name(name)
     check_url(url)
     _top(s)
-    if any(m["name"] == name for m in members(s)):
-        raise UsageError(f"member '{name}' is already in the federation")
+    for m in members(s):
+        if m["name"] == name:
+            raise UsageError(f"member '{name}' is already in the federation")
+        if m["name"].lower() == name.lower():
+            raise UsageError(f"member '{name}' collides with member '{m['name']}' (names "
+                             "differing only in case share one ref on some file systems)")
     path = s.ws.root / CONFIG_DIR / CONFIG_FILE
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     entry = [f"  - name: {_quoted(name)}", f"    url: {_quoted(url)}"]
@@ -125,6 +131,74 @@ def add(s: Session, name: str, url: str, commit: bool = True) -> dict[str, str]:
         commit_files(s, commit, [path], f"federation: add member {name}")
     s.ws.config = parsed
     return {"name": name, "url": url}
+
+
+def remove(s: Session, name: str, commit: bool = True) -> dict[str, str]:
+    """Remove a member from the config's `federation:` list (only its lines removed),
+    committed, and forget its fetched ref (`refs/tracker/federation/NAME/HEAD`)."""
+    check_name(name)
+    top = _top(s)
+    listed = members(s)
+    found = [m for m in listed if m["name"] == name]
+    if not found:
+        raise UsageError(f"no member '{name}' in the federation")
+    path = s.ws.root / CONFIG_DIR / CONFIG_FILE
+    text = path.read_text(encoding="utf-8")
+    new_text = _without_entry(s, text, name)
+    from tracker.format import yaml  # noqa: PLC0415
+
+    parsed = (yaml.read(s.ws.display(path), new_text, first_line=1) or {}) \
+        if new_text is not None else None
+    wanted = [m for m in listed if m["name"] != name]
+    if not isinstance(parsed, dict) or [{"name": str(m.get("name")), "url": str(m.get("url"))}
+                                        for m in parsed.get(KEY) or []] != wanted:
+        raise UsageError(f"{s.ws.display(path)}: cannot remove member '{name}' from its "
+                         f"'{KEY}:' as written; remove it by hand")
+    assert new_text is not None
+    with s.ws.lock():
+        preflight(s, commit)
+        write_atomic(path, new_text)
+        commit_files(s, commit, [path], f"federation: remove member {name}")
+        gitrepo.forget_member(top, name)
+    from tracker.store import cache  # noqa: PLC0415
+
+    remembered = cache.file(top, cache.member_log(name))
+    if remembered is not None:
+        remembered.path.unlink(missing_ok=True)  # its log, remembered (disposable)
+    s.ws.config = parsed
+    return found[0]
+
+
+def _without_entry(s: Session, text: str, name: str) -> str | None:
+    """The config's text without the lines of the `federation:` entry named `name`
+    (None when the block is not written as a list of entries, one under the other)."""
+    from tracker.format import yaml  # noqa: PLC0415
+
+    lines = text.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if re.match(rf"{KEY}:\s*(#.*)?$", line)),
+                 None)
+    if start is None:
+        return None
+    end = start + 1
+    while end < len(lines) and (lines[end][:1] in (" ", "-", "\t") or not lines[end].strip()):
+        end += 1
+    dashes = [n for n in range(start + 1, end) if lines[n].lstrip(" ").startswith("-")]
+    if not dashes:
+        return None
+    indent = min(len(lines[n]) - len(lines[n].lstrip(" ")) for n in dashes)
+    heads = [n for n in dashes if len(lines[n]) - len(lines[n].lstrip(" ")) == indent]
+    for first, after in zip(heads, [*heads[1:], end]):
+        while after > first + 1 and not lines[after - 1].strip():
+            after -= 1  # blank lines after an entry stay
+        chunk = f"{KEY}:\n" + "".join(lines[first:after])
+        try:
+            entry = (yaml.read("federation entry", chunk, first_line=1) or {}).get(KEY)
+        except Exception:  # noqa: BLE001 - not one entry on its own: by hand
+            return None
+        if isinstance(entry, list) and len(entry) == 1 and isinstance(entry[0], dict) and \
+                entry[0].get("name") == name:
+            return "".join(lines[:first] + lines[after:])
+    return None
 
 
 def _quoted(text: str) -> str:
@@ -352,3 +426,176 @@ def check(s: Session) -> list[Problem]:
                        f"broken reference: no item '{plain}' in member '{member}'")
                 problems.append(Problem(item.rel, line or 1, field, why))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
+
+
+# ------------------------------------------------------------ history: log, blame, diff
+# Each repository's own history, read from git objects: this one's from HEAD (and its
+# work tree), each member's from its fetched head; entries say their `member` (None for
+# this repository's), ids and references qualified as a federated `list` prints them.
+
+
+def _split(s: Session, ref: str) -> tuple[str | None, str]:
+    """A federated id as (member, plain id): (None, ref) for this repository's own."""
+    member, sep, rest = ref.partition(":")
+    if not sep:
+        return None, ref
+    if member not in {m["name"] for m in members(s)}:
+        raise ItemNotFound(f"no member '{member}' in the federation (id '{ref}')")
+    if not rest:
+        raise ItemNotFound(f"no item with id '{ref}'")
+    return member, rest
+
+
+def _fetched(s: Session, name: str) -> str:
+    sha = gitrepo.member_head(_top(s), name)
+    if sha is None:
+        raise UsageError(f"member '{name}' was never fetched: run 'tracker federation sync "
+                         f"{name}'")
+    return sha
+
+
+def _fetched_members(s: Session) -> list[tuple[str, str]]:
+    """(name, fetched head) of each member fetched at least once."""
+    top = _top(s)
+    found = [(m["name"], gitrepo.member_head(top, m["name"])) for m in members(s)]
+    return [(name, sha) for name, sha in found if sha is not None]
+
+
+def _qualified_changes(kind: Any, changes: dict[str, dict[str, Any]],
+                       member: str | None) -> dict[str, dict[str, Any]]:
+    if member is None or kind is None:
+        return changes
+    result = {}
+    for name, change in changes.items():
+        spec = kind.fields.get(name)
+        if spec is not None and spec.is_ref:
+            change = {k: qualify(member, v) if isinstance(v, str) else
+                      [qualify(member, x) if isinstance(x, str) else x for x in v]
+                      if isinstance(v, list) else v for k, v in change.items()}
+        result[name] = change
+    return result
+
+
+def _tagged_item(s: Session, change: dict[str, Any], member: str | None) -> dict[str, Any]:
+    """One item's change in a whole log or a diff: id (and path) qualified."""
+    kind = s.kinds.get(change.get("kind") or "")
+    found = {**change, "member": member}
+    if member is not None:
+        found["id"] = f"{member}:{change['id']}"
+        if "path" in change:
+            found["path"] = f"{member}:{change['path']}"
+        for key in ("changes", "fields"):
+            if key in change:
+                found[key] = _qualified_changes(kind, change[key], member)
+    return found
+
+
+def _member_item(history: Any, member: str, plain: str, sha: str) -> Item:
+    try:
+        return history.get_at(plain, sha)  # type: ignore[no-any-return]
+    except ItemNotFound:
+        raise ItemNotFound(f"no item with id '{member}:{plain}' in member '{member}'") \
+            from None
+
+
+def log(s: Session, ref: str | None = None, since: str | None = None,
+        until: str | None = None) -> list[dict[str, Any]]:
+    """`log --federation`: of one item (`93:ses-k3x9`, or a plain id of this repository),
+    or of every repository together, newest first; each entry has its `member`."""
+    from datetime import datetime  # noqa: PLC0415
+
+    from tracker.core.history import History  # noqa: PLC0415
+
+    _top(s)
+    with History(s) as history:
+        if ref:
+            member, plain = _split(s, ref)
+            if member is None:
+                return [{**e, "member": None} for e in history.log(plain, since, until)]
+            sha = _fetched(s, member)
+            kind = _member_item(history, member, plain, sha).kind
+            return [{**e, "member": member,
+                     "changes": _qualified_changes(kind, e["changes"], member)}
+                    for e in history.log(plain, since, until, rev=sha)]
+        found: list[tuple[str | None, dict[str, Any]]] = [
+            (None, e) for e in history.log(None, since, until)]
+        for name, sha in _fetched_members(s):
+            found += [(name, e) for e in history.log(None, since, until, rev=sha,
+                                                     member=name)]
+    entries = [{**e, "member": m, "items": [_tagged_item(s, i, m) for i in e["items"]]}
+               for m, e in found]
+    return sorted(entries, key=lambda e: datetime.fromisoformat(e["date"]).timestamp(),
+                  reverse=True)  # stable: this repository's first at the same second
+
+
+def blame(s: Session, ref: str) -> dict[str, dict[str, Any]]:
+    """`blame --federation`: an item of a member at its fetched head (`93:ses-k3x9`), or
+    of this repository; each field's commit, author, date and `member`."""
+    from tracker.core.history import History  # noqa: PLC0415
+
+    _top(s)
+    member, plain = _split(s, ref)
+    with History(s) as history:
+        if member is None:
+            found = history.blame(plain)
+        else:
+            sha = _fetched(s, member)
+            _member_item(history, member, plain, sha)
+            found = history.blame(plain, rev=sha)
+    return {name: {**origin, "member": member} for name, origin in found.items()}
+
+
+def diff(s: Session, rev_a: str | None = None, rev_b: str | None = None,
+         problems: bool = False) -> tuple[dict[str, Any], list[Problem]]:
+    """`diff --federation`: each repository from A to B, where A and B are dates or
+    `HEAD`, `HEAD~N` (each repository's own: a member's HEAD is its fetched head), and
+    B left out is this repository's work tree and each member's fetched head. A date
+    before a repository's first commit is its empty state. Entries have their `member`;
+    with `problems`, the problems the new versions bring (paths prefixed by member)."""
+    from tracker.core.history import History  # noqa: PLC0415
+
+    _top(s)
+    if rev_a and "..." in rev_a:
+        raise UsageError("diff --federation compares two dates or HEAD~N: not A...B")
+    if rev_a and ".." in rev_a:
+        if rev_b:
+            raise UsageError("give either A..B or two revisions, not both")
+        rev_a, _, rev_b = rev_a.partition("..")
+        rev_a, rev_b = rev_a or "HEAD", rev_b or "HEAD"
+    result: dict[str, Any] = {"added": [], "removed": [], "changed": []}
+    introduced: list[Problem] = []
+    with History(s) as history:
+        if not history.reader.has_head() and not rev_a:
+            raise UsageError("the repository has no commits yet: nothing to compare with")
+        repositories: list[tuple[str | None, str | None]] = [(None, None)]
+        repositories += [(name, sha) for name, sha in _fetched_members(s)]
+        for member, head in repositories:
+            where = "HEAD" if head is None else head
+            side_a = _side(history, rev_a or "HEAD", where, member)
+            side_b = _side(history, rev_b, where, member) if rev_b else head
+            if member is not None and side_b is None:  # B before its first commit
+                if side_a is None:
+                    continue
+                side_b = history.reader.empty_tree()
+            if side_b is not None and side_a == side_b:
+                continue
+            found = history.diff_between(side_a, side_b)
+            for key in result:
+                result[key] += [_tagged_item(s, e, member) for e in found[key]]
+            if problems:
+                introduced += [p if member is None else
+                               Problem(f"{member}:{p.path}", p.line, p.field, p.message)
+                               for p in history.introduced_problems()]
+    return result, introduced
+
+
+def _side(history: Any, spec: str, head: str, member: str | None) -> str | None:
+    """A commit of one repository for a date or HEAD~N; None: before its first commit."""
+    try:
+        return str(history.at(spec, head))
+    except UsageError as e:
+        if str(e).startswith("no commit on or before"):
+            return None
+        if member is not None and str(e).startswith("unknown revision"):
+            raise UsageError(f"member '{member}': unknown revision '{spec}'") from None
+        raise

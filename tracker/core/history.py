@@ -62,6 +62,7 @@ class History:
         self.top = tracker.ws.top
         self.reader = Reader(self.top)
         self._versions: dict[tuple[str, str], Version] = {}
+        self._at: tuple[str, Listing] | None = None  # get_at's last commit read
         self.folders = {self._rel_folder(kind): kind for kind in tracker.kinds.values()}
 
     def __enter__(self) -> "History":
@@ -97,11 +98,21 @@ class History:
 
     # ------------------------------------------------------------ revisions
 
-    def at(self, spec: str) -> str:
-        """A commit sha for a revision, a date (`2012-04-21`) or a full ISO time."""
+    def at(self, spec: str, head: str | None = None) -> str:
+        """A commit sha for a revision, a date (`2012-04-21`) or a full ISO time. With
+        `head` (a federation member's fetched head, or "HEAD"), the date is on that line
+        and the revision must be `HEAD`, `HEAD~N`, `HEAD^`…, counted from `head`: each
+        repository of a federation has its own commits."""
         if _DATE.match(spec) or _DATETIME.match(spec):
             _valid_moment(spec)
-            return self.reader.commit_before(f"{spec} 23:59:59" if _DATE.match(spec) else spec)
+            return self.reader.commit_before(f"{spec} 23:59:59" if _DATE.match(spec) else spec,
+                                             head or "HEAD")
+        if head is not None:
+            relative = re.fullmatch(r"HEAD([~^][0-9~^]*)?", spec)
+            if relative is None:
+                raise UsageError(f"invalid revision '{spec}' with --federation: give a date "
+                                 "or HEAD, HEAD~N (each repository's own commits)")
+            return self.reader.resolve(head + (relative.group(1) or ""))
         return self.reader.resolve(spec)
 
     # ------------------------------------------------------------ versions
@@ -165,23 +176,34 @@ class History:
         return [f"{folder}/{item_id}.md", *(f"{folder}/{s}/{item_id}.md" for s in sorted(shards))]
 
     def log(self, ref: str | None = None, since: str | None = None,
-            until: str | None = None) -> list[dict[str, Any]]:
-        """Field-level history, newest first: of one item, or of the whole tracker."""
-        if ref is None and since is None and until is None:
-            return self._whole_log()
-        paths = self.item_paths(ref) if ref else list(self.folders)
-        commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True))
+            until: str | None = None, rev: str | None = None,
+            member: str | None = None) -> list[dict[str, Any]]:
+        """Field-level history, newest first: of one item, or of the whole tracker; from
+        HEAD, or from `rev` (federation `member`'s fetched head: `ref` an id there)."""
+        if ref is None and since is None and until is None and (rev is None or member):
+            return self._whole_log(rev, member)
+        if ref and rev:
+            item = self.get_at(ref, rev)
+            ref, paths = item.id, self._paths_of(item.kind, item.id)
+        else:
+            paths = self.item_paths(ref) if ref else list(self.folders)
+        commits = self.reader.log(paths, since=_when(since), until=_when(until, end_of_day=True),
+                                  rev=rev or "HEAD")
         entries = self._entries(commits, ref)
         if ref and not entries:
             raise ItemNotFound(f"no history for '{ref}'")
         return entries
 
-    def _whole_log(self) -> list[dict[str, Any]]:
+    def _whole_log(self, rev: str | None = None, member: str | None = None
+                   ) -> list[dict[str, Any]]:
         """The whole tracker's log, remembered in the cache's LOG file up to the commit
         it was read at: a HEAD that descends from it along one line reads only the new
-        commits; any other HEAD, or other kind folders, reads it all."""
-        file = cache.file(self.top, cache.LOG)
-        head = self.reader.head() if file is not None else None
+        commits; any other HEAD, or other kind folders, reads it all. A federation
+        member's log, from its fetched head `rev`, has a LOG file of its own."""
+        file = cache.file(self.top, cache.LOG if member is None else cache.member_log(member))
+        if rev is not None and file is None:
+            return self._entries(self.reader.log(list(self.folders), rev=rev), None)
+        head = (rev or self.reader.head()) if file is not None else None
         if file is None or head is None:
             return self._entries(self.reader.log(list(self.folders)), None)
         import pickle  # noqa: PLC0415
@@ -255,17 +277,22 @@ class History:
                 "created": is_null(old_sha), "deleted": status == "D",
                 "body_changed": old.body != new.body, "changes": field_changes(old, new)}
 
-    def blame(self, ref: str) -> dict[str, dict[str, Any]]:
-        """For each current field, the commit, author and date that set its value.
+    def blame(self, ref: str, rev: str | None = None) -> dict[str, dict[str, Any]]:
+        """For each current field (or each field at `rev`, a federation member's fetched
+        head), the commit, author and date that set its value.
 
         The walk (newest first) stops at the commit that created the file, or as soon
         as every field has met the newest commit that changed it: nothing older can
         change the answer, and git need not go on to the root commit."""
-        item = read.get(self.t, ref)
-        paths = self.item_paths(item.id)
+        if rev is None:
+            item = read.get(self.t, ref)
+            paths = self.item_paths(item.id)
+        else:
+            item = self.get_at(ref, rev)
+            paths = self._paths_of(item.kind, item.id)
         origins: dict[str, dict[str, Any]] = {}
         seen = False
-        for commit, whole in self.reader.walk(paths):
+        for commit, whole in self.reader.walk(paths, rev or "HEAD"):
             files = [f for f in commit["files"] if self.locate(f[0])]
             if not whole:  # git's last word so far: only a birth is worth asking about
                 if not any(is_null(f[1]) for f in files):
@@ -328,7 +355,9 @@ class History:
         return Problem(path, 1, None, "cannot read this version")
 
     def get_at(self, ref: str, rev: str) -> Item:
-        listing = self.items_at(rev)
+        if self._at is None or self._at[0] != rev:  # a commit does not change: read it once
+            self._at = (rev, self.items_at(rev))
+        listing = self._at[1]
         by_id = {item.id: item for item in listing.items}
         try:
             return by_id[ids.resolve(ref, by_id)]
@@ -344,7 +373,11 @@ class History:
 
     def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> dict[str, Any]:
         """What changed in the items from A to B (B None: the work tree)."""
-        sha_a, sha_b = self._diff_range(rev_a, rev_b)
+        return self.diff_between(*self._diff_range(rev_a, rev_b))
+
+    def diff_between(self, sha_a: str | None, sha_b: str | None) -> dict[str, Any]:
+        """What changed from commit A (None: nothing, before the first commit) to
+        commit B (None: the work tree)."""
         folders = list(self.folders)
         changes = self.reader.diff(sha_a, sha_b, folders)
         if sha_b is None:

@@ -514,10 +514,10 @@ class Reader:
             raise UsageError(f"unknown revision '{rev}'")
         return out
 
-    def commit_before(self, moment: str) -> str:
-        """The last commit (first-parent) made on or before a date or time."""
-        out = run(self.top, "rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD",
-                  check=False).strip()
+    def commit_before(self, moment: str, rev: str = "HEAD") -> str:
+        """The last commit (first-parent from `rev`) made on or before a date or time."""
+        out = run(self.top, "rev-list", "-1", "--first-parent", f"--before={moment}", rev,
+                  "--", check=False).strip()
         if not out:
             raise UsageError(f"no commit on or before {moment}")
         return out
@@ -610,13 +610,23 @@ class Reader:
                     files[path] = sha
         return files
 
-    def diff(self, a: str, b: str | None, paths: list[str]) -> list[tuple[str, str, str, str]]:
+    def empty_tree(self) -> str:
+        """The id of the tree of nothing in this repository's hash (SHA-1 or SHA-256)."""
+        done = process.read(self.top, "hash-object", "-t", "tree", "--stdin", input=b"")
+        if done.returncode != 0:
+            raise GitError("git hash-object failed: " + done.stderr.decode(errors="replace")[:200])
+        return done.stdout.decode("ascii").strip()
+
+    def diff(self, a: str | None, b: str | None, paths: list[str]
+             ) -> list[tuple[str, str, str, str]]:
         """(path, old sha, new sha, status letter) changed between a and b.
 
-        With b None the other side is the work tree: a modified file's new sha is then
-        NULL_SHA, meaning 'read the file'; status D means deleted.
+        With a None the one side is nothing (every file added). With b None the other
+        side is the work tree: a modified file's new sha is then NULL_SHA, meaning 'read
+        the file'; status D means deleted.
         """
-        args = ["diff", "--raw", "--no-abbrev", "--no-renames", "-z", a] + ([b] if b else [])
+        args = ["diff", "--raw", "--no-abbrev", "--no-renames", "-z", a or self.empty_tree()] + \
+            ([b] if b else [])
         out = self.git(*args, "--", *paths)
         parts = out.split("\0")
         changes = []
@@ -854,6 +864,12 @@ def fetch_member(top: Path, name: str, url: str) -> str:
     if sha is None:
         raise GitError(f"git fetch left no {member_ref(name)}")
     return sha
+
+
+def forget_member(top: Path, name: str) -> None:
+    """Delete a member's fetched ref (its objects stay until git's own gc)."""
+    if rev_parse(top, member_ref(name)) is not None:
+        run(top, "update-ref", "-d", member_ref(name))
 
 
 def member_head(top: Path, name: str) -> str | None:

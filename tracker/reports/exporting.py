@@ -16,11 +16,13 @@ from tracker.api import Item, Tracker
 from tracker.model.values import to_jsonable
 
 
-def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None) -> list[
-        dict[str, Any]]:
+def records(t: Tracker, where: str | None = None, kinds: list[str] | None = None,
+            federation: bool = False) -> list[dict[str, Any]]:
     """The items (of these kinds, in that order) that `where` keeps, as `Tracker.list`
-    selects them, each as the record an export writes."""
-    listed = [t.list(kind, where) for kind in kinds] if kinds else [t.list(None, where)]
+    selects them, each as the record an export writes. With `federation`, every
+    member's too: ids qualified, `member` after `kind` (docs/federation.md)."""
+    listed = [t.list(kind, where, federation=federation) for kind in kinds] if kinds else \
+        [t.list(None, where, federation=federation)]
     for one in listed:  # what is not exported is said, as `list` says it (on stderr)
         unread(t, one.problems)
     return [_record(i) for one in listed for i in one.items()]
@@ -38,6 +40,8 @@ def _record(item: Item) -> dict[str, Any]:
     schema_order = [n for n in item.kind.order if n in item.fields]
     others = sorted(k for k in item.fields if k not in item.kind.fields)
     data: dict[str, Any] = {"id": item.id, "kind": item.kind.name}
+    if "member" in item.fields and "member" not in item.kind.fields:
+        data["member"] = item.fields["member"]  # a federated read's (core/federation.py)
     for name in schema_order + others:
         if name not in data:
             data[name] = item.fields[name]

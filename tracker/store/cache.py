@@ -45,6 +45,12 @@ EXPRESSIONS = "expressions-v3.pickle"  # v3: `*` and `%` through the bounded fun
 VERSIONS = "versions-v1.pickle"
 LOG = "log-v1.pickle"
 
+
+def member_log(name: str) -> str:
+    """The LOG file of a federation member's history (a member name is a safe file name:
+    core/federation.py's `check_name`)."""
+    return f"log-v1-member-{name}.pickle"
+
 # A stat younger than this is never remembered: a file changed twice within one tick of
 # a coarse clock would keep its stat (git's own rule for racy index entries).
 RACY_NS = 2_000_000_000
