@@ -293,6 +293,9 @@ def _kind_info(kind: Any) -> dict[str, Any]:
     return {"name": kind.name, "label": kind.label or kind.name, "folder": kind.folder,
             "fields": list(kind.fields), "computed": list(kind.computed),
             "columns": list(kind.columns),
+            "refs": [n for n, f in kind.fields.items() if f.is_ref],
+            "date_field": next((n for n in [*kind.columns, *kind.fields] if n in kind.fields
+                                and kind.fields[n].type in ("date", "datetime")), None),
             "statuses": list(kind.workflow.statuses) if kind.workflow else [],
             "done": list(done_statuses(kind))}
 
