@@ -323,9 +323,14 @@ def render_markdown(text: str) -> Any:
 _MARKDOWN: Any = None
 
 
-def count_by(items: Iterable[dict[str, Any]], field: str) -> list[tuple[str, int]]:
-    """(value, count) pairs, most common first."""
+def count_by(items: Iterable[dict[str, Any]], field: str,
+             order: Iterable[str] | None = None) -> list[tuple[str, int]]:
+    """(value, count) pairs, most common first; with `order` (a workflow's statuses),
+    in that order, zeros included, other values after."""
     counts = Counter(format_value(i.get(field)) or "(none)" for i in items)
+    if order is not None:
+        ordered = [(str(v), counts.pop(str(v), 0)) for v in order]
+        return ordered + sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

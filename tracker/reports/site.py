@@ -66,10 +66,13 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     by_kind = {name: chronological(kinds[name], [r for r in items if r["kind"] == name])
                for name in kinds}
     context["ref_link"] = RefLinks(items)
+    from tracker.reports import dashboard  # noqa: PLC0415
+
+    panels = dashboard.panels(t, items, history)  # a broken panel stops before any page
     reports = _write_reports(t, env, context, out)
     _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
         **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
-        "reports": reports, "bilans": bool(by_kind.get("bilan"))}))
+        "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
     for name, records in by_kind.items():
         _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
             **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
