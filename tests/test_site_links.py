@@ -126,6 +126,8 @@ def test_refs_are_links_and_pages_list_what_points_to_them(campaign, tmp_path):
     assert 'href="../../items/team/team-aaaaaa.html"' in session
     table = page(out, "kinds/session.html")
     assert 'href="../items/bureau/93066_0002.html"' in table  # refs in the kind's table too
+    terrain = page(out, "reports/terrain.html")  # and in the reports' pages
+    assert '<a href="../items/bureau/93066_0001.html"><code>93066_0001</code></a>' in terrain
     # sessions sort by date, there and on the bureau's page
     ids = re.findall(r'href="../items/session/(ses-\w+)\.html"', table)
     by_date = sorted(SESSIONS, key=lambda s: (SESSIONS[s][2], s))
