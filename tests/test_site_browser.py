@@ -48,7 +48,9 @@ def site(repo: Path, invoke, tmp_path: Path) -> Path:
     commit_all_files(repo, {"issues/issue-evil0001.md":
                             "---\ntitle: \"<script>window.pwned = 'title'</script>\"\n"
                             "status: open\n---\n<script>window.pwned = 'body'; alert(1)</script>\n"
-                            "<img src=x onerror=\"window.pwned='img'\">\n"},
+                            "<img src=x onerror=\"window.pwned='img'\">\n",
+                            "issues/issue-site0100.md": "---\ntitle: Après la tâche 5\n"
+                            "status: open\ndepends_on: [issue-site0005]\n---\n"},
                      "2026-03-20T10:00:00+01:00")
     out = tmp_path / "site"
     result = invoke("report", "site", "--out", str(out))
@@ -85,6 +87,10 @@ def test_site_in_headless_chromium(site: Path):
             assert page.url.endswith("items/issue/issue-site0005.html")
             assert page.locator("h1").inner_text() == "Tâche numéro 5"
             assert page.locator("article.body strong").inner_text() == "5"
+            page.goto((site / "items/issue/issue-site0100.html").as_uri())
+            page.click("table.fields a.ref >> text=issue-site0005")  # a ref is a link
+            assert page.url.endswith("items/issue/issue-site0005.html")
+            assert page.locator("h1").inner_text() == "Tâche numéro 5"
             page.goto((site / "items/issue/issue-evil0001.html").as_uri())
             assert "<script>window.pwned = 'body'" in page.locator("article.body").inner_text()
             assert page.evaluate("window.pwned") is None
@@ -92,7 +98,7 @@ def test_site_in_headless_chromium(site: Path):
             first = page.locator("table.sortable tbody tr").first
             page.click("table.sortable th >> text=title")
             page.click("table.sortable th >> text=title")
-            assert page.locator("table.sortable tbody tr").count() == 37
+            assert page.locator("table.sortable tbody tr").count() == 38
             assert first.inner_text() != ""
             # the search index holds the hostile title as text: it neither runs nor
             # closes the data block it travels in

@@ -20,7 +20,7 @@ from tracker.model.problems import Problem
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Callable, ContextManager, Iterable
+    from typing import Any, Callable, ContextManager, Iterable, Mapping
 
     from tracker.core.listing import Listed
     from tracker.core.read import Listing
@@ -216,6 +216,19 @@ class Tracker(Session):
         from tracker.core import deps  # noqa: PLC0415
 
         return deps.graph(self, ref, kind)
+
+    def pointing(self, item_id: str, kind: str) -> list[dict[str, Any]]:
+        """The items whose reference fields name this one (`core/backlinks.py`)."""
+        from tracker.core import backlinks  # noqa: PLC0415
+
+        return backlinks.pointing(self, item_id, kind)
+
+    def backlinks(self, records: Iterable[Mapping[str, Any]]) -> Any:
+        """The links among `records` (each with `kind`, `id`, `title`, its fields):
+        `.to(item_id, kind)` lists those naming one item (`core/backlinks.py`)."""
+        from tracker.core import backlinks  # noqa: PLC0415
+
+        return backlinks.index(self.kinds, records)
 
     def claim(self, ref: str, name: str | None = None, sync: bool | None = None,
               commit: bool = True) -> Item:

@@ -369,3 +369,10 @@ def _template_line(error: BaseException, env: SandboxedEnvironment) -> str | Non
 def mark_safe(text: str) -> Markup:
     """Text our own code built and escaped (SVG charts, rendered Markdown)."""
     return Markup(text)
+
+
+def escape(value: Any) -> Markup:
+    """A value as HTML text (`<`, `&` and quotes escaped)."""
+    from markupsafe import escape as _escape  # noqa: PLC0415
+
+    return _escape(value)

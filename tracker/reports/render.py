@@ -293,6 +293,9 @@ def _kind_info(kind: Any) -> dict[str, Any]:
     return {"name": kind.name, "label": kind.label or kind.name, "folder": kind.folder,
             "fields": list(kind.fields), "computed": list(kind.computed),
             "columns": list(kind.columns),
+            "refs": [n for n, f in kind.fields.items() if f.is_ref],
+            "date_field": next((n for n in [*kind.columns, *kind.fields] if n in kind.fields
+                                and kind.fields[n].type in ("date", "datetime")), None),
             "statuses": list(kind.workflow.statuses) if kind.workflow else [],
             "done": list(done_statuses(kind))}
 
@@ -320,9 +323,14 @@ def render_markdown(text: str) -> Any:
 _MARKDOWN: Any = None
 
 
-def count_by(items: Iterable[dict[str, Any]], field: str) -> list[tuple[str, int]]:
-    """(value, count) pairs, most common first."""
+def count_by(items: Iterable[dict[str, Any]], field: str,
+             order: Iterable[str] | None = None) -> list[tuple[str, int]]:
+    """(value, count) pairs, most common first; with `order` (a workflow's statuses),
+    in that order, zeros included, other values after."""
     counts = Counter(format_value(i.get(field)) or "(none)" for i in items)
+    if order is not None:
+        ordered = [(str(v), counts.pop(str(v), 0)) for v in order]
+        return ordered + sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

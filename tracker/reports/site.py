@@ -62,26 +62,88 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     for record in items:
         record["href"] = item_href(record["kind"], record["id"])
     history: HistoryHelper = context["history"]
-    by_kind = {name: [r for r in items if r["kind"] == name] for name in context["kinds"]}
+    kinds = context["kinds"]
+    by_kind = {name: chronological(kinds[name], [r for r in items if r["kind"] == name])
+               for name in kinds}
+    context["ref_link"] = RefLinks(items)
+    from tracker.reports import dashboard  # noqa: PLC0415
+
+    panels = dashboard.panels(t, items, history)  # a broken panel stops before any page
     reports = _write_reports(t, env, context, out)
     _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
         **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
-        "reports": reports, "bilans": bool(by_kind.get("bilan"))}))
+        "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
     for name, records in by_kind.items():
         _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
             **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
     base = {k: v for k, v in context.items() if k not in ("items", "history", *extra)}
     graphs = _dependency_graphs(t, items)
+    pointing = _pointing(t, items, kinds)
     pages = [("site/item.html.j2", record["href"], {
-        "root": "../../", "item": record, "kind": context["kinds"][record["kind"]],
-        "changes": history.for_item(record["id"]),
+        "root": "../../", "item": record, "kind": kinds[record["kind"]],
+        "changes": history.for_item(record["id"]), "pointing": pointing(record),
         "dependency_graph": graphs.get(record["id"])}) for record in items]
     bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
     if bilans:
-        pages += _bilan_pages(env, base, bilans, out)
+        pages += _bilan_pages(env, base, bilans, by_kind.get("bureau", []), out)
     _write_search(env, base, items, out)
     render_pages(env, base, pages, out, progress)
     return out / "index.html"
+
+
+class RefLinks:
+    """`ref_link(value, root)` in the site's templates: a ref (or a list of them) as links
+    to the items' pages, titled; an id the site has no page for stays text."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self._items = {r["id"]: (r["href"], r.get("title")) for r in items}
+
+    def __call__(self, value: Any, root: str = "") -> Any:
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        parts = []
+        for ref in values:
+            text = sandbox.escape(str(ref))
+            found = self._items.get(ref) if isinstance(ref, str) else None
+            if found is None:
+                parts.append(str(text))
+                continue
+            title = sandbox.escape(str(found[1] or ref))
+            parts.append(f'<a class="ref" href="{sandbox.escape(root + found[0])}" '
+                         f'title="{title}">{text}</a>')
+        return sandbox.mark_safe(", ".join(parts))
+
+
+def chronological(kind: dict[str, Any], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A kind's records by its date (`kind.date_field`: sessions by the day they were
+    held), undated last, then by id; by id when the kind has no date."""
+    field = kind.get("date_field")
+    if not field:
+        return records
+    return sorted(records, key=lambda r: (r.get(field) is None, str(r.get(field) or ""),
+                                          str(r["id"])))
+
+
+def _pointing(t: Tracker, items: list[dict[str, Any]], kinds: dict[str, Any]
+              ) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    """Each item's back-links, by kind and field: `{"kind", "field", "label", "rows"}`,
+    the rows whole records in their kind's order (by date when it has one)."""
+    index = t.backlinks(items)
+    by_id = {(r["kind"], r["id"]): r for r in items}
+
+    def groups(record: dict[str, Any]) -> list[dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for link in index.to(record["id"], record["kind"]):
+            row = by_id.get((link["kind"], link["id"]))
+            if row is None:
+                continue
+            group = found.setdefault((link["kind"], link["field"]), {
+                "kind": kinds[link["kind"]], "field": link["field"], "label": link["label"],
+                "rows": []})
+            group["rows"].append(row)
+        for group in found.values():
+            group["rows"] = chronological(group["kind"], group["rows"])
+        return list(found.values())
+    return groups
 
 
 def _dependency_graphs(t: Tracker, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -142,16 +204,21 @@ def _write_search(env: Any, base: dict[str, Any], items: list[dict[str, Any]],
 
 
 def _bilan_pages(env: Any, base: dict[str, Any], bilans: list[dict[str, Any]],
-                 out: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """The index of communes by département, and one page job per commune."""
+                 bureaux: list[dict[str, Any]], out: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """The index of communes by département, and one page job per commune, with the
+    commune's bureaux (those of its INSEE code)."""
+    of_commune: dict[str, list[dict[str, Any]]] = {}
+    for bureau in bureaux:
+        of_commune.setdefault(str(bureau.get("commune_insee")), []).append(bureau)
     by_departement: dict[str, list[dict[str, Any]]] = {}
     for bilan in bilans:
         bilan["page"] = f"{quote(page_name(str(bilan.get('commune_insee') or bilan['id'])))}"
         by_departement.setdefault(str(bilan.get("departement")), []).append(bilan)
     _write(out / "bilans" / "index.html", sandbox.render(env, "site/bilans.html.j2", {
         **base, "root": "../", "departements": sorted(by_departement.items())}))
-    return [("site/bilan.html.j2", f"bilans/{b['page']}", {"root": "../", "bilan": b})
-            for b in bilans]
+    return [("site/bilan.html.j2", f"bilans/{b['page']}", {
+        "root": "../", "bilan": b, "bureaux": of_commune.get(str(b.get("commune_insee")), [])})
+        for b in bilans]
 
 
 # ---------------------------------------------------------------- page rendering

@@ -388,7 +388,7 @@ placeholder="status == 'open'"></label>
                 except errors.ItemNotFound:
                     log = []  # not committed yet
             return {"nav": _nav_kinds(t), "item": item, "computed": computed, "log": log,
-                    "pointing": _pointing(t, item.id, item.kind.name)}
+                    "pointing": t.pointing(item.id, item.kind.name)}
 
         found = await self._read(request, job)
         if isinstance(found, Response):
@@ -416,7 +416,7 @@ placeholder="status == 'open'"></label>
         history = "".join(self._entry(e) for e in found["log"]) or "<li>Not committed yet.</li>"
         pointing = "".join(
             f"<li><a href=\"{esc(item_href(p['id']))}\">{esc(p['title'] or p['id'])}</a> "
-            f"<small>{esc(p['kind'])}, {esc(p['field'])}</small></li>"
+            f"<small>{esc(p['kind'])}, {esc(p['label'])}</small></li>"
             for p in found["pointing"]) or "<li>None.</li>"
         body = _markdown(item.body) if item.body.strip() else "<p><em>No text.</em></p>"
         title = str(item.fields.get("title") or item.id)
@@ -570,21 +570,3 @@ def _inner(document: str) -> str:
         end = lower.rfind("</body>")
         document = document[start:end if end >= 0 else None]
     return _ALIGN.sub(r' class="align-\1"', document)
-
-
-def _pointing(t: Any, item_id: str, kind_name: str) -> list[dict[str, Any]]:
-    """The items whose reference fields name this one (from the listing's columns)."""
-    found = []
-    for kind in sorted(t.kinds.values(), key=lambda k: k.name):
-        names = [n for n, f in kind.fields.items()
-                 if f.is_ref and f.ref_kind in (None, kind_name)]
-        if not names:
-            continue
-        listed = t.list(kind.name, None, None, None, ["title", *names], None)
-        values = listed.values(["id", "title", *names])
-        for row in zip(*values):
-            for name, value in zip(names, row[2:]):
-                if value == item_id or (isinstance(value, list) and item_id in value):
-                    found.append({"id": row[0], "title": row[1], "kind": kind.name,
-                                  "field": _label(kind, name)})
-    return found
