@@ -235,3 +235,29 @@ def test_a_broken_file_is_never_overwritten(invoke, repo):
     commit_all(repo)
     assert_one_line_error(invoke("set", "broken", "priority=high"), 1, "issues/broken.md")
     assert item_file(repo, "broken").read_text() == broken
+
+
+def test_the_status_of_a_workflow_kind_cannot_be_removed(invoke, repo):
+    """Without a status an item showed as ready and `release` could not move it back."""
+    from tests.helpers import run_tracker
+
+    item_id = new_item(invoke, "issue", "Keep my status")
+    path = next((repo / "issues").glob(f"{item_id}*.md"))
+    before = path.read_bytes()
+    done = run_tracker(repo, "set", item_id, "--unset", "status")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "Error: status: is required and cannot be removed"]
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("title", ["   ", "\t", " \u00a0 "])
+def test_a_title_of_blanks_is_no_title(invoke, repo, title):
+    from tests.helpers import run_tracker
+
+    done = run_tracker(repo, "new", "issue", title)
+    assert done.returncode != 0 and done.stderr.strip() == "Error: title: is required"
+    item_id = new_item(invoke, "issue", "A real title")
+    done = run_tracker(repo, "set", item_id, f"title={title}")
+    assert done.returncode != 0 and "title: is required" in done.stderr
+    assert list((repo / "issues").glob("*.md")) == list((repo / "issues").glob(f"{item_id}*"))

@@ -42,8 +42,7 @@ def problems(s: Session, kind_name: str | None, values: dict[str, str],
             found.append(Problem(rel, 1, name, e.reason))
     removals = [n for n in unset if n not in values]
     for name in removals:
-        spec = kind.fields.get(name)
-        if spec is not None and spec.required:
+        if kind.kept(name):
             found.append(Problem(rel, 1, name, "is required"))
     if old is None:
         for name, spec in kind.fields.items():

@@ -179,8 +179,7 @@ def _edit(s: Session, item: Item, resolving: bool, values: dict[str, str],
     updates = {name: parse_value(kind, name, text, force=force or name in item.fields)
                for name, text in values.items()}
     for name in removals:
-        spec = kind.fields.get(name)
-        if spec and spec.required:
+        if kind.kept(name):
             raise InvalidValue(name, "is required and cannot be removed")
     if not resolving and not _changes(item.fields, updates, removals):
         return item

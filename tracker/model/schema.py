@@ -152,6 +152,13 @@ class Kind:
         """Fields always written quoted (codes, times)."""
         return {name for name, spec in self.fields.items() if spec.quote}
 
+    def kept(self, name: str) -> bool:
+        """May this field not be removed (`--unset`)? A required field, and the status
+        of a kind with a workflow (without it, `ready` and `release` lose the item)."""
+        spec = self.fields.get(name)
+        return spec is not None and (spec.required or (name == "status"
+                                                       and self.workflow is not None))
+
     @property
     def order(self) -> list[str]:
         """Canonical key order: title, status, then the schema's fields."""
@@ -441,7 +448,7 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
 
 def check_value(spec: Field, value: Any) -> str | None:
     """What is wrong with a value read from a file, or None."""
-    if value is None or (spec.required and value == ""):
+    if value is None or (spec.required and isinstance(value, str) and not value.strip()):
         return "is required" if spec.required else None
     if spec.is_list:
         if not isinstance(value, list):
