@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser  # noqa: F401 (a headless Chromium for a test module)
 from tests.helpers import Invoke, git, make_invoke
 
 PINNED = {

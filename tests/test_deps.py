@@ -585,31 +585,24 @@ def test_errors_are_json_on_stderr_with_format_json(project):
 
 
 def test_the_graph_renders_in_chromium_and_links_to_the_dependency(project, tmp_path):
-    from tests.test_site_browser import CHROMIUM, _browser_or_skip
-
-    sync_playwright = _browser_or_skip()
+    from tests.browser import chromium
     a = new(project, "<script>window.pwned = 1</script>")
     b = new(project, "B", f"depends_on={a}")
     out = tmp_path / "site"
     ok(project, "report", "site", "--out", str(out))
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((out / "items/issue" / f"{b}.html").as_uri())
-            graph = page.locator("svg.dependency-graph")
-            assert graph.count() == 1 and graph.bounding_box()["height"] > 0
-            assert page.locator("svg.dependency-graph g.node").count() == 2
-            assert page.evaluate("window.pwned") is None
-            page.locator("svg.dependency-graph a").first.click()
-            page.wait_for_url(f"**/{a}.html")
-            assert page.locator("h1").inner_text() == "<script>window.pwned = 1</script>"
-            assert page.evaluate("window.pwned") is None
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "items/issue" / f"{b}.html").as_uri())
+        graph = page.locator("svg.dependency-graph")
+        assert graph.count() == 1 and graph.bounding_box()["height"] > 0
+        assert page.locator("svg.dependency-graph g.node").count() == 2
+        assert page.evaluate("window.pwned") is None
+        page.locator("svg.dependency-graph a").first.click()
+        page.wait_for_url(f"**/{a}.html")
+        assert page.locator("h1").inner_text() == "<script>window.pwned = 1</script>"
+        assert page.evaluate("window.pwned") is None
     assert errors == []
 
 

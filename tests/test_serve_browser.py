@@ -13,8 +13,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.browser import chromium
 from tests.test_serve import _head_commit, _prepare, _run
-from tests.test_site_browser import CHROMIUM, _browser_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +34,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture
 def page(served: dict[str, Any]) -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
-        try:
-            tab = browser.new_page()
-            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            server = served["server"]
-            tab.goto(server.url + "/login")
-            tab.fill("input[name=login]", "coord")
-            tab.fill("input[name=secret]", served["secrets"]["coord"])
-            tab.click("button[type=submit]")
-            tab.wait_for_url(server.url + "/")
-            tab.errors = errors
-            yield tab
-        finally:
-            browser.close()
+    with chromium() as browser:
+        tab = browser.new_page()
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        server = served["server"]
+        tab.goto(server.url + "/login")
+        tab.fill("input[name=login]", "coord")
+        tab.fill("input[name=secret]", served["secrets"]["coord"])
+        tab.click("button[type=submit]")
+        tab.wait_for_url(server.url + "/")
+        tab.errors = errors
+        yield tab
     # a refused move answers 422: the browser logs the failed request; nothing else
     assert [e for e in errors if "422" not in e] == [], errors
 

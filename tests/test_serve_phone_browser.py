@@ -14,10 +14,6 @@ from typing import Any, Iterator
 import pytest
 
 from tests.test_serve import Served, _git, _prepare
-from tests.test_site_browser import CHROMIUM, _browser_or_skip
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +28,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, d
     yield server, secrets, teams
     log = server.stop()
     assert "Traceback" not in log, log
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def commits(server: Served) -> int:

@@ -1,35 +1,16 @@
 """The static site in a real browser: headless Chromium driven by Playwright.
 
-Needs Debian's `chromium` (/usr/bin/chromium) and the `playwright` package; `.ci/run`
-installs both and sets TRACKER_REQUIRE_BROWSER=1, so in CI a missing browser fails
-instead of skipping.
+Needs Debian's `chromium` and the `playwright` package (tests/browser.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.helpers import commit_all, write_tree
-
-CHROMIUM = "/usr/bin/chromium"
-REQUIRED = bool(os.environ.get("TRACKER_REQUIRE_BROWSER"))
-
-
-def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if REQUIRED:
-            raise
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if REQUIRED:
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    return sync_playwright
 
 
 @pytest.fixture
@@ -64,51 +45,44 @@ def commit_all_files(repo: Path, files: dict[str, str], date: str) -> None:
 
 
 def test_site_in_headless_chromium(site: Path):
-    sync_playwright = _browser_or_skip()
     errors: list[str] = []
     dialogs: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto((site / "index.html").as_uri())
-            assert page.title() == "repo"
-            bars = page.locator("svg.chart rect")
-            assert bars.count() >= 4
-            assert bars.first.bounding_box()["width"] > 0
-            assert page.locator("svg.chart polyline").count() == 2  # burn-up: scope, done
-            assert page.evaluate("window.pwned") is None
-            page.click("a.card >> text=Tâche numéro 5")
-            assert page.url.endswith("items/issue/issue-site0005.html")
-            assert page.locator("h1").inner_text() == "Tâche numéro 5"
-            assert page.locator("article.body strong").inner_text() == "5"
-            page.goto((site / "items/issue/issue-site0100.html").as_uri())
-            page.click("table.fields a.ref >> text=issue-site0005")  # a ref is a link
-            assert page.url.endswith("items/issue/issue-site0005.html")
-            assert page.locator("h1").inner_text() == "Tâche numéro 5"
-            page.goto((site / "items/issue/issue-evil0001.html").as_uri())
-            assert "<script>window.pwned = 'body'" in page.locator("article.body").inner_text()
-            assert page.evaluate("window.pwned") is None
-            page.goto((site / "kinds/issue.html").as_uri())
-            first = page.locator("table.sortable tbody tr").first
-            page.click("table.sortable th >> text=title")
-            page.click("table.sortable th >> text=title")
-            assert page.locator("table.sortable tbody tr").count() == 38
-            assert first.inner_text() != ""
-            # the search index holds the hostile title as text: it neither runs nor
-            # closes the data block it travels in
-            page.goto((site / "search.html").as_uri() + "?q=PWNED%20title")
-            found = page.locator("#search-results a")
-            assert found.all_inner_texts() == ["<script>window.pwned = 'title'</script>"]
-            assert page.evaluate("window.pwned") is None
-            page.fill("#search-box", "tache numero 5")
-            assert "Tâche numéro 5" in page.locator("#search-results a").all_inner_texts()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto((site / "index.html").as_uri())
+        assert page.title() == "repo"
+        bars = page.locator("svg.chart rect")
+        assert bars.count() >= 4
+        assert bars.first.bounding_box()["width"] > 0
+        assert page.locator("svg.chart polyline").count() == 2  # burn-up: scope, done
+        assert page.evaluate("window.pwned") is None
+        page.click("a.card >> text=Tâche numéro 5")
+        assert page.url.endswith("items/issue/issue-site0005.html")
+        assert page.locator("h1").inner_text() == "Tâche numéro 5"
+        assert page.locator("article.body strong").inner_text() == "5"
+        page.goto((site / "items/issue/issue-site0100.html").as_uri())
+        page.click("table.fields a.ref >> text=issue-site0005")  # a ref is a link
+        assert page.url.endswith("items/issue/issue-site0005.html")
+        assert page.locator("h1").inner_text() == "Tâche numéro 5"
+        page.goto((site / "items/issue/issue-evil0001.html").as_uri())
+        assert "<script>window.pwned = 'body'" in page.locator("article.body").inner_text()
+        assert page.evaluate("window.pwned") is None
+        page.goto((site / "kinds/issue.html").as_uri())
+        first = page.locator("table.sortable tbody tr").first
+        page.click("table.sortable th >> text=title")
+        page.click("table.sortable th >> text=title")
+        assert page.locator("table.sortable tbody tr").count() == 38
+        assert first.inner_text() != ""
+        # the search index holds the hostile title as text: it neither runs nor
+        # closes the data block it travels in
+        page.goto((site / "search.html").as_uri() + "?q=PWNED%20title")
+        found = page.locator("#search-results a")
+        assert found.all_inner_texts() == ["<script>window.pwned = 'title'</script>"]
+        assert page.evaluate("window.pwned") is None
+        page.fill("#search-box", "tache numero 5")
+        assert "Tâche numéro 5" in page.locator("#search-results a").all_inner_texts()
     assert dialogs == []
     assert errors == []

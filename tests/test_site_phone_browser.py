@@ -13,10 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.helpers import run_tracker
-from tests.test_site_browser import CHROMIUM, _browser_or_skip
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 WIDTH = 390
 
 
@@ -28,17 +25,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index = Path(done.stdout.strip().splitlines()[-1])
     assert index.is_file()
     return index.parent
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
