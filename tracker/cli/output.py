@@ -1,10 +1,21 @@
-"""Formatting data for stdout: JSON, CSV, aligned tables. Pure functions over values."""
+"""Formatting data for stdout: JSON, CSV, aligned tables. Pure functions over values.
+
+JSON and CSV hold names and slugs, as the files do (machines read them); text tables
+show labels (`labelled`): each field's `label:` as its header, each enum value and
+status as its label, numbers, rates and dates as the tracker's language writes them
+(model/language.py). `--raw` shows the names instead.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from tracker.model import language
 from tracker.model.values import text, to_jsonable
+
+if TYPE_CHECKING:
+    from tracker.model.schema import Kind
 
 
 def dumps(value: Any) -> str:
@@ -56,3 +67,66 @@ def aligned(columns: list[str], cells: list[list[str]], fit: bool = False) -> st
     if limit:
         lines = [line[:limit - 1] + "…" if len(line) > limit else line for line in lines]
     return "\n".join(lines) + "\n"
+
+
+BUILT_IN = ("id", "kind", "title", "status", "path")  # names the catalog has words for
+
+
+def header(name: str, kinds: Iterable["Kind | None"]) -> str:
+    """A column's header: the first of the kinds' labels for that field, else the
+    catalog's word for a built-in name, else the name."""
+    for kind in kinds:
+        if kind is not None and name in kind.fields and kind.fields[name].label:
+            return str(kind.fields[name].label)
+    return language.word(name) if name in BUILT_IN else name
+
+
+def shown(kind: "Kind | None", name: str, value: Any) -> str:
+    """A value as a person reads it in a table: an enum's label, a number, a rate
+    (`formats:` percent or one_in) or a date in the language."""
+    if value is None or value == "":
+        return ""
+    if kind is not None:
+        if type(value) is str:
+            spec = kind.fields.get(name)
+            if spec is not None and spec.labels:
+                return cell(spec.labels.get(value, value))
+            return cell(value)
+        how = kind.formats.get(name)
+        if how == "percent":
+            return language.percent(value)
+        if how == "one_in":
+            return language.one_in(value)
+    if isinstance(value, bool):
+        return language.word("true" if value else "false")
+    if isinstance(value, (int, float)):
+        return language.number(value)
+    if isinstance(value, date):
+        return language.date_text(value) if language.current() != "en" else cell(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(kind, name, v) for v in value)
+    return cell(value)
+
+
+def labelled(columns: list[str], values: list[list[Any]],
+             kinds: Sequence["Kind | None"]) -> tuple[list[str], list[list[str]]]:
+    """A table's headers and cells as people read them: `kinds` holds each row's kind
+    (one kind for every row, or one per row)."""
+    distinct = list({id(k): k for k in kinds}.values())
+    heads = [header(c, distinct) for c in columns]
+    if len(distinct) == 1:
+        kind = distinct[0]
+        return heads, [[shown(kind, c, v) for v in column] for c, column in
+                       zip(columns, values)]
+    return heads, [[shown(kinds[n], c, v) for n, v in enumerate(column)] for c, column in
+                   zip(columns, values)]
+
+
+def status_names(kinds: Iterable["Kind | None"]) -> dict[str, str]:
+    """Each status label shown to its slug (a table's colours follow the slug)."""
+    names: dict[str, str] = {}
+    for kind in kinds:
+        spec = kind.fields.get("status") if kind is not None else None
+        if spec is not None:
+            names.update({label: slug for slug, label in spec.labels.items()})
+    return names

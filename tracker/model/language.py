@@ -38,7 +38,8 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "id": "id", "kind": "kind", "title": "title", "status": "status", "path": "path",
         "history": "History", "more": "… and {n} more", "items": "items",
-        "yes": "yes", "no": "no", "none": "none", "computed": "computed",
+        "yes": "yes", "no": "no", "true": "true", "false": "false", "none": "none",
+        "computed": "computed",
         "fields": "Fields", "body": "Text", "count": "count", "total": "total",
         "by_status": "By status", "summary": "Summary", "created": "created",
         "updated": "updated", "depends_on": "Waits for", "one_in": "1 in {n}",
@@ -47,7 +48,8 @@ WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "id": "id", "kind": "type", "title": "titre", "status": "statut", "path": "fichier",
         "history": "Historique", "more": "… et {n} de plus", "items": "éléments",
-        "yes": "oui", "no": "non", "none": "aucun", "computed": "calculé",
+        "yes": "oui", "no": "non", "true": "oui", "false": "non", "none": "aucun",
+        "computed": "calculé",
         "fields": "Champs", "body": "Texte", "count": "nombre", "total": "total",
         "by_status": "Par statut", "summary": "Synthèse", "created": "créé",
         "updated": "modifié", "depends_on": "Attend", "one_in": "1 sur {n}",
