@@ -69,7 +69,7 @@ def test_labels_in_headers_and_cells_raw_names_with_raw(invoke, repo):
     head, row = table.stdout.splitlines()
     assert head.split() == ["ID", "STATUT", "BRAS", "PORTES", "RATE", "JOUR"]
     assert "Faite" in row and "Testé" in row and "01/03/2026" in row
-    assert f"1{NNBSP}234" in row and f"7,1{NNBSP}%" in row
+    assert f"1{NNBSP}234" in row and "7,1\u00a0%" in row
     for args in (("list", "visit", "--raw"), ("--raw", "list", "visit")):
         raw = invoke(*args).stdout.splitlines()
         assert raw[0].split() == ["ID", "STATUS", "ARM", "DOORS", "RATE", "DAY"]
@@ -89,7 +89,7 @@ def test_show_speaks_the_language(invoke, repo):
     item_id = new_item(invoke, "visit", "Dejean", "arm=control", "doors=40", "positive=1")
     shown = invoke("show", item_id).stdout
     assert "type: Visites" in shown and "Bras: Témoin" in shown and "Statut: Prévue" in shown
-    assert re.search(r"rate \(calculé\): 2,5\u202f%", shown), shown
+    assert re.search(r"rate \(calculé\): 2,5\u00a0%", shown), shown
     raw = invoke("show", item_id, "--raw").stdout
     assert "arm: control" in raw and "status: planned" in raw and "rate (computed): 0.025" in raw
 

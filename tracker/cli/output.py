@@ -8,7 +8,6 @@ status as its label, numbers, rates and dates as the tracker's language writes t
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.model import language
@@ -82,30 +81,16 @@ def header(name: str, kinds: Iterable["Kind | None"]) -> str:
 
 
 def shown(kind: "Kind | None", name: str, value: Any) -> str:
-    """A value as a person reads it in a table: an enum's label, a number, a rate
-    (`formats:` percent or one_in) or a date in the language."""
-    if value is None or value == "":
-        return ""
-    if kind is not None:
-        if type(value) is str:
-            spec = kind.fields.get(name)
-            if spec is not None and spec.labels:
-                return cell(spec.labels.get(value, value))
-            return cell(value)
-        how = kind.formats.get(name)
-        if how == "percent":
-            return language.percent(value)
-        if how == "one_in":
-            return language.one_in(value)
-    if isinstance(value, bool):
-        return language.word("true" if value else "false")
-    if isinstance(value, (int, float)):
-        return language.number(value)
-    if isinstance(value, date):
-        return language.date_text(value) if language.current() != "en" else cell(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(shown(kind, name, v) for v in value)
-    return cell(value)
+    """A value as a person reads it in a table (model/language.py's `display`), on one
+    line: an enum's label, a number, a rate (`formats:`) or a date in the language."""
+    if kind is None:
+        return cell(language.display(value))
+    spec = kind.fields.get(name)
+    shown = language.display(value, spec.labels if spec is not None else None,
+                             kind.formats.get(name))
+    if any(c in shown for c in "\n\r\t\v\f"):  # one line (a label's no-break spaces kept)
+        return " ".join(shown.split())
+    return shown
 
 
 def labelled(columns: list[str], values: list[list[Any]],

@@ -10,7 +10,8 @@ here. JSON and CSV outputs never do (machines read them).
 - `word(key, **values)`: a boilerplate string of the catalog (`WORDS`) in the language.
 - `number(x)`: `1 234,5` in French (narrow no-break space, decimal comma), `1,234.5`
   in English; at most 4 significant digits after the point, as tables show floats.
-- `percent(rate)`: `7,1 %` / `7.1%`; `one_in(rate)`: `1 sur 14` / `1 in 14`.
+- `percent(rate)`: `7,1 %` (a no-break space before %) / `7.1%`;
+  `one_in(rate)`: `1 sur 14` / `1 in 14`.
 - `date_text(d)`: `01/03/2026` in French, ISO in English (neither month nor day first
   is safe in English); `parse_date(text)`: ISO always, and `01/03/2026` in French;
   `1/3/2026` in an English tracker is refused as ambiguous, in our words.
@@ -44,6 +45,12 @@ WORDS: dict[str, dict[str, str]] = {
         "by_status": "By status", "summary": "Summary", "created": "created",
         "updated": "updated", "depends_on": "Waits for", "one_in": "1 in {n}",
         "generated": "Generated", "open": "open", "final": "final",
+        "dependencies": "Dependencies", "no_history": "No committed history.",
+        "deleted": "deleted", "body_edited": "body edited", "file": "file",
+        "changed_recently": "Changed in the last 7 days", "nothing_changed": "Nothing changed.",
+        "overdue": "Overdue", "no_overdue": "No overdue items.", "item": "Item",
+        "due": "Due", "assignee": "Assignee", "items_on": "{n} items on {date}.",
+        "kind_header": "Kind", "status_header": "Status", "items_header": "Items",
     },
     "fr": {
         "id": "id", "kind": "type", "title": "titre", "status": "statut", "path": "fichier",
@@ -54,6 +61,12 @@ WORDS: dict[str, dict[str, str]] = {
         "by_status": "Par statut", "summary": "Synthèse", "created": "créé",
         "updated": "modifié", "depends_on": "Attend", "one_in": "1 sur {n}",
         "generated": "Généré", "open": "ouvert", "final": "terminé",
+        "dependencies": "Dépendances", "no_history": "Aucun historique commité.",
+        "deleted": "supprimé", "body_edited": "texte modifié", "file": "fichier",
+        "changed_recently": "Modifié ces 7 derniers jours", "nothing_changed": "Rien n'a changé.",
+        "overdue": "En retard", "no_overdue": "Aucun élément en retard.", "item": "Élément",
+        "due": "Échéance", "assignee": "Responsable", "items_on": "{n} éléments au {date}.",
+        "kind_header": "Type", "status_header": "Statut", "items_header": "Éléments",
     },
 }
 
@@ -123,6 +136,11 @@ def number(value: Any, lang: str | None = None, digits: int = 4) -> str:
     return _localized(shown, lang)
 
 
+def grouped(value: Any, places: int = 0, lang: str | None = None) -> str:
+    """A number with a fixed count of decimal places, thousands separated."""
+    return _localized(f"{value:,.{places}f}", lang)
+
+
 def _localized(shown: str, lang: str | None) -> str:
     """`1,234.5` (Python's) as the language writes it."""
     if (lang or _current) == "fr":
@@ -140,7 +158,7 @@ def percent(rate: Any, lang: str | None = None, places: int = 1) -> str:
     if value and abs(value) < 10 ** -places:
         places = 1 - math.floor(math.log10(abs(value)))
     shown = _localized(f"{value:,.{places}f}", lang)
-    return shown + (NNBSP + "%" if (lang or _current) == "fr" else "%")
+    return shown + ("\u00a0%" if (lang or _current) == "fr" else "%")
 
 
 def one_in(rate: Any, lang: str | None = None) -> str:
@@ -149,6 +167,32 @@ def one_in(rate: Any, lang: str | None = None) -> str:
             not math.isfinite(rate):
         return ""
     return word("one_in", lang, n=number(round(1 / rate), lang))
+
+
+def display(value: Any, labels: dict[str, str] | None = None, how: str | None = None,
+            lang: str | None = None) -> str:
+    """A field's value as a person reads it, in tables and pages alike: an enum's label
+    (`labels`), a number as `how` says (`percent`, `one_in`; the kind's `formats:`), a
+    number, a date, true or false in the language; empty for none."""
+    if value is None or value == "":
+        return ""
+    if type(value) is str:
+        return labels.get(value, value) if labels else value
+    if how == "percent":
+        return percent(value, lang)
+    if how == "one_in":
+        return one_in(value, lang)
+    if isinstance(value, bool):
+        return word("true" if value else "false", lang)
+    if isinstance(value, (int, float)):
+        return number(value, lang)
+    if isinstance(value, date) and (lang or _current) != "en":
+        return date_text(value, lang)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display(v, labels, how, lang) for v in value)
+    from tracker.model.values import text  # noqa: PLC0415 - ISO dates, mappings as JSON
+
+    return text(value)
 
 
 # ---------------------------------------------------------------- dates
