@@ -331,8 +331,9 @@ placeholder="status == 'open'"></label>
                         f"{esc(urlencode({'kind': kind.name, 'where': f'status == {status!r}'}))}"
                         f"\">{len(cards) - CARDS_PER_COLUMN} more in the list</a></p>")
             columns.append(
-                f"<section class=\"column\" aria-label=\"{esc(status)}\">"
-                f"<h2>{esc(status)} <span class=\"n\">{len(cards)}</span></h2>"
+                f"<section class=\"column\" aria-label=\"{esc(_shown(kind, 'status', status))}\">"
+                f"<h2>{esc(_shown(kind, 'status', status))} <span class=\"n\">{len(cards)}</span>"
+                "</h2>"
                 f"<ul class=\"cards\" data-status=\"{esc(status)}\" "
                 f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\">{shown}</ul>"
                 f"{more}</section>")
