@@ -152,3 +152,22 @@ def test_english_numbers(invoke, repo):
     new_item(invoke, "visit", "Belleville", "doors=12345", "positive=1")
     row = invoke("list", "visit").stdout.splitlines()[1]
     assert "12,345" in row and "0.0081%" in row and "Prévue" in row  # the kind's own words
+
+
+def test_site_and_summary_speak_the_language(invoke, repo, tmp_path):
+    french(repo)
+    item_id = new_item(invoke, "visit", "Belleville", "arm=control", "doors=1234",
+                       "positive=88", "day=01/03/2026")
+    done = invoke("report", "site", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stderr
+    table = (tmp_path / "site" / "kinds" / "visit.html").read_text(encoding="utf-8")
+    assert "<th>Bras</th>" in table and "<th>Portes</th>" in table
+    assert "<td>Témoin</td>" in table and "<td>01/03/2026</td>" in table
+    assert f"<td>7,1\u00a0%</td>" in table and f"<td>1{NNBSP}234</td>" in table
+    page = next((tmp_path / "site").rglob(f"{item_id}.html")).read_text(encoding="utf-8")
+    assert "<h2>Historique</h2>" in page and "Témoin" in page and "History" not in page
+    assert '<html lang="fr">' in page
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Prévue" in index
+    summary = invoke("report", "summary").stdout
+    assert "| Visites | Prévue | 1 |" in summary and "| Type | Statut | Éléments |" in summary
