@@ -309,8 +309,9 @@ def test_a_coordinator_moves_an_item_from_its_edit_form(served, coord, rep):
     _, page = coord.page(f"/items/{item_id}/edit")
     assert re.search(rf'<form class="move" method="post" action="/items/{item_id}/move">',
                      page)
-    assert re.search(r'<select name="status"><option>done</option>'
-                     r'<option>cancelled</option></select>', page)
+    # the statuses' labels shown, their slugs posted
+    assert re.search(r'<select name="status"><option value="done">Faite</option>'
+                     r'<option value="cancelled">Annulée</option></select>', page)
     move = [("csrf", hidden(page, "csrf")), ("form_key", hidden(page, "form_key")),
             ("back", hidden(page, "back")), ("status", "done")]
     assert dict(move)["back"] == f"/items/{item_id}/edit"

@@ -63,7 +63,7 @@ def test_the_board_has_a_column_per_status_in_workflow_order_and_cards_with_card
         assert f'<li class="card" data-id="{row["id"]}"' in column.split("</ul>", 1)[0]
     card = page.split(f'data-id="{site["made"]["Tractage gare"]}"', 1)[1].split("</li>", 1)[0]
     # the fields the kind's card: names, with their labels; refs as links
-    assert "<dt>Date</dt><dd>2026-03-04</dd>" in card
+    assert "<dt>Date</dt><dd>04/03/2026</dd>" in card  # a French tracker's dates
     assert f'<dt>Équipe</dt><dd><a href="/items/{site["teams"]["b"]}">' in card
     assert "Portes frappées" not in card  # not a card field
     # a coordinator gets the scripts (vendored, served here) and a Move form per card
@@ -124,8 +124,8 @@ def test_a_refused_move_shows_the_allowed_statuses_and_changes_nothing(site):
     assert status == 422
     assert "cannot move from planned to validated; allowed: done, cancelled" in page
     assert "--force" not in page
-    assert re.search(r'<select name="status"><option>done</option><option>cancelled</option>',
-                     page)
+    assert re.search(r'<select name="status"><option value="done">Faite</option>'
+                     r'<option value="cancelled">Annulée</option>', page)
     assert _head_commit(server.root)["sha"] == before
     assert _git(server.root, "status", "--porcelain") == ""
 
@@ -212,7 +212,7 @@ def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site)
                           )[0] == 303
     status, _, page = coord.get(f"/items/{item}")
     assert status == 200
-    assert '<th scope="row">Date</th><td>2026-03-02</td>' in page
+    assert '<th scope="row">Date</th><td>02/03/2026</td>' in page
     assert "<h1>Marché &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</h1>" in page
     assert f'<th scope="row">Équipe</th><td><a href="/items/{teams["a"]}">' in page
     # the body rendered, its raw HTML shown as text
@@ -225,8 +225,9 @@ def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site)
     assert entries == [e["commit"][:10] for e in log] and len(entries) == 3
     assert "status: done → reported" in page and "Coord Person" in page
     # the move form offers what the workflow allows from here
-    assert re.search(r'<select name="status"><option>validated</option><option>done</option>'
-                     r'<option>cancelled</option></select>', page)
+    assert re.search(r'<select name="status"><option value="validated">Validée</option>'
+                     r'<option value="done">Faite</option>'
+                     r'<option value="cancelled">Annulée</option></select>', page)
     # the team's page lists the sessions that name it
     _, _, team = coord.get(f"/items/{teams['a']}")
     pointing = team.split('<ul class="pointing">', 1)[1].split("</ul>", 1)[0]

@@ -80,10 +80,13 @@ def _add_examples(command: click.Command, name: str) -> None:
               help="No colour, even on a terminal (as NO_COLOR=1).")
 @click.option("--no-pager", "no_pager", is_flag=True,
               help="Print long output as it is, without $TRACKER_PAGER, $PAGER or less.")
+@click.option("--raw", "raw", is_flag=True,
+              help="Tables show field names and slugs, not labels (as each command's --raw).")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None, no_color: bool, no_pager: bool) -> None:
+def cli(ctx: click.Context, directory: str | None, no_color: bool, no_pager: bool,
+        raw: bool) -> None:
     """A git-native plain-text tracker: items are Markdown files with YAML front matter."""
-    ctx.obj = {"dir": directory}
+    ctx.obj = {"dir": directory, "raw": raw}
     terminal.SETTINGS.update(color=not no_color, pager=not no_pager)
     if no_color:
         ctx.color = False

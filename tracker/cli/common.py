@@ -18,6 +18,20 @@ def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]
                         help="Output format.")
 
 
+RAW_HELP = "Show field names, slugs and plain numbers instead of labels (as the files " \
+    "hold them; JSON and CSV always do)."
+
+
+def raw_option(f: F) -> F:
+    """`--raw`, on every command that prints a table for people (also `tracker --raw`)."""
+    return click.option("--raw", "raw", is_flag=True, help=RAW_HELP)(f)
+
+
+def raw(ctx: click.Context, flag: bool) -> bool:
+    """Whether names are asked for: the command's `--raw` or the group's."""
+    return flag or bool((ctx.find_root().obj or {}).get("raw"))
+
+
 def no_commit_option(f: F) -> F:
     return click.option("--no-commit", is_flag=True,
                         help="Write the files but do not commit them.")(f)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli import output
+from tracker.cli import common, output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
 from tracker.model.errors import TrackerError
 
@@ -33,7 +33,7 @@ def _notices(t: Tracker) -> None:
 
 
 def _print_rows(t: Tracker, rows: list[dict[str, Any]], kind: str | None, fmt: str,
-                extra: list[str] | None = None) -> None:
+                extra: list[str] | None = None, raw: bool = False) -> None:
     _notices(t)
     if fmt == "json":
         click.echo(output.dumps(rows))
@@ -45,7 +45,13 @@ def _print_rows(t: Tracker, rows: list[dict[str, Any]], kind: str | None, fmt: s
     if fmt == "csv":
         click.echo(output.csv_text(columns, rows), nl=False)
         return
-    click.echo(output.table(columns, rows, fit=sys.stdout.isatty()), nl=False)
+    if raw:
+        click.echo(output.table(columns, rows, fit=sys.stdout.isatty()), nl=False)
+        return
+    kinds = [t.kinds.get(str(row.get("kind"))) for row in rows] or [None]
+    heads, cells = output.labelled(columns, [[row.get(c) for row in rows] for c in columns],
+                                   kinds)
+    click.echo(output.aligned(heads, cells, fit=sys.stdout.isatty()), nl=False)
 
 
 @click.command()
@@ -54,10 +60,11 @@ def _print_rows(t: Tracker, rows: list[dict[str, Any]], kind: str | None, fmt: s
 @click.option("--claim", "take", is_flag=True, help="Claim the first ready item atomically.")
 @click.option("--as", "name", metavar="NAME", help=AS_HELP)
 @click.option("--sync/--no-sync", "sync", default=None, help=SYNC_HELP)
+@common.raw_option
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
 def ready(ctx: click.Context, kind: str | None, where: str | None, take: bool,
-          name: str | None, sync: bool | None, fmt: str) -> None:
+          name: str | None, sync: bool | None, raw: bool, fmt: str) -> None:
     """Items not final, not claimed, whose dependencies are all final: highest priority
     first, then nearest due date, then oldest."""
     t = tracker(ctx)
@@ -69,15 +76,17 @@ def ready(ctx: click.Context, kind: str | None, where: str | None, take: bool,
             raise TrackerError("nothing is ready to claim" + (f" in {kind}" if kind else ""))
         _echo_claimed(t, item, fmt, "claimed")
         return
-    _print_rows(t, t.ready(kind, where), kind, fmt)
+    _print_rows(t, t.ready(kind, where), kind, fmt, raw=common.raw(ctx, raw))
 
 
 @click.command()
 @click.argument("kind", required=False)
 @click.option("--where", "where", metavar="EXPR", help=WHERE_HELP)
+@common.raw_option
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
-def blocked(ctx: click.Context, kind: str | None, where: str | None, fmt: str) -> None:
+def blocked(ctx: click.Context, kind: str | None, where: str | None, raw: bool,
+            fmt: str) -> None:
     """Items not final that wait for others, each with what it waits for."""
     t = tracker(ctx)
     rows = t.blocked(kind, where)
@@ -85,7 +94,7 @@ def blocked(ctx: click.Context, kind: str | None, where: str | None, fmt: str) -
         shown = [{**row, "waiting_for": ", ".join(f"{w['id']} ({w['status']})"
                                                   for w in row["waiting_for"])}
                  for row in rows]
-        _print_rows(t, shown, kind, fmt, ["waiting_for"])
+        _print_rows(t, shown, kind, fmt, ["waiting_for"], raw=common.raw(ctx, raw))
         return
     _print_rows(t, rows, kind, fmt)
 

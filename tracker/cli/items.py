@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from tracker.cli import output, terminal
+from tracker.cli import common, output, terminal
 from tracker.cli.common import completer, format_option, no_commit_option, tracker, warn
 from tracker.model.errors import TrackerError, UsageError, one_line
 
@@ -63,9 +63,11 @@ FEDERATION_HELP = "Read this repository and every federation member at its fetch
 @click.argument("item_id", metavar="ID", shell_complete=completer("ids"))
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
 @click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
+@common.raw_option
 @format_option("text", "json")
 @click.pass_context
-def show(ctx: click.Context, item_id: str, at: str | None, federated: bool, fmt: str) -> None:
+def show(ctx: click.Context, item_id: str, at: str | None, federated: bool, raw: bool,
+         fmt: str) -> None:
     """Show one item (any unique prefix of its id works)."""
     t = tracker(ctx)
     if federated and at:
@@ -75,21 +77,27 @@ def show(ctx: click.Context, item_id: str, at: str | None, federated: bool, fmt:
     if fmt == "json":
         click.echo(output.dumps(record))
         return
-    terminal.page(_show_text(t, item, record))
+    terminal.page(_show_text(t, item, record, common.raw(ctx, raw)))
 
 
-def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
+def _show_text(t: Tracker, item: Item, record: dict[str, Any], raw: bool = False) -> str:
+    from tracker.model import language  # noqa: PLC0415
+
+    kind = item.kind
+    word = (lambda key: key) if raw else language.word
+    kind_name = kind.name if raw or not kind.label else kind.label
     lines = [one_line(f"{item.id}  {item.title}"),  # a name or title holding a newline
-             one_line(f"kind: {item.kind.name}  path: {item.rel}")]  # stays on its line
+             one_line(f"{word('kind')}: {kind_name}  {word('path')}: {item.rel}")]
     computed = t.computed(item)
     for key, value in record.items():
         if key in ("id", "kind", "path", "title", "body"):
             continue
-        mark = " (computed)" if key in computed else ""
-        shown = output.cell(value)
+        mark = f" ({word('computed')})" if key in computed else ""
+        shown = output.cell(value) if raw else output.shown(kind, key, value)
         if key == "status" and shown:
-            shown = terminal.style(shown, terminal.status_role(shown))
-        lines.append(f"{key}{mark}: {shown}")
+            shown = terminal.style(shown, terminal.status_role(str(value)))
+        name = key if raw else output.header(key, [kind])
+        lines.append(f"{name}{mark}: {shown}")
     body = item.body.strip("\n")
     return "\n".join(lines) + ("\n\n" + body if body else "") + "\n"
 
@@ -105,17 +113,20 @@ def _show_text(t: Tracker, item: Item, record: dict[str, Any]) -> str:
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most N items.")
 @click.option("--at", "at", metavar="REV|DATE", help=AT_HELP)
 @click.option("--federation", "federated", is_flag=True, help=FEDERATION_HELP)
+@common.raw_option
 @format_option("table", "json", "csv", "ids")
 @click.pass_context
 def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | None,
           sort: str | None, fields: str | None, limit: int | None, at: str | None,
-          federated: bool, fmt: str) -> None:
+          federated: bool, raw: bool, fmt: str) -> None:
     """List items, optionally of one KIND, filtered and sorted."""
     columns = [c.strip() for c in fields.split(",") if c.strip()] if fields else None
     if federated and columns and fmt == "json" and "member" not in columns:
         columns = ["id", "member", *[c for c in columns if c != "id"]]
-    listed = tracker(ctx).list(kind, where, text, sort, columns, limit, at, federated)
-    shown = listed.use(lambda found: _format_list(found, fmt))  # while git checks the snapshot
+    t = tracker(ctx)
+    listed = t.list(kind, where, text, sort, columns, limit, at, federated)
+    names = common.raw(ctx, raw)
+    shown = listed.use(lambda found: _format_list(t, found, fmt, names))  # while git checks
     for problem in listed.problems:
         warn(f"warning: {problem.path}:{problem.line or 1}: {problem.message}")
     terminal.page(shown)
@@ -123,7 +134,7 @@ def list_(ctx: click.Context, kind: str | None, where: str | None, text: str | N
         ctx.exit(1)
 
 
-def _format_list(listed: Listed, fmt: str) -> str:
+def _format_list(t: Tracker, listed: Listed, fmt: str, raw: bool = False) -> str:
     if fmt == "ids":
         return "".join(f"{item_id}\n" for item_id in listed.ids)
     if fmt == "json":
@@ -132,8 +143,25 @@ def _format_list(listed: Listed, fmt: str) -> str:
     values = listed.values(columns)
     if fmt == "csv":
         return output.csv_text(columns, [dict(zip(columns, row)) for row in zip(*values)])
-    return terminal.header_line(terminal.status_column(output.aligned(
-        columns, [output.cells(column) for column in values], fit=sys.stdout.isatty())))
+    if raw:
+        return terminal.header_line(terminal.status_column(output.aligned(
+            columns, [output.cells(column) for column in values], fit=sys.stdout.isatty())))
+    kinds = _row_kinds(t, listed, len(values[0]) if values else 0)
+    heads, cells = output.labelled(columns, values, kinds)
+    status = heads[columns.index("status")] if "status" in columns else "STATUS"
+    return terminal.header_line(terminal.status_column(
+        output.aligned(heads, cells, fit=sys.stdout.isatty()), name=status,
+        slugs=output.status_names({id(k): k for k in kinds}.values())))
+
+
+def _row_kinds(t: Tracker, listed: Listed, count: int) -> list[Any]:
+    """Each row's kind (one kind for all when the listing is of one)."""
+    names = listed.values(["kind"])[0]
+    distinct = set(names)
+    if len(distinct) <= 1:
+        kind = t.kinds.get(next(iter(distinct))) if distinct else None
+        return [kind] * max(count, 1)
+    return [t.kinds.get(name) for name in names]
 
 
 @click.command("set")

@@ -79,11 +79,13 @@ def header_line(table: str, stream: TextIO | None = None) -> str:
     return style(head, "header", stream) + sep + rest
 
 
-def status_column(table: str, stream: TextIO | None = None) -> str:
-    """An aligned table (cli/output.aligned) with its STATUS cells coloured on a terminal
-    (after the alignment: colour codes take no width)."""
+def status_column(table: str, stream: TextIO | None = None, name: str = "STATUS",
+                  slugs: dict[str, str] | None = None) -> str:
+    """An aligned table (cli/output.aligned) with its status cells (under the header
+    `name`) coloured on a terminal (after the alignment: colour codes take no width);
+    `slugs` gives the status of each label shown."""
     head, sep, rest = table.partition("\n")
-    start = f"  {head}  ".find("  STATUS  ")
+    start = f"  {head}  ".find(f"  {name.upper()}  ")
     if start < 0 or not color_on(stream):
         return table
     lines = []
@@ -92,7 +94,8 @@ def status_column(table: str, stream: TextIO | None = None) -> str:
         end = len(line) if end < 0 else end
         value = line[start:end]
         if value and not value.startswith(" ") and line[start - 2:start] in ("  ", ""):
-            line = line[:start] + style(value, status_role(value), stream) + line[end:]
+            role = status_role((slugs or {}).get(value, value))
+            line = line[:start] + style(value, role, stream) + line[end:]
         lines.append(line)
     return head + sep + "\n".join(lines)
 

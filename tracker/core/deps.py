@@ -96,9 +96,10 @@ def _warn_unread(s: Session, unread: list[tuple[str, int | None, str]]) -> None:
 def order_key(item: Item) -> tuple[Any, ...]:
     """Highest priority first (the last value of the priority enum is the highest), then
     nearest due date, then oldest (`created`, then id)."""
-    spec = item.kind.fields.get(PRIORITY_FIELD)
-    value = item.fields.get(PRIORITY_FIELD)
-    rank = spec.values.index(value) if spec is not None and value in spec.values else -1
+    from tracker.core.order import rank as declared  # noqa: PLC0415 - one order of enums
+
+    ranks = declared(item.kind, PRIORITY_FIELD) or {}
+    rank = ranks.get(str(item.fields.get(PRIORITY_FIELD)), -1)
     return (-rank, _moment(item.fields.get("due")), _moment(item.fields.get("created")),
             item.id)
 

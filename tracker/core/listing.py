@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from tracker.core import read
-from tracker.core.order import parse_sort, sort_by
+from tracker.core.order import parse_sort, rank, sort_by
 from tracker.model.clock import aware, is_naive
 from tracker.model.errors import TrackerError, UsageError
 from tracker.model.problems import Problem
@@ -192,7 +192,8 @@ class Rows:
         def value(pair: tuple[int, int]) -> Any:
             found = self.value(pair[0], pair[1], name)
             return None if found is ABSENT else found
-        self.rows = sort_by(self.rows, value, descending)
+        ranks = [rank(kind, name) for kind, _ in self.tables]
+        self.rows = sort_by(self.rows, value, descending, lambda pair: ranks[pair[0]])
 
     def items(self) -> list[Item]:
         """Whole items for the selected rows."""
@@ -438,8 +439,8 @@ def _from_tables(t: "Session", kinds: list[Kind], tables: dict[str, Table], expr
         if items is None and rows.stored([name]):
             rows.sort(name, descending)
         else:
-            items = sort_by(items if items is not None else rows.items(),
-                            lambda i: t.derived.context(i).get(name), descending)
+            items = sort_items(t, items if items is not None else rows.items(), name,
+                               descending)
     if items is None:
         if limit is not None:
             rows.rows = rows.rows[:limit]
@@ -468,8 +469,20 @@ def _select(t: "Session", items: list[Item], expression: Any, grep: str | None,
         items = [i for i in items if expression.evaluate(t.derived.context(i), default=False)]
     if sort:
         name, descending = parse_sort(sort)
-        items = sort_by(items, lambda i: t.derived.context(i).get(name), descending)
+        items = sort_items(t, items, name, descending)
     return items
+
+
+def sort_items(t: "Session", items: list[Item], name: str, descending: bool) -> list[Item]:
+    """Whole items by a name's value in their context (computed fields too), an enum's
+    values in their kind's declared order."""
+    ranks: dict[str, dict[str, int] | None] = {}
+
+    def ranked(item: Item) -> dict[str, int] | None:
+        if item.kind.name not in ranks:
+            ranks[item.kind.name] = rank(item.kind, name)
+        return ranks[item.kind.name]
+    return sort_by(items, lambda i: t.derived.context(i).get(name), descending, ranked)
 
 
 def _check_names(t: "Session", field_names: Iterable[Iterable[str]], names: set[str]) -> None:

@@ -1,12 +1,17 @@
 """The order of a listing: sort keys that put missing values last, in both directions,
-and never compare values of different types with each other."""
+never compare values of different types with each other, and put an enum's values
+(a status, a priority) in the order their kind declares them (`rank`), not the
+alphabet's: `--sort -priority` gives urgent, high, normal, low."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from tracker.model import clock
+
+if TYPE_CHECKING:
+    from tracker.model.schema import Kind
 
 T = TypeVar("T")
 
@@ -39,9 +44,29 @@ def parse_sort(spec: str) -> tuple[str, bool]:
     return (spec[1:], True) if spec.startswith("-") else (spec, False)
 
 
-def sort_by(rows: Sequence[T], value: Callable[[T], Any], descending: bool) -> list[T]:
-    """Stable sort; missing values stay last in both directions."""
-    present = [r for r in rows if sort_key(value(r))[0] == 0]
-    missing = [r for r in rows if sort_key(value(r))[0] == 1]
-    present.sort(key=lambda r: sort_key(value(r)), reverse=descending)
-    return present + missing
+def rank(kind: "Kind | None", name: str) -> dict[str, int] | None:
+    """An enum field's values to their declared positions (a status's: the workflow's
+    order), or None for any other field. A value the kind does not declare keeps its
+    text, and sorts after every declared one."""
+    spec = kind.fields.get(name) if kind is not None else None
+    if spec is None or spec.type != "enum" or not spec.values:
+        return None
+    return {value: n for n, value in enumerate(spec.values)}
+
+
+def sort_by(rows: Sequence[T], value: Callable[[T], Any], descending: bool,
+            ranks: Callable[[T], dict[str, int] | None] | None = None) -> list[T]:
+    """Stable sort; missing values stay last in both directions. With `ranks` (a row
+    to its kind's `rank` of the field), enum values sort in their declared order."""
+    keyed: list[tuple[tuple[int, int, Any], int, T]] = []
+    for n, row in enumerate(rows):
+        found = value(row)
+        if ranks is not None and type(found) is str:
+            declared = ranks(row)
+            if declared is not None and found in declared:
+                found = declared[found]
+        keyed.append((sort_key(found), n, row))
+    present = [k for k in keyed if k[0][0] == 0]
+    missing = [k[2] for k in keyed if k[0][0] == 1]
+    present.sort(key=lambda k: k[0], reverse=descending)
+    return [k[2] for k in present] + missing

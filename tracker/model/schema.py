@@ -11,7 +11,7 @@ import math
 import re
 from datetime import date, datetime
 
-from tracker.model import clock
+from tracker.model import clock, language
 from tracker.model.errors import InvalidValue, TrackerError
 from tracker.model.record import field, record
 
@@ -46,6 +46,13 @@ class Field:
     maximum: float | None = None
     label: str | None = None
     help: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # enum value → its label
+
+    def label_of(self, value: Any) -> Any:
+        """An enum value's label (the value itself where none is declared)."""
+        if self.labels and type(value) is str:
+            return self.labels.get(value, value)
+        return value
 
     @property
     def is_ref(self) -> bool:
@@ -77,6 +84,7 @@ class Workflow:
     initial: str
     transitions: dict[str, tuple[str, ...]]  # "*" holds moves allowed from any status
     final: tuple[str, ...] = ()  # the statuses where an item's work is over
+    labels: dict[str, str] = field(default_factory=dict)  # status → its label
 
     def is_final(self, status: Any) -> bool:
         """Is an item in this status finished (done, closed, cancelled…)?"""
@@ -140,6 +148,17 @@ class Kind:
     shard: int = 0  # files in subfolders named by this many characters of the id
     shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
     source: str = ""  # the kind file, as shown (errors name it)
+    formats: dict[str, str] = field(default_factory=dict)  # name → percent, one_in, number
+
+    def field_label(self, name: str) -> str:
+        """A field's (or computed field's) label, else its name."""
+        spec = self.fields.get(name)
+        return spec.label if spec is not None and spec.label else name
+
+    def value_label(self, name: str, value: Any) -> Any:
+        """An enum value or status as its label (the value where none is declared)."""
+        spec = self.fields.get(name)
+        return spec.label_of(value) if spec is not None else value
 
     def shard_of(self, item_id: str) -> str:
         """The subfolder of an id's file in a sharded kind: the first `shard` characters
@@ -191,6 +210,8 @@ class Kind:
             shard=_shard(data.get("shard", 0), source),
             shard_named="shard" in data,
             source=source,
+            formats=_formats(data.get("formats"), fields, data.get("computed"),
+                             data.get("rollups"), source),
         )
 
 
@@ -206,6 +227,43 @@ def _card(raw: Any, fields: dict[str, Field], computed: Any, rollups: Any,
         if name not in known:
             raise SchemaError(f"{source}: card: unknown field '{name}'")
     return tuple(raw)
+
+
+FORMATS = ("percent", "one_in", "number")
+
+
+def _formats(raw: Any, fields: dict[str, Field], computed: Any, rollups: Any,
+             source: str) -> dict[str, str]:
+    """`formats:`: how a number is shown to people (a rate as a percentage, `1 in N`)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'formats' maps field names to one of "
+                          f"{', '.join(FORMATS)}")
+    known = {*fields, *(computed or {}), *(rollups or {})}
+    for name, how in raw.items():
+        if name not in known:
+            raise SchemaError(f"{source}: formats: unknown field '{name}'")
+        if how not in FORMATS:
+            raise SchemaError(f"{source}: formats: {name}: '{how}' is not one of "
+                              f"{', '.join(FORMATS)}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _labels(raw: Any, values: tuple[str, ...], what: str, source: str) -> dict[str, str]:
+    """`labels: {value: label}` of an enum field or a workflow: each key one of the
+    values, each label text."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: {what}: 'labels' maps each value to its label")
+    for value, label in raw.items():
+        if str(value) not in values:
+            raise SchemaError(f"{source}: {what}: labels: unknown value '{value}' "
+                              f"(one of {', '.join(values)})")
+        if not isinstance(label, str) or not label.strip():
+            raise SchemaError(f"{source}: {what}: labels: '{value}' needs a label (text)")
+    return {str(k): v for k, v in raw.items()}
 
 
 def shard_name(prefix: str, item_id: str, chars: int) -> str:
@@ -264,8 +322,9 @@ def _fields(raw: Any, source: str, workflow: Workflow | None) -> dict[str, Field
         fields["status"] = Field("status")
     if workflow:
         status = fields["status"]
+        labels = {**workflow.labels, **status.labels}
         fields["status"] = Field(**{**status.__dict__, "type": "enum",
-                                    "values": workflow.statuses,
+                                    "values": workflow.statuses, "labels": labels,
                                     "default": status.default or workflow.initial})
     return fields
 
@@ -279,6 +338,10 @@ def _field(name: str, spec: dict[str, Any], source: str) -> Field:
     if kind == "enum" and not values:
         raise SchemaError(f"{source}: field '{name}': an enum needs its 'values'")
     pattern = spec.get("pattern")
+    labels = spec.get("labels")
+    if labels is not None and kind != "enum":
+        raise SchemaError(f"{source}: field '{name}': 'labels' name an enum's values; "
+                          f"this field is {kind}")
     ref_kinds = _ref_kinds(name, kind, spec.get("kind"), source)
     if pattern is not None:
         try:
@@ -292,7 +355,8 @@ def _field(name: str, spec: dict[str, Any], source: str) -> Field:
                  ref_kinds=ref_kinds,
                  quote=bool(spec.get("quote", False)), auto=spec.get("auto"),
                  minimum=spec.get("min"), maximum=spec.get("max"),
-                 label=spec.get("label"), help=spec.get("help"))
+                 label=spec.get("label"), help=spec.get("help"),
+                 labels=_labels(labels, values, f"field '{name}'", source))
 
 
 def _ref_kinds(name: str, kind: str, raw: Any, source: str) -> tuple[str, ...]:
@@ -315,12 +379,15 @@ def _workflow(raw: Any, source: str) -> Workflow | None:
         raise SchemaError(f"{source}: 'workflow' needs a list of 'statuses'")
     statuses_list: list[str] = []
     marked: list[str] = []  # statuses declared as mappings with `final: true`
+    status_labels: dict[str, Any] = {}  # statuses declared as mappings with `label:`
     for entry in raw["statuses"]:
         if isinstance(entry, dict):
             if not entry.get("name"):
                 raise SchemaError(f"{source}: workflow: a status given as a mapping needs "
                                   "a 'name' (and may say 'final: true')")
             statuses_list.append(str(entry["name"]))
+            if entry.get("label") is not None:
+                status_labels[str(entry["name"])] = entry["label"]
             if entry.get("final") is True:
                 marked.append(str(entry["name"]))
         else:
@@ -334,7 +401,11 @@ def _workflow(raw: Any, source: str) -> Workflow | None:
                 raise SchemaError(f"{source}: workflow: unknown status '{status}'")
     initial = str(raw.get("initial", statuses[0]))
     final = _final(raw.get("final"), marked, statuses, transitions, source)
-    return Workflow(statuses=statuses, initial=initial, transitions=transitions, final=final)
+    labels = _labels({**status_labels, **(raw.get("labels") or {})}
+                     if status_labels or raw.get("labels") is not None else None,
+                     statuses, "workflow", source)
+    return Workflow(statuses=statuses, initial=initial, transitions=transitions, final=final,
+                    labels=labels)
 
 
 def _final(raw: Any, marked: list[str], statuses: tuple[str, ...],
@@ -406,17 +477,6 @@ def _list_items(text: str, flow_items: Callable[[str], list[str] | None] | None)
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _moment(parse: Callable[[str], Any], text: str, what: str) -> Any:
-    """A date or time as typed: an impossible one (2026-02-30) says what is out of
-    range; anything else that is no date says so, in our words rather than Python's."""
-    try:
-        return parse(text)
-    except ValueError as e:
-        if re.search(r"out of range|must be in", str(e)):
-            raise
-        raise ValueError(f"'{text}' is not {what}") from None
-
-
 def parse_scalar(spec: Field, kind: str, text: str) -> Any:
     text = text.strip() if kind != "string" else text
     if kind == "int":
@@ -435,13 +495,16 @@ def parse_scalar(spec: Field, kind: str, text: str) -> Any:
         if lowered in ("false", "no", "n", "0", "off"):
             return False
         raise ValueError(f"'{text}' is not true or false")
-    if kind == "date":
-        return clock.today() if text == "today" else _moment(date.fromisoformat, text, "a date")
+    if kind == "date":  # ISO, or as the tracker's language writes dates (01/03/2026)
+        return clock.today() if text == "today" else language.parse_date(text)
     if kind == "datetime":
         if text == "now":
             return clock.now()
-        return clock.localize(_moment(datetime.fromisoformat, text, "a date and time"))
+        return clock.localize(language.parse_datetime(text))
     if kind == "enum" and text not in spec.values:
+        by_label = [v for v, label in spec.labels.items() if label.casefold() == text.casefold()]
+        if len(by_label) == 1:  # a value typed as its label (« Testé »): its slug
+            return by_label[0]
         raise ValueError(f"'{text}' is not allowed")
     return text
 

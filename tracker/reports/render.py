@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 from tracker.api import CONFIG_DIR, Item, Tracker, templates_dir, write_atomic
 from tracker.expr import jinja as sandbox
-from tracker.model import values
+from tracker.model import language, values
 from tracker.model.clock import now
 from tracker.model.errors import TrackerError, UsageError
 from tracker.reports import charts
@@ -269,6 +269,8 @@ def build_context(t: Tracker, where: str | None = None,
         "problems": [p.as_dict() for p in listed.problems],
         "now": now(),
         "today": now().date(),
+        "word": word,
+        "language": language.current(),
     }
 
 
@@ -297,7 +299,10 @@ def _kind_info(kind: Any) -> dict[str, Any]:
             "date_field": next((n for n in [*kind.columns, *kind.fields] if n in kind.fields
                                 and kind.fields[n].type in ("date", "datetime")), None),
             "statuses": list(kind.workflow.statuses) if kind.workflow else [],
-            "done": list(done_statuses(kind))}
+            "done": list(done_statuses(kind)),
+            "field_labels": {n: f.label for n, f in kind.fields.items() if f.label},
+            "labels": {n: dict(f.labels) for n, f in kind.fields.items() if f.labels},
+            "formats": dict(kind.formats)}
 
 
 # ---------------------------------------------------------------- filters
@@ -307,7 +312,7 @@ def filters() -> dict[str, Callable[..., Any]]:
     return {"markdown": render_markdown, "md": md_escape, "count_by": count_by,
             "num": format_number,
             "percent": percent, "bar_chart": _bar_chart, "burnup_chart": _burnup_chart,
-            "fmt": format_value, "days_ago": days_ago}
+            "fmt": format_value, "days_ago": days_ago, "shown": shown, "label": label}
 
 
 def render_markdown(text: str) -> Any:
@@ -335,17 +340,44 @@ def count_by(items: Iterable[dict[str, Any]], field: str,
 
 
 def percent(value: Any, digits: int = 1) -> str:
+    """The `percent` filter: a rate as a percentage in the tracker's language
+    (model/language.py), `–` for none."""
     if value is None:
         return "–"
-    return f"{float(value) * 100:.{digits}f}\u00a0%".replace(".", ",")
+    return language.percent(float(value), places=digits)
 
 
 def format_number(value: Any, digits: int = 0) -> str:
-    """French number format: a thin space between thousands, a decimal comma."""
+    """The `num` filter: a number with `digits` decimal places, thousands separated, in
+    the tracker's language (`1 234,5` in French)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return "–" if value is None else str(value)
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text
+    return language.grouped(value, digits)
+
+
+def shown(value: Any, kind: dict[str, Any] | None = None, name: str = "") -> str:
+    """The `shown` filter: a field's value as people read it (`item.arm | shown(kind,
+    'arm')`): its enum label, a rate as its kind's `formats:` says, numbers and dates in
+    the tracker's language (`fmt` gives it raw)."""
+    if not isinstance(kind, dict):
+        return language.display(value)
+    return language.display(value, (kind.get("labels") or {}).get(name),
+                            (kind.get("formats") or {}).get(name))
+
+
+def label(name: str, kind: dict[str, Any] | None = None) -> str:
+    """The `label` filter: a field's label in a kind (`'arm' | label(kind)`), the
+    catalog's word for id, kind, title, status and path, else the name."""
+    found = ((kind or {}).get("field_labels") or {}).get(name) if isinstance(kind, dict) \
+        else None
+    if found:
+        return str(found)
+    return language.word(name) if name in ("id", "kind", "title", "status", "path") else name
+
+
+def word(key: str, **values: Any) -> str:
+    """`word('history')`, `word('more', n=26)`: the catalog's words in the language."""
+    return language.word(key, **values)
 
 
 def format_value(value: Any) -> str:

@@ -73,12 +73,14 @@ def esc(value: Any) -> str:
 
 
 def words(t: Any) -> dict[str, str]:
-    lang = str(t.ws.config.get("lang") or "en")
-    return WORDS.get(lang, WORDS["en"])
+    return WORDS.get(lang_of(t), WORDS["en"])
 
 
 def lang_of(t: Any) -> str:
-    lang = str(t.ws.config.get("lang") or "en")
+    """The tracker's language (the config's `language:`, model/language.py)."""
+    from tracker.model import language  # noqa: PLC0415
+
+    lang = language.current()
     return lang if lang in WORDS else "en"
 
 
@@ -113,13 +115,19 @@ def local_path(target: str, default: str) -> str:
 
 
 def move_form(item_id: str, current: Any, allowed: list[str], csrf: str, back: str,
-              w: dict[str, str]) -> str:
+              w: dict[str, str], kind: Any = None) -> str:
     """The one no-JS Move form (item page, board card, edit page): the statuses the
     workflow allows from `current`, posted to `POST /items/ID/move` with the session's
-    CSRF token, a fresh `form_key` (posted twice, it moves once) and where to go back."""
+    CSRF token, a fresh `form_key` (posted twice, it moves once) and where to go back.
+    Each status shows its label (the kind's workflow `labels:`) and posts its slug."""
     if not allowed:
         return ""
-    options = "".join(f"<option>{esc(s)}</option>" for s in allowed)
+    spec = kind.fields.get("status") if kind is not None else None
+    labels = spec.labels if spec is not None else {}
+    options = "".join(f"<option value=\"{esc(s)}\">{esc(labels.get(s, s))}</option>"
+                      for s in allowed)
+    if isinstance(current, str):
+        current = labels.get(current, current)
     return (f"<form class=\"move\" method=\"post\" action=\"/items/"
             f"{esc(quote(item_id, safe=''))}/move\">"
             f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(csrf)}\">"
@@ -176,8 +184,8 @@ def widget(spec: Any, value: Any, choices: dict[str, list[tuple[str, str]]], w: 
     required = " required" if spec.required else ""
     if spec.type == "enum":
         options = "" if spec.required else "<option value=\"\"></option>"
-        options += "".join(f"<option{' selected' if v == shown else ''}>{esc(v)}</option>"
-                           for v in spec.values)
+        options += "".join(f"<option value=\"{esc(v)}\"{' selected' if v == shown else ''}>"
+                           f"{esc(spec.label_of(v))}</option>" for v in spec.values)
         return f"<select name=\"{name}\" id=\"f-{name}\"{required}{extra}>{options}</select>"
     if spec.type == "bool":
         options = "".join(f"<option value=\"{v}\"{' selected' if v == shown else ''}>"
@@ -380,7 +388,7 @@ class Forms:
             return ""
         current = item.fields.get("status")
         return move_form(item.id, current, workflow.allowed(current), csrf,
-                         f"/items/{quote(item.id, safe='')}/edit", w)
+                         f"/items/{quote(item.id, safe='')}/edit", w, item.kind)
 
     async def move(self, request: Request) -> Response:
         """`POST /items/ID/move`: a coordinator's move along the workflow, from the Move
@@ -426,7 +434,7 @@ class Forms:
         current = item.fields.get("status")
         again = move_form(item.id, current, workflow.allowed(current),
                           session.csrf if session else "", f"/items/{quote(item.id, safe='')}",
-                          w) if workflow is not None else ""
+                          w, item.kind) if workflow is not None else ""
         return html_page(w["forbidden"], f"<p class=\"error\" role=\"alert\">{esc(message)}"
                          f"</p>{again}<p><a href=\"/items/{esc(quote(item.id, safe=''))}\">"
                          f"{esc(item.fields.get('title') or item.id)}</a></p>",

@@ -93,6 +93,16 @@ def _label(kind: Any, name: str) -> str:
     return (spec.label if spec is not None and spec.label else None) or name
 
 
+def _shown(kind: Any, name: str, value: Any) -> str:
+    """A value as people read it: its enum label, a rate as the kind's `formats:` says,
+    numbers and dates in the tracker's language (model/language.py)."""
+    from tracker.model import language  # noqa: PLC0415
+
+    spec = kind.fields.get(name) if kind is not None else None
+    return language.display(value, spec.labels if spec is not None else None,
+                            kind.formats.get(name) if kind is not None else None)
+
+
 def _kind_label(kind: Any) -> str:
     return str(kind.label or kind.name)
 
@@ -238,7 +248,8 @@ class Views:
         refs = {n for n, f in (one.fields.items() if one else ())
                 if f.is_ref}
         body = "".join(
-            "<tr>" + "".join(f"<td>{self._cell(c, row.get(c), row, refs)}</td>" for c in columns)
+            "<tr>" + "".join(f"<td>{self._cell(c, row.get(c), row, refs, one)}</td>"
+                             for c in columns)
             + "</tr>" for row in shown)
         options = "".join(f"<option value=\"{esc(n)}\"{' selected' if n == kind else ''}>"
                           f"{esc(label)}</option>" for n, label, _ in found["nav"])
@@ -264,7 +275,8 @@ placeholder="status == 'open'"></label>
 <p class="count">{len(rows)} items</p><div class="scroll"><table class="items"><thead><tr>
 {''.join(heads)}</tr></thead><tbody>{body}</tbody></table></div>{pager}""", found["nav"])
 
-    def _cell(self, column: str, value: Any, row: dict[str, Any], refs: set[str]) -> str:
+    def _cell(self, column: str, value: Any, row: dict[str, Any], refs: set[str],
+              kind: Any = None) -> str:
         if value is None:
             return ""
         if column in ("id", "title") and row.get("id"):
@@ -273,7 +285,7 @@ placeholder="status == 'open'"></label>
             values = value if isinstance(value, list) else [value]
             return ", ".join(f"<a href=\"{esc(item_href(str(v)))}\">{esc(v)}</a>"
                              for v in values)
-        return esc(value)
+        return esc(_shown(kind, column, value))
 
     # ------------------------------------------------------------ the board
 
@@ -319,8 +331,9 @@ placeholder="status == 'open'"></label>
                         f"{esc(urlencode({'kind': kind.name, 'where': f'status == {status!r}'}))}"
                         f"\">{len(cards) - CARDS_PER_COLUMN} more in the list</a></p>")
             columns.append(
-                f"<section class=\"column\" aria-label=\"{esc(status)}\">"
-                f"<h2>{esc(status)} <span class=\"n\">{len(cards)}</span></h2>"
+                f"<section class=\"column\" aria-label=\"{esc(_shown(kind, 'status', status))}\">"
+                f"<h2>{esc(_shown(kind, 'status', status))} <span class=\"n\">{len(cards)}</span>"
+                "</h2>"
                 f"<ul class=\"cards\" data-status=\"{esc(status)}\" "
                 f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\">{shown}</ul>"
                 f"{more}</section>")
@@ -356,7 +369,7 @@ placeholder="status == 'open'"></label>
         form = ""
         if movable:
             form = move_form(item_id, status, kind.workflow.allowed(status), session.csrf,
-                             back, WORDS["en"])
+                             back, WORDS["en"], kind)
         return (f"<li class=\"card\" data-id=\"{esc(item_id)}\" data-status=\"{esc(status)}\">"
                 f"<a class=\"title\" href=\"{esc(item_href(item_id))}\">"
                 f"{esc(row.get('title') or item_id)}</a>"
@@ -370,7 +383,7 @@ placeholder="status == 'open'"></label>
             values = value if isinstance(value, list) else [value]
             return ", ".join(f"<a href=\"{esc(item_href(str(v)))}\">{esc(v)}</a>"
                              for v in values)
-        return esc(value)
+        return esc(_shown(kind, name, value))
 
     # ------------------------------------------------------------ an item
 
@@ -409,7 +422,7 @@ placeholder="status == 'open'"></label>
         if kind.workflow is not None and account.at_least("coordinator") and session:
             allowed = kind.workflow.allowed(str(item.fields.get("status")))
             move = move_form(item.id, item.fields.get("status"), allowed, session.csrf,
-                             item_href(item.id), WORDS["en"])
+                             item_href(item.id), WORDS["en"], item.kind)
             move = f"<section class=\"moving\"><h2>Move</h2>{move or '<p>No move allowed.</p>'}" \
                    "</section>"
         error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""

@@ -16,7 +16,7 @@ from tracker.format import frontmatter
 from tracker.format import yaml as dialect
 from tracker.git import process as gitprocess
 from tracker.git import repo as gitrepo
-from tracker.model import clock, ids
+from tracker.model import clock, ids, language
 from tracker.model.errors import InvalidId, InvalidItem, LockTimeout, NotATracker, TrackerError
 from tracker.model.record import record
 from tracker.model.schema import Kind, SchemaError
@@ -85,6 +85,8 @@ class Workspace:
             raise SchemaError(f"{self.display(root / CONFIG_DIR / CONFIG_FILE)}: "
                               "the config must be a mapping")
         clock.use_zone(self.config.get(clock.KEY), self.display(root / CONFIG_DIR / CONFIG_FILE))
+        language.use(language.of_config(self.config),
+                     self.display(root / CONFIG_DIR / CONFIG_FILE))
         self.kinds = self._load_kinds()
         self._settings.save()
 
