@@ -23,7 +23,9 @@ def camp(git_repo: Path, monkeypatch: pytest.MonkeyPatch):
                    "--set", "commune_insee=93066", "--set", "departement=93",
                    "--set", "commune_name=Saint-Denis", "--set", f"inscrits={inscrits}",
                    "--set", f"votants={votants}", "--set", f"abstentions={inscrits - votants}",
-                   "--set", f"experiment_arm={arm}", "--set", "target_doors=400")
+                   "--set", f"experiment_arm={arm}", "--set", "target_doors=400",
+                   # its status follows its doors: no warning (#17)
+                   *(("--set", "status=active") if arm == "treatment" else ()))
         assert r.exit_code == 0, r.stderr
     team = invoke("new", "team", "Saint-Denis Nord", "--set", "leader=mob-93-017").stdout.strip()
     session = invoke("new", "session", "Samedi matin", "--set", "date=2027-03-06",

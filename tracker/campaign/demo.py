@@ -5,7 +5,9 @@ by polling station of a reference election (`pr22-t1`) written in the Ministry's
 format and read by the real importer, targeting on that reference with a seeded
 treatment/control draw, teams, eight weeks of field sessions, mailings, fundraising,
 fact-checks and incidents, each committed at its own date so that the charts over time
-mean something; then the first round's results (`pr27-t1`), simulated with a known
+mean something, and the statuses moved when the numbers say so (a bureau active after
+its first outing, covered once its target is reached; the operation running, then
+closed); then the first round's results (`pr27-t1`), simulated with a known
 effect of the field work on turnout in treated bureaux (SIMULATED_EFFECT), so that
 `tracker campaign effect` has something to find. Everything goes through the same
 library calls as the commands; the same seed gives the same repository.
@@ -67,12 +69,14 @@ def _build(out: Path, rng: random.Random, progress: Callable[[str], None]) -> Pa
         reference = _import_results(t, out, _reference_rows(communes, rng), REFERENCE)
     teams = _teams(t)
     with dated(START + timedelta(days=2), "Équipe campagne"):
-        _operation(t)
+        operation = _operation(t)
     with dated(START + timedelta(days=3), "Équipe campagne"):
         assigned = _target(t, teams)
     progress(f"Targeting: {sum(len(v) for v in assigned.values())} bureaux assigned to "
              f"{len(teams)} teams")
-    events = _field_events(assigned, rng) + _other_events(rng)
+    field = _field_events(assigned, rng)
+    events = [(when, action) for when, _, _, action in field] + _other_events(rng)
+    events += _status_events(field) + _operation_events(operation)
     for when, action in sorted(events, key=lambda e: e[0]):
         with dated(when, "Équipe campagne"):
             action(t)
@@ -185,10 +189,16 @@ def _teams(t: Tracker) -> list[str]:
     return made
 
 
-def _operation(t: Tracker) -> None:
-    t.new("operation", "Porte-à-porte de printemps : 25 000 portes", {
-        "start": "2027-01-18", "end": "2027-04-09", "metric": "knocked", "target": "25000",
-        "scope": "national"}, body="L'objectif national décliné en Île-de-France.\n")
+OPERATION_START = datetime(2027, 1, 18, 8, 0, tzinfo=PARIS)  # moved to running then
+OPERATION_END = datetime(2027, 4, 9, 21, 0, tzinfo=timezone(timedelta(hours=2)))  # closed
+TARGET_DOORS = 350  # per assigned bureau
+
+
+def _operation(t: Tracker) -> str:
+    return t.new("operation", "Porte-à-porte de printemps : 25 000 portes", {
+        "start": OPERATION_START.date().isoformat(), "end": OPERATION_END.date().isoformat(),
+        "metric": "knocked", "target": "25000", "scope": "national"},
+        body="L'objectif national décliné en Île-de-France.\n").id
 
 
 def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
@@ -199,8 +209,9 @@ def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
     plan.arms = split(plan.ranked, 0.5, seed=2027)
     plan.teams = assign(t, plan.ranked, teams, plan.arms)
     apply(t, plan)
-    t.upsert("bureau", [{"bureau_id": b, "target_doors": 350, "priority": "A"}
-                        for b in plan.teams], message="target: 350 portes par bureau assigné")
+    t.upsert("bureau", [{"bureau_id": b, "target_doors": TARGET_DOORS, "priority": "A"}
+                        for b in plan.teams],
+             message=f"target: {TARGET_DOORS} portes par bureau assigné")
     by_team: dict[str, list[str]] = {}
     for bureau, team in plan.teams.items():
         by_team.setdefault(team, []).append(bureau)
@@ -210,23 +221,54 @@ def _target(t: Tracker, teams: list[str]) -> dict[str, list[str]]:
 # ---------------------------------------------------------------- history
 
 Event = tuple[datetime, Callable[[Tracker], Any]]
+Outing = tuple[datetime, str, int, Callable[[Tracker], Any]]  # when, bureau, knocked, action
 
 
-def _field_events(assigned: dict[str, list[str]], rng: random.Random) -> list[Event]:
+def _field_events(assigned: dict[str, list[str]], rng: random.Random) -> list[Outing]:
     """Eight weeks of outings: each team visits its bureaux on weekends and evenings."""
-    events: list[Event] = []
+    events: list[Outing] = []
     for team, bureaux in assigned.items():
         for week in range(8):
             for outing in range(rng.randint(2, 3)):
                 day = START + timedelta(weeks=1 + week, days=rng.choice([2, 4, 5, 6]),
                                         hours=rng.randint(1, 9))
                 bureau = rng.choice(bureaux)
-                events.append((day, _session(team, bureau, day, rng)))
+                events.append((day, bureau, *_session(team, bureau, day, rng)))
     return events
 
 
-def _session(team: str, bureau: str, when: datetime, rng: random.Random) -> Callable[
-        [Tracker], Any]:
+def _status_events(outings: list[Outing]) -> list[Event]:
+    """The bureaux' statuses follow their doors, moved by their team the evening of the
+    outing: assigned to active after the first one, active to covered after the one
+    that reaches TARGET_DOORS (the rules of bureau.yaml warn where they would not)."""
+    knocked: dict[str, int] = {}
+    events: list[Event] = []
+    for when, bureau, doors, _ in sorted(outings, key=lambda o: o[0]):
+        before = knocked.get(bureau, 0)
+        knocked[bureau] = before + doors
+        moves = (["active"] if before == 0 else []) + \
+            (["covered"] if before < TARGET_DOORS <= knocked[bureau] else [])
+        if moves:
+            events.append((when + timedelta(hours=2), _moves(bureau, moves)))
+    return events
+
+
+def _operation_events(operation: str) -> list[Event]:
+    """The operation runs from the morning of its first day to the evening of its last."""
+    return [(OPERATION_START, _moves(operation, ["running"])),
+            (OPERATION_END, _moves(operation, ["closed"]))]
+
+
+def _moves(ref: str, statuses: list[str]) -> Callable[[Tracker], Any]:
+    """Move one item through statuses, a commit each, as a person would."""
+    def run(t: Tracker) -> None:
+        for status in statuses:
+            t.move(ref, status)
+    return run
+
+
+def _session(team: str, bureau: str, when: datetime, rng: random.Random) -> tuple[
+        int, Callable[[Tracker], Any]]:
     volunteers = rng.randint(3, 9)
     knocked = volunteers * rng.randint(18, 32)
     not_home = round(knocked * rng.uniform(0.38, 0.52))
@@ -251,8 +293,8 @@ def _session(team: str, bureau: str, when: datetime, rng: random.Random) -> Call
               "themes": ",".join(themes), "status": "reported"}
     body = (f"Remontée de l'équipe : accueil {rng.choice(['correct', 'chaleureux', 'mitigé'])}, "
             f"beaucoup de questions sur {themes[0]}.\n")
-    return lambda t: t.new("session", f"Porte-à-porte {when:%d/%m} – {bureau}", values,
-                           body=body)
+    return knocked, lambda t: t.new("session", f"Porte-à-porte {when:%d/%m} – {bureau}",
+                                    values, body=body)
 
 
 def _other_events(rng: random.Random) -> list[Event]:

@@ -80,26 +80,34 @@ def check(ctx: click.Context, paths: tuple[str, ...], since: str | None, federat
     else:
         for p in problems:
             click.echo(one_line(_text(p)))
-    files = len({p.path for p in problems})
-    if problems:
-        warn(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
-             f"file{'s' * (files != 1)}")
+    errors = [p for p in problems if not p.warning]
+    warnings = len(problems) - len(errors)
+    said = f"{warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    if errors:
+        files = len({p.path for p in errors})
+        warn(f"{len(errors)} problem{'s' * (len(errors) != 1)} in {files} "
+             f"file{'s' * (files != 1)}" + (f", and {said}" if said else ""))
         ctx.exit(1)
+    if warnings:  # warnings alone: said, but no failure (docs/kinds.md#checks)
+        files = len({p.path for p in problems})
+        warn(f"No problems found. {said[0].upper()}{said[1:]} in {files} "
+             f"file{'s' * (files != 1)}.")
+        return
     warn("No problems found.")
 
 
 def _text(p: Problem) -> str:
     field = f"{p.field}: " if p.field else ""
-    return f"{p.path}:{p.line or 1}: {field}{p.message}"
+    return f"{p.path}:{p.line or 1}: {'warning: ' if p.warning else ''}{field}{p.message}"
 
 
 def _github(p: Problem) -> str:
-    """One GitHub workflow command: `::error file=…,line=…::message`, escaped as the
-    runner reads it (docs/security.md): the message's `%`, CR and LF, and in the
-    properties `:` and `,` too, so that no file name or message ends the command or
-    starts another."""
+    """One GitHub workflow command: `::error file=…,line=…::message` (`::warning` for a
+    warning), escaped as the runner reads it (docs/security.md): the message's `%`, CR
+    and LF, and in the properties `:` and `,` too, so that no file name or message ends
+    the command or starts another."""
     message = f"{p.field}: {p.message}" if p.field else p.message
-    return (f"::error file={_github_property(p.path)},"
+    return (f"::{'warning' if p.warning else 'error'} file={_github_property(p.path)},"
             f"line={_github_property(str(p.line or 1))}::{_github_data(message)}")
 
 

@@ -29,7 +29,8 @@ CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field 
 
 
 def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
-    """Every problem in the items (or only in those under `paths`)."""
+    """Every problem in the items (or only in those under `paths`), the warnings of
+    rules of `severity: warning` included (`Problem.warning`)."""
     s.ws.settle()  # a write a dead writer cut short is settled first (store/journal.py)
     clock.zone()  # an unknown `timezone:` is reported even when no time needs it
     wanted = [s.ws.display(Path(p).resolve()).rstrip("/") for p in paths]
@@ -83,14 +84,17 @@ def _advise_sharding(s: Session, every: list[Item]) -> None:
                 "small (see docs/performance.md)")
 
 
-def item_problems(s: Session, item: Item) -> list[Problem]:
-    """The problems of one item on its own (references and duplicates aside)."""
+def item_problems(s: Session, item: Item, warnings: bool = True) -> list[Problem]:
+    """The problems of one item on its own (references and duplicates aside); the
+    warnings of its rules (`severity: warning`) too, unless `warnings=False` (the gate:
+    a warning never refuses a write)."""
     kind, found = item.kind, []
 
-    def add(field: str | None, message: str, line: int | None = None) -> None:
+    def add(field: str | None, message: str, line: int | None = None,
+            severity: str = "error") -> None:
         if line is None and field:
             line = frontmatter.key_line(item.doc, field)
-        found.append(Problem(item.rel, line or 1, field, message))
+        found.append(Problem(item.rel, line or 1, field, message, severity))
 
     if item.conflicted is not False:  # the snapshot knows; else the text tells
         for line, field in _conflicts(item.doc.text):
@@ -109,8 +113,8 @@ def item_problems(s: Session, item: Item) -> list[Problem]:
             if name not in kind.fields:
                 add(name, f"unknown field in strict kind '{kind.name}'")
     if not found:  # rules assume well-typed fields
-        for field, message in s.derived.rule_problems(item):
-            add(field, message)
+        for field, message, severity in s.derived.rule_problems(item, warnings):
+            add(field, message, None, severity)
     for name, value in item.fields.items():  # read in the tracker's zone, but say so
         if clock.is_naive(value):
             add(name, naive_message(value))
@@ -141,8 +145,8 @@ def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
-    return candidate, item_problems(s, candidate) + _new_broken_refs(s, item, candidate) + \
-        _new_cycles(s, item, candidate)
+    return candidate, item_problems(s, candidate, warnings=False) + \
+        _new_broken_refs(s, item, candidate) + _new_cycles(s, item, candidate)
 
 
 def with_offsets(item: Item, text: str) -> str:
@@ -169,7 +173,8 @@ def refuse_new_problems(s: Session, old: Item | None, new: Item) -> None:
 class Gate:
     """The one judge of every write (`new`, `set`, `move`, `edit`, every import): the
     problems `check` would report of the candidate file that the file it replaces does
-    not have, each located at its line: types, required fields, ids, strict fields,
+    not have (warnings aside: a rule of `severity: warning` never refuses), each located
+    at its line: types, required fields, ids, strict fields,
     statuses, rules (rollups and lookups included), personal data, references that lead
     to no item (with the item most likely meant) and, for a batch, ids met twice.
 
@@ -187,8 +192,10 @@ class Gate:
 
     def problems(self, old: Item | None, new: Item) -> list[Problem]:
         """What writing `new` in place of `old` (None: a new file) adds to `check`."""
-        before = {(p.field, p.message) for p in item_problems(self.s, old)} if old else set()
-        added = [p for p in item_problems(self.s, new) if (p.field, p.message) not in before]
+        before = {(p.field, p.message) for p in item_problems(self.s, old, warnings=False)} \
+            if old else set()
+        added = [p for p in item_problems(self.s, new, warnings=False)
+                 if (p.field, p.message) not in before]
         if old is None and self.batch:
             added += self._same_id(new)
         return added + _new_broken_refs(self.s, old, new, self) + \

@@ -200,21 +200,25 @@ class Derived:
                 places[item.id] = len(children)
                 children.append(row)
 
-    def rule_problems(self, item: "Item") -> list[tuple[str | None, str]]:
-        """(field, message) for each of the kind's rules this item breaks."""
-        if not item.kind.checks:
+    def rule_problems(self, item: "Item", warnings: bool = True
+                      ) -> list[tuple[str | None, str, str]]:
+        """(field, message, severity) for each of the kind's rules this item breaks (its
+        rules of `severity: warning` left out with `warnings=False`)."""
+        rules = [r for r in item.kind.checks if warnings or r.severity != "warning"]
+        if not rules:
             return []
         context = self.context(item)
         broken = []
-        for rule in item.kind.checks:
+        for rule in rules:
             what = f"{item.kind.source or item.kind.name}: check"
             expression = self.expression(rule.rule, what)
             outcome = expression.evaluate(context, default=_FAILED)
             if outcome is _FAILED:  # never a silent pass: say the rule was not checked
                 broken.append((rule.field, f"{rule.message}: not checked, the rule "
-                               f"'{rule.rule}' cannot be evaluated ({_why(expression, context)})"))
+                               f"'{rule.rule}' cannot be evaluated ({_why(expression, context)})",
+                               rule.severity))
             elif not outcome:
-                broken.append((rule.field, rule.message))
+                broken.append((rule.field, rule.message, rule.severity))
         return broken
 
 

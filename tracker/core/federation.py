@@ -404,7 +404,7 @@ def check(s: Session) -> list[Problem]:
             for item in reading.member(name).items:
                 shown = Item(item.kind, item.id, item.path, f"{name}:{item.rel}", item.fields,
                              item.loaded_doc, False)
-                problems += [Problem(p.path, p.line, p.field, p.message)
+                problems += [Problem(p.path, p.line, p.field, p.message, p.severity)
                              for p in item_problems(s, shown)]
     for item in listing.items:
         for field, spec in item.kind.fields.items():

@@ -409,7 +409,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
         "name": kind.name, "label": kind.label, "folder": kind.folder,
         "strict": kind.strict, "fields": fields, "workflow": workflow,
         "computed": sorted(kind.computed), "rollups": sorted(kind.rollups),
-        "rules": [{"rule": r.rule, "message": r.message, "field": r.field}
+        "rules": [{"rule": r.rule, "message": r.message, "field": r.field,
+                   **({"severity": r.severity} if r.severity != "error" else {})}
                   for r in kind.checks],
         "columns": list(kind.columns)})
 

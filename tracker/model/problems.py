@@ -17,17 +17,28 @@ if TYPE_CHECKING:
 
 @record(frozen=True)
 class Problem:
-    """One thing `check` found wrong, located as precisely as known."""
+    """One thing `check` found wrong, located as precisely as known: an error, or a
+    warning (a rule with `severity: warning`: listed, but no failure and no refusal)."""
 
     path: str
     line: int | None
     field: str | None
     message: str
+    severity: str = "error"
+
+    @property
+    def warning(self) -> bool:
+        return self.severity == "warning"
 
     @classmethod
     def of(cls, error: InvalidItem) -> "Problem":
         return cls(error.path, error.line, error.field, error.reason)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "field": self.field,
-                "message": self.message}
+        """As JSON: path, line, field, message, and `"severity": "warning"` on a warning
+        (an error has no `severity` key, as before warnings existed)."""
+        found = {"path": self.path, "line": self.line, "field": self.field,
+                 "message": self.message}
+        if self.warning:
+            found["severity"] = self.severity
+        return found

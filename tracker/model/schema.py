@@ -124,11 +124,15 @@ class Rollup:
 
 @record(frozen=True)
 class Rule:
-    """A check over one item: `rule` must be true, or `check` reports `message`."""
+    """A check over one item: `rule` must be true, or `check` reports `message`, as an
+    error (the default: `check` exits 1, writes that would break it are refused) or, with
+    `severity: warning`, as a warning (listed by `check`, which still exits 0; never
+    refuses a write)."""
 
     rule: str
     message: str
     field: str | None = None
+    severity: str = "error"
 
 
 @record(frozen=True)
@@ -296,6 +300,9 @@ def _rollups(raw: Any, source: str) -> dict[str, Rollup]:
     return rollups
 
 
+SEVERITIES = ("error", "warning")  # a check's `severity:`, error by default
+
+
 def _rules(raw: Any, source: str) -> tuple[Rule, ...]:
     if not isinstance(raw, list):
         raise SchemaError(f"{source}: 'checks' must be a list of rules")
@@ -303,7 +310,12 @@ def _rules(raw: Any, source: str) -> tuple[Rule, ...]:
     for spec in raw:
         if not isinstance(spec, dict) or not spec.get("rule") or not spec.get("message"):
             raise SchemaError(f"{source}: each check needs a 'rule' and a 'message'")
-        rules.append(Rule(str(spec["rule"]), str(spec["message"]), spec.get("field")))
+        severity = spec.get("severity", "error")
+        if severity not in SEVERITIES:
+            raise SchemaError(f"{source}: a check's severity is 'error' or 'warning', "
+                              f"not '{severity}'")
+        rules.append(Rule(str(spec["rule"]), str(spec["message"]), spec.get("field"),
+                          severity))
     return tuple(rules)
 
 

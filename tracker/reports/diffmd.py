@@ -81,7 +81,8 @@ def render_md(diff: dict[str, Any], problems: Iterable[Problem] = ()) -> str:
     problems = list(problems)
     if problems:
         out += ["**Problems this change introduces** (`tracker check`)", ""]
-        out += [f"- `{p.path}:{p.line or 1}` " + (f"{md_escape(p.field)}: " if p.field else "")
+        out += [f"- `{p.path}:{p.line or 1}` " + ("warning: " if p.warning else "")
+                + (f"{md_escape(p.field)}: " if p.field else "")
                 + md_escape(p.message) for p in problems]
         out.append("")
     elif added or changed:
