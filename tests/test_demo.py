@@ -3,6 +3,7 @@ for the same seed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def test_demo_end_to_end_and_deterministic(tmp_path: Path):
     assert len(list((site / "bilans").glob("*.html"))) > 80
     effect = (site / "reports" / "effet.html").read_text(encoding="utf-8")
     assert "Effet du porte-à-porte – pr27-t1 (référence pr22-t1)" in effect
+    # the demo closes the loop (#18 §2): its round 1 was simulated with +1.5 points of
+    # turnout in treated bureaux, and the measure on its own draw finds it in its interval
+    measured = run_tracker(repo, "campaign", "effect", "--format", "json",
+                           "--permutations", "1000")
+    assert measured.returncode == 0, measured.stderr
+    result = json.loads(measured.stdout)
+    assert (result["round"], result["reference"], result["outcome"]) == (
+        "pr27-t1", "pr22-t1", "turnout")
+    assert result["treated"]["bureaux"] == result["control"]["bureaux"] > 20
+    low, high = result["ci95"]
+    assert low < 0.015 < high and low < result["effect"] < high
     subjects = git(repo, "log", "--format=%s")
     assert "import fr-results:" in subjects and "import communes:" in subjects
     # the account and the bilans' indicators (#18 §3, §4): figures, the simulated label
