@@ -90,7 +90,9 @@ def _warn_unread(s: Session, unread: list[tuple[str, int | None, str]]) -> None:
     """A file that could not be read is left out: say so on stderr (the CLI's notices),
     as `list` does, rather than let it vanish from `ready`, `blocked` and `graph`."""
     for path, line, message in dict.fromkeys(unread):
-        s.notices.append(f"warning: {path}:{line or 1}: {message} (left out)")
+        said = f"warning: {path}:{line or 1}: {message}"
+        if said not in s.notices:  # once a file, when a listing said so already (the site)
+            s.notices.append(f"{said} (left out)")
 
 
 def order_key(item: Item) -> tuple[Any, ...]:
