@@ -134,7 +134,7 @@ def test_list_federation_qualified_ids_members_and_rollups(camp: dict[str, Path]
 def test_show_federation(camp: dict[str, Path]) -> None:
     national = camp["national"]
     tracker(national, "federation", "sync")
-    text = tracker(national, "show", "--federation", f"93:{camp['session93']}")
+    text = tracker(national, "show", "--federation", f"93:{camp['session93']}", "--raw")
     assert text.startswith(f"93:{camp['session93']}  Porte à porte\n")
     assert "bureau: 93:93066_0012" in text and "member: 93" in text
     record = json.loads(tracker(national, "show", "--federation", "93:93066", "--format",
@@ -334,14 +334,14 @@ def test_remove_keeps_other_lines_and_refuses_what_it_cannot_read(camp: dict[str
     head, _, _ = text.partition("federation:\n")
     config.write_text(head + "federation:\n  # départements\n  - name: \"93\"   # Seine-Saint-"
                       "Denis\n    url: ../d93.git\n\n  - {name: \"75\", url: ../d75}\n"
-                      "language: fr\n", encoding="utf-8")
+                      "# la suite du fichier\n", encoding="utf-8")
     git(national, "commit", "-q", "-am", "by hand")
     tracker(national, "federation", "remove", "93")
     assert config.read_text(encoding="utf-8") == head + (
-        "federation:\n  # départements\n\n  - {name: \"75\", url: ../d75}\nlanguage: fr\n")
+        "federation:\n  # départements\n\n  - {name: \"75\", url: ../d75}\n# la suite du fichier\n")
     tracker(national, "federation", "remove", "75")
     assert config.read_text(encoding="utf-8") == head + (
-        "federation:\n  # départements\n\nlanguage: fr\n")
+        "federation:\n  # départements\n\n# la suite du fichier\n")
     config.write_text(head + 'federation: [{name: "93", url: ../d93.git}]\n', encoding="utf-8")
     git(national, "commit", "-q", "-am", "flow style")
     error = tracker(national, "federation", "remove", "93", code=2)

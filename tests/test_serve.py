@@ -720,7 +720,8 @@ def test_slow_clients_are_cut_off_and_the_limits_come_from_the_config(tmp_path):
     server, secrets, _ = _prepare(tmp_path)
     config = server.root / ".tracker" / "config.yaml"
     original = config.read_text()
-    config.write_text(original + "  limits: {head_seconds: 1, body_seconds: 1, max_body: 2000}\n")
+    config.write_text(original.replace("\nserve:\n", "\nserve:\n  limits: {head_seconds: 1, "
+                                        "body_seconds: 1, max_body: 2000}\n", 1))
     server.start()
     try:
         def closed_within(sock: Any, seconds: float, until: bytes | None = None) -> bytes:
@@ -752,7 +753,7 @@ def test_slow_clients_are_cut_off_and_the_limits_come_from_the_config(tmp_path):
     finally:
         log = server.stop()
     assert "Traceback" not in log, log
-    config.write_text(original + "  limits: {max_bodies: 10}\n")
+    config.write_text(original.replace("\nserve:\n", "\nserve:\n  limits: {max_bodies: 10}\n", 1))
     done = subprocess.run([*tracker_exe(), "serve", "--port", "0"], cwd=server.root,
                           env=server.env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and "serve.limits.max_bodies: unknown" in done.stderr

@@ -16,6 +16,7 @@ The expectations are in EXPECTED below; the cases are named by their file.
 
 from __future__ import annotations
 
+import re
 import json
 import os
 import random
@@ -407,6 +408,10 @@ def test_jinja_and_html_in_items_are_text_in_reports_and_the_site(repo, invoke, 
     assert r.exit_code == 0, r.stderr
     pages = {p: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
     assert pages
+    # the search index is a JSON data block the browser never runs, every `<` escaped
+    index = re.search(r'<script type="application/json" id="search-index">(.*?)</script>',
+                      pages.pop(site / "search.html"), re.S)
+    assert index and "<" not in index.group(1)
     everything = "\n".join(pages.values())
     assert "<script>alert" not in everything
     assert "onerror=alert" not in everything.replace("onerror=alert(2)&gt;", "")
