@@ -16,6 +16,10 @@ and the static site, under one layout (the same navigation on every page).
   request; `/site/…`: the static site (`tracker report site`), built in its own thread
   when first asked for and again once the repository has a new commit.
 
+Every page speaks the tracker's language (`language:`): its words are
+`model/language.py`'s catalog, values shown as `language.display` writes them; slugs stay
+in form values, URLs and data-* attributes.
+
 Reports and the site are made by `tracker.reports`, which this layer does not import:
 the CLI hands the server a `Reporting` (see `tracker/cli/serve.py`).
 """
