@@ -366,6 +366,8 @@ def test_a_campaign_trackers_pages_speak_french(site):
     assert "<b>Prévue</b>" in page or "Remontée" in page
     for english in ("History", "Pointing here", ">Move<", "Not committed", ">board<"):
         assert english not in page, english
+    _, _, login = site["server"].call("GET", "/login")
+    assert '<html lang="fr">' in login and '<button type="submit">Se connecter</button>' in login
     _, _, listed = coord.get("/?kind=session")
     assert '<html lang="fr">' in listed and '<option value="">tous</option>' in listed
     assert re.search(r'<p class="count">\d+ éléments</p>', listed)
@@ -402,6 +404,8 @@ def test_a_default_trackers_pages_speak_english(tmp_path):
                       "status: open → In progress"):
             assert words in page, words
         assert "Historique" not in page and "Changer" not in page
+        _, _, login = server.call("GET", "/login")
+        assert '<html lang="en">' in login and '<button type="submit">Log in</button>' in login
         _, _, listed = coord.get("/?kind=issue")
         assert '<html lang="en">' in listed and '<p class="count">1 item</p>' in listed
         assert "<td>In progress</td>" in listed and '<option value="">all</option>' in listed

@@ -71,6 +71,14 @@ WORDS: dict[str, dict[str, str]] = {
         "site_failed": "the site could not be built: {error}",
         "no_board": "no board: '{name}' is not a kind with a workflow",
         "no_report": "no report '{name}'; reports: {known}",
+        # tracker serve: logging in, the accounts (serve/pages.py)
+        "log_in": "Log in", "login": "Login", "secret": "Secret",
+        "login_csrf": "The form expired or came from elsewhere (CSRF): log in again.",
+        "too_many": "Too many attempts: wait a minute.", "wrong_login": "Wrong login or secret.",
+        "bad_csrf": "Missing or wrong CSRF token.",
+        "admins_only": "Accounts are managed by admins.", "new_secret": "New secret",
+        "secret_once": "The secret, shown only now:", "add_account": "Add an account",
+        "role": "Role", "team": "Team", "name": "Name", "email": "Email", "add_button": "Add",
         # tracker serve: the forms (serve/forms.py)
         "new": "New", "edit": "Edit", "save": "Save", "create": "Create",
         "required": "required", "saved": "Saved", "commit": "commit",
@@ -124,6 +132,16 @@ WORDS: dict[str, dict[str, str]] = {
         "site_failed": "le site n'a pas pu être construit : {error}",
         "no_board": "pas de tableau : '{name}' n'est pas un type avec un workflow",
         "no_report": "pas de rapport '{name}' ; rapports : {known}",
+        # tracker serve: logging in, the accounts (serve/pages.py)
+        "log_in": "Se connecter", "login": "Identifiant", "secret": "Secret",
+        "login_csrf": "Le formulaire a expiré ou vient d'ailleurs (CSRF) : reconnectez-vous.",
+        "too_many": "Trop de tentatives : attendez une minute.",
+        "wrong_login": "Identifiant ou secret incorrect.",
+        "bad_csrf": "Jeton CSRF absent ou incorrect.",
+        "admins_only": "Les comptes sont gérés par les administrateurs.",
+        "new_secret": "Nouveau secret", "secret_once": "Le secret, montré cette fois seulement :",
+        "add_account": "Ajouter un compte", "role": "Rôle", "team": "Équipe", "name": "Nom",
+        "email": "E-mail", "add_button": "Ajouter",
         # tracker serve: the forms (serve/forms.py)
         "new": "Nouveau", "edit": "Modifier", "save": "Enregistrer", "create": "Créer",
         "required": "obligatoire", "saved": "Enregistré", "commit": "commit",
