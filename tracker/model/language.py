@@ -63,6 +63,7 @@ WORDS: dict[str, dict[str, str]] = {
         "not_on_board": "Not on the board (a status the workflow does not list):",
         "drag_hint": "Drag a card to another column to move it, or use its Move form.",
         "move_heading": "Move", "no_move": "No move allowed.",
+        "no_answer": "The server did not answer: the card was put back.",
         "not_committed": "Not committed yet.", "none_here": "None.", "no_text": "No text.",
         "pointing_here": "Pointing here", "text_changed": "text changed",
         "changed": "{field}: {old} → {new}",
@@ -123,6 +124,7 @@ WORDS: dict[str, dict[str, str]] = {
         "drag_hint": "Glissez une carte dans une autre colonne pour la changer de statut, "
         "ou utilisez son formulaire « Changer ».",
         "move_heading": "Changer de statut", "no_move": "Aucun changement de statut permis.",
+        "no_answer": "Le serveur n'a pas répondu : la carte a été remise à sa place.",
         "not_committed": "Pas encore commité.", "none_here": "Aucun.",
         "no_text": "Pas de texte.", "pointing_here": "Ce qui pointe ici",
         "text_changed": "texte modifié", "the_site": "le site statique",

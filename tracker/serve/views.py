@@ -358,7 +358,8 @@ value="{esc(where or '')}" placeholder="status == 'open'"></label>
                 f"{esc(language.number(len(cards)))}</span>"
                 "</h2>"
                 f"<ul class=\"cards\" data-status=\"{esc(status)}\" "
-                f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\">{shown}</ul>"
+                f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\" "
+                f"data-label=\"{esc(_shown(kind, 'status', status))}\">{shown}</ul>"
                 f"{more}</section>")
         stray = ""
         if others:
@@ -375,7 +376,8 @@ value="{esc(where or '')}" placeholder="status == 'open'"></label>
 <label>{esc(word('filter'))} (<code>--where</code>) <input type="text" name="where"
 value="{esc(where or '')}"></label><button type="submit">{esc(word('show'))}</button></form>{hint}
 <p class="status-message" role="status" aria-live="polite" id="board-message"></p>{stray}
-<div class="board" data-movable="{'true' if movable else 'false'}">{''.join(columns)}</div>""",
+<div class="board" data-movable="{'true' if movable else 'false'}"
+data-no-answer="{esc(word('no_answer'))}">{''.join(columns)}</div>""",
                            found["nav"], scripts=(SORTABLE, "board.js") if movable else ())
 
     def _card(self, kind: Any, row: dict[str, Any], movable: bool, session: Any,
