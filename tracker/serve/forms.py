@@ -595,12 +595,16 @@ class Forms:
         code, message, _, _ = problems_of(e)
         if code == 403:
             return await self._forbidden(request, message)
-        return html_page("Error", f"<p class=\"error\" role=\"alert\">{esc(message)}</p>"
-                         "<p><a href=\"/\">Items</a></p>", status=code)
+        w = words(None)
+        return html_page(w["error"], f"<p class=\"error\" role=\"alert\">{esc(message)}</p>"
+                         f"<p><a href=\"/\">{esc(w['items_header'])}</a></p>", lang_of(None),
+                         status=code)
 
     async def _forbidden(self, request: Request, message: str) -> Response:
-        return html_page("Refused", f"<h1>403</h1><p class=\"error\" role=\"alert\">"
-                         f"{esc(message)}</p><p><a href=\"/\">Items</a></p>", status=403)
+        w = words(None)
+        return html_page(w["refused"], f"<h1>403</h1><p class=\"error\" role=\"alert\">"
+                         f"{esc(message)}</p><p><a href=\"/\">{esc(w['items_header'])}</a></p>",
+                         lang_of(None), status=403)
 
     async def _no_csrf(self, request: Request) -> Response:
         w = words(None)
