@@ -64,8 +64,14 @@ def test_drag_a_card_to_another_column_moves_the_item(served, page):
     page.locator(f'li.card[data-id="{item}"] a.title').drag_to(
         page.locator('ul.cards[data-status="done"]'))
     page.wait_for_function(
-        "() => document.getElementById('board-message').textContent.includes('→ done')")
+        "() => document.getElementById('board-message').textContent.includes('→ Faite')")
     assert _column_of(page, item) == "done"
+    # the card's Move form now offers what the workflow allows from there, by label
+    form = page.locator(f'li.card[data-id="{item}"] form.move')
+    assert form.locator("b").text_content() == "Faite"
+    assert form.locator("option").evaluate_all(
+        "os => os.map(o => [o.value, o.textContent])") == [["reported", "Remontée"],
+                                                           ["cancelled", "Annulée"]]
     head = _head_commit(server.root)
     assert head["sha"] != before and head["name"] == "Coord Person"
     shown = json.loads(_run(server.root, server.env, "show", item, "--format", "json"))

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.helpers import tracker_exe
-from tests.test_serve import Browser, _git, _head_commit, _prepare, _run
+from tests.test_serve import Browser, Served, _env, _git, _head_commit, _prepare, _run
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_the_board_narrowed_by_a_filter(site):
 
 def test_a_kind_without_workflow_has_no_board(site):
     status, _, page = site["coord"].get("/board/nothing")
-    assert status == 404 and "not a kind with a workflow" in page
+    assert status == 404 and "n&#x27;est pas un type avec un workflow" in page  # French
 
 
 # ------------------------------------------------------------ the list
@@ -172,7 +172,8 @@ def test_the_list_filters_and_sorts_as_tracker_list(site):
         args += ["--sort", sort] if sort else []
         expected = [r["id"] for r in json.loads(_run(server.root, server.env, *args))]
         assert _ids_in(page) == expected, query
-        assert f"<p class=\"count\">{len(expected)} items</p>" in page
+        count = "1 élément" if len(expected) == 1 else f"{len(expected)} éléments"
+        assert f"<p class=\"count\">{count}</p>" in page  # a French tracker
     # the columns are the kind's, labelled, each a link that sorts by it (again: reversed)
     _, _, page = coord.get("/?kind=session&sort=date")
     assert '<a href="/?kind=session&amp;sort=-date">Date ▲</a>' in page
@@ -195,7 +196,7 @@ def test_the_list_pages_through_many_items(site, tmp_path):
                                                  "--sort", "title", "--format", "json"))]
     assert len(expected) == 132
     assert _ids_in(first) == expected[:100]
-    assert "page 1 of 2" in first and 'rel="next" href="/?kind=team&amp;sort=title&amp;page=2"' \
+    assert "page 1 sur 2" in first and 'rel="next" href="/?kind=team&amp;sort=title&amp;page=2"' \
         in first
     _, _, second = coord.get("/?kind=team&sort=title&page=2")
     assert _ids_in(second) == expected[100:] and 'rel="prev"' in second
@@ -223,7 +224,8 @@ def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site)
     log = json.loads(_run(server.root, server.env, "log", item, "--format", "json"))
     entries = re.findall(r"<li><p><code>([0-9a-f]{10})</code>", page)
     assert entries == [e["commit"][:10] for e in log] and len(entries) == 3
-    assert "status: done → reported" in page and "Coord Person" in page
+    # in the tracker's language: the field's label, the statuses' labels
+    assert "Statut : Faite → Remontée" in page and "Coord Person" in page
     # the move form offers what the workflow allows from here
     assert re.search(r'<select name="status"><option value="validated">Validée</option>'
                      r'<option value="done">Faite</option>'
@@ -232,7 +234,7 @@ def test_the_item_page_shows_fields_body_history_refs_and_what_points_here(site)
     _, _, team = coord.get(f"/items/{teams['a']}")
     pointing = team.split('<ul class="pointing">', 1)[1].split("</ul>", 1)[0]
     assert f'href="/items/{item}"' in pointing and pointing.count("<li>") == 2
-    assert "session, Équipe" in pointing
+    assert "Sessions de terrain, Équipe" in pointing  # the kind's label, the field's
     assert "&lt;script&gt;alert(&#x27;x&#x27;)" in pointing
 
 
@@ -245,9 +247,10 @@ def test_every_page_has_the_same_navigation(site):
     for path in ("/", "/board/session", f"/items/{site['teams']['a']}", "/reports"):
         _, _, page = site["view"].get(path)
         nav = page.split('<nav class="top"', 1)[1].split("</nav>", 1)[0]
-        assert '<a href="/">Items</a>' in nav and '<a href="/board/session">' in nav, path
-        assert '<a href="/reports">Reports</a>' in nav and "view (viewer)" in nav
-        assert "Accounts" not in nav  # for admins only
+        # in the tracker's language (French in the campaign template)
+        assert '<a href="/">Éléments</a>' in nav and '<a href="/board/session">' in nav, path
+        assert '<a href="/reports">Rapports</a>' in nav and "view (viewer)" in nav
+        assert "Comptes" not in nav  # for admins only
 
 
 # ------------------------------------------------------------ reports and the site
@@ -269,7 +272,7 @@ def test_the_reports_are_those_of_tracker_report(site):
     status, _, page = viewer.get("/reports/terrain")  # an HTML report, its links to the site
     assert status == 200 and 'href="/site/index.html"' in page
     status, _, page = viewer.get("/reports/nothing")
-    assert status == 404 and "no report" in page
+    assert status == 404 and "pas de rapport" in page
 
 
 def test_the_site_is_built_when_asked_and_again_after_a_commit(site):
@@ -329,5 +332,83 @@ def test_the_accounts_page_has_the_same_navigation_for_admins(site):
         status, _, page = boss.get(path)
         assert status == 200
         nav = page.split('<nav class="top"', 1)[1].split("</nav>", 1)[0]
-        assert '<a href="/users">Accounts</a>' in nav and '<a href="/board/session">' in nav
+        assert '<a href="/users">Comptes</a>' in nav and '<a href="/board/session">' in nav
         assert "boss (admin)" in nav and 'action="/logout"' in nav
+
+
+# ------------------------------------------------------------ the tracker's language
+
+
+def _columns(page: str) -> list[str]:
+    """The board's column headings (their text, the count left out)."""
+    return re.findall(r'<section class="column" aria-label="[^"]*"><h2>([^<]+) <span', page)
+
+
+def test_a_campaign_trackers_pages_speak_french(site):
+    """The campaign template says `language: fr`: the board, an item page and the list
+    speak it (the status labels as column headings, the Move form's words), the slugs
+    stay in form values and data-* attributes."""
+    coord = site["coord"]
+    _, _, board = coord.get("/board/session")
+    assert '<html lang="fr">' in board
+    assert _columns(board) == ["Prévue", "Faite", "Remontée", "Validée", "Annulée"]
+    assert 'data-status="planned"' in board and "Glissez une carte" in board
+    assert '<button type="submit">Changer</button>' in board
+    assert '<button type="submit">Afficher</button>' in board and "Filtre" in board
+    item = site["made"]["Tractage gare"]
+    _, _, page = coord.get(f"/items/{item}")
+    assert '<html lang="fr">' in page
+    for words in ("<h2>Historique</h2>", "<h2>Ce qui pointe ici</h2>",
+                  "<h2>Changer de statut</h2>", '<button type="submit">Changer</button>',
+                  ">tableau</a>", "<li>créé</li>"):
+        assert words in page, words
+    assert '<option value="done">Faite</option>' in page  # a label shown, the slug posted
+    assert "<b>Prévue</b>" in page or "Remontée" in page
+    for english in ("History", "Pointing here", ">Move<", "Not committed", ">board<"):
+        assert english not in page, english
+    _, _, login = site["server"].call("GET", "/login")
+    assert '<html lang="fr">' in login and '<button type="submit">Se connecter</button>' in login
+    _, _, listed = coord.get("/?kind=session")
+    assert '<html lang="fr">' in listed and '<option value="">tous</option>' in listed
+    assert re.search(r'<p class="count">\d+ éléments</p>', listed)
+    assert "<td>Prévue</td>" in listed or "<td>Faite</td>" in listed  # statuses' labels
+    assert '<a href="/?kind=session&amp;sort=status">Statut</a>' in listed
+
+
+def test_a_default_trackers_pages_speak_english(tmp_path):
+    """The default template has no `language:`: the same pages in English."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
+    _run(root, env, "init")
+    item = _run(root, env, "new", "issue", "Fix the door", "--set", "due=2026-03-01",
+                "--set", "priority=high").strip()
+    _run(root, env, "move", item, "in-progress")
+    secret = _run(root, env, "user", "add", "coord", "--role", "coordinator", "--name",
+                  "Coord Person", "--email", "coord@example.org").splitlines()[-1]
+    server = Served(root, env)
+    server.start()
+    try:
+        coord = Browser(server, "coord", secret)
+        _, _, board = coord.get("/board/issue")
+        assert '<html lang="en">' in board
+        assert _columns(board) == ["open", "In progress", "done", "closed"]
+        assert '<button type="submit">Move</button>' in board and "Drag a card" in board
+        _, _, page = coord.get(f"/items/{item}")
+        assert '<html lang="en">' in page
+        for words in ("<h2>History</h2>", "<h2>Pointing here</h2>", "<h2>Move</h2>",
+                      ">board</a>", "<li>created</li>", "<td>2026-03-01</td>",
+                      "status: open → In progress"):
+            assert words in page, words
+        assert "Historique" not in page and "Changer" not in page
+        _, _, login = server.call("GET", "/login")
+        assert '<html lang="en">' in login and '<button type="submit">Log in</button>' in login
+        _, _, listed = coord.get("/?kind=issue")
+        assert '<html lang="en">' in listed and '<p class="count">1 item</p>' in listed
+        assert "<td>In progress</td>" in listed and '<option value="">all</option>' in listed
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log, log

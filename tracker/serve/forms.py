@@ -45,27 +45,6 @@ HIDDEN = {"csrf", KEY_FIELD, "version"}
 PICKER_ROWS = 300  # ids offered in the page; past that the script asks as one types
 NOT_EDITED = {"status", "id", "created", "updated"}  # moves are the workflow's
 
-WORDS = {
-    "en": {"new": "New", "edit": "Edit", "save": "Save", "create": "Create",
-           "required": "required", "saved": "Saved", "commit": "commit",
-           "refused": "Not saved", "conflict": "changed meanwhile: theirs",
-           "yours": "yours", "add": "add", "items": "Items", "remove": "remove",
-           "forbidden": "Refused", "no_csrf": "The form expired or came from elsewhere "
-           "(CSRF): open it again.", "again": "Send again to keep yours.",
-           "nothing": "Nothing changed.", "yes": "yes", "no": "no",
-           "report": "Field report", "status": "Status", "move": "Move",
-           "body": "Text"},
-    "fr": {"new": "Nouveau", "edit": "Modifier", "save": "Enregistrer", "create": "Créer",
-           "required": "obligatoire", "saved": "Enregistré", "commit": "commit",
-           "refused": "Non enregistré", "conflict": "modifié entre-temps : chez l'autre",
-           "yours": "chez vous", "add": "ajouter", "items": "Éléments",
-           "remove": "retirer", "forbidden": "Refusé",
-           "no_csrf": "Le formulaire a expiré ou vient d'ailleurs (CSRF) : rouvrez-le.",
-           "again": "Renvoyez pour garder votre valeur.", "nothing": "Rien n'a changé.",
-           "yes": "oui", "no": "non", "report": "Rapport de terrain", "status": "Statut",
-           "move": "Changer", "body": "Texte"},
-}
-
 
 def esc(value: Any) -> str:
     return html.escape(value if isinstance(value, str) else text(value, one_line=True),
@@ -73,15 +52,17 @@ def esc(value: Any) -> str:
 
 
 def words(t: Any) -> dict[str, str]:
-    return WORDS.get(lang_of(t), WORDS["en"])
+    """The catalog in the tracker's language (model/language.py, the one catalog)."""
+    from tracker.model import language  # noqa: PLC0415
+
+    return language.catalog(lang_of(t))
 
 
 def lang_of(t: Any) -> str:
     """The tracker's language (the config's `language:`, model/language.py)."""
     from tracker.model import language  # noqa: PLC0415
 
-    lang = language.current()
-    return lang if lang in WORDS else "en"
+    return language.current()
 
 
 def html_page(title: str, body: str, lang: str = "en", status: int = 200,
@@ -134,7 +115,7 @@ def move_form(item_id: str, current: Any, allowed: list[str], csrf: str, back: s
             f"<input type=\"hidden\" name=\"{KEY_FIELD}\" value=\""
             f"{esc(secrets.token_urlsafe(18))}\">"
             f"<input type=\"hidden\" name=\"back\" value=\"{esc(back)}\">"
-            f"<label>{esc(w['status'])} : <b>{esc(current)}</b> → <select name=\"status\">"
+            f"<label>{esc(w['status_header'])} : <b>{esc(current)}</b> → <select name=\"status\">"
             f"{options}</select></label> <button type=\"submit\">{esc(w['move'])}</button>"
             "</form>")
 
@@ -292,7 +273,7 @@ def field_row(spec: Any, value: Any, problems: list[str], choices: Any, w: dict[
     if conflict is not None:
         said += (f"<span class=\"problem conflict\" role=\"alert\">{esc(w['conflict'])} "
                  f"<b class=\"theirs\">{esc(conflict.get('theirs'))}</b>, {esc(w['yours'])} "
-                 f"<b class=\"yours\">{esc(conflict.get('yours'))}</b>. {esc(w['again'])}"
+                 f"<b class=\"yours\">{esc(conflict.get('yours'))}</b>. {esc(w['send_again'])}"
                  "</span>")
     help_text = f"<small>{esc(spec.help)}</small>" if spec.help else ""
     return (f"<div class=\"field\" data-field=\"{esc(spec.name)}\"><label for=\"f-"
@@ -373,7 +354,7 @@ class Forms:
             hidden += f"<input type=\"hidden\" name=\"version\" value=\"{esc(version)}\">"
         data = (f" data-check=\"/api/check\" data-kind=\"{esc(kind.name)}\""
                 + (f" data-id=\"{esc(item.id)}\"" if item is not None else ""))
-        body = (f"<header><h1>{esc(title)}</h1><p><a href=\"/\">{esc(w['items'])}</a></p>"
+        body = (f"<header><h1>{esc(title)}</h1><p><a href=\"/\">{esc(w['items_header'])}</a></p>"
                 f"</header>{notes}{self._move_form(request, item, csrf, w)}"
                 f"<form method=\"post\" action=\"{esc(action)}\" "
                 f"class=\"item-form\"{data}>{hidden}{rows}{datalists(choices)}"
@@ -435,7 +416,7 @@ class Forms:
         again = move_form(item.id, current, workflow.allowed(current),
                           session.csrf if session else "", f"/items/{quote(item.id, safe='')}",
                           w, item.kind) if workflow is not None else ""
-        return html_page(w["forbidden"], f"<p class=\"error\" role=\"alert\">{esc(message)}"
+        return html_page(w["refused"], f"<p class=\"error\" role=\"alert\">{esc(message)}"
                          f"</p>{again}<p><a href=\"/items/{esc(quote(item.id, safe=''))}\">"
                          f"{esc(item.fields.get('title') or item.id)}</a></p>",
                          lang_of(t), status=422)
@@ -499,7 +480,8 @@ class Forms:
             w = words(t)
             note = ""
             if saved is not None:
-                note = f"{w['saved']} ({w['commit']} {saved[:12]})" if saved else w["nothing"]
+                note = f"{w['saved']} ({w['commit']} {saved[:12]})" if saved else \
+                    w["nothing_changed"]
             return self.render(request, t, item.kind, dict(item.fields), item=item,
                                version=t.version(item), saved=note, body_text=item.body)
 
@@ -613,16 +595,21 @@ class Forms:
         code, message, _, _ = problems_of(e)
         if code == 403:
             return await self._forbidden(request, message)
-        return html_page("Error", f"<p class=\"error\" role=\"alert\">{esc(message)}</p>"
-                         "<p><a href=\"/\">Items</a></p>", status=code)
+        w = words(None)
+        return html_page(w["error"], f"<p class=\"error\" role=\"alert\">{esc(message)}</p>"
+                         f"<p><a href=\"/\">{esc(w['items_header'])}</a></p>", lang_of(None),
+                         status=code)
 
     async def _forbidden(self, request: Request, message: str) -> Response:
-        return html_page("Refused", f"<h1>403</h1><p class=\"error\" role=\"alert\">"
-                         f"{esc(message)}</p><p><a href=\"/\">Items</a></p>", status=403)
+        w = words(None)
+        return html_page(w["refused"], f"<h1>403</h1><p class=\"error\" role=\"alert\">"
+                         f"{esc(message)}</p><p><a href=\"/\">{esc(w['items_header'])}</a></p>",
+                         lang_of(None), status=403)
 
     async def _no_csrf(self, request: Request) -> Response:
-        return html_page("Refused", "<p class=\"error\" role=\"alert\">Missing or wrong "
-                         "CSRF token: open the form again.</p>", status=403)
+        w = words(None)
+        return html_page(w["refused"], f"<p class=\"error\" role=\"alert\">{esc(w['no_csrf'])}"
+                         "</p>", lang_of(None), status=403)
 
     # ---- the live check
 

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tracker.model import errors
+from tracker.model import errors, language
+from tracker.model.language import word
 from tracker.model.values import text
 from tracker.serve.accounts import ROLES, Accounts, login_of
 from tracker.serve.gate import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS
@@ -32,10 +33,15 @@ def esc(value: Any) -> str:
 def page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
          ) -> HTMLResponse:
     return HTMLResponse(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!doctype html>\n<html lang=\"{esc(language.current())}\"><head>"
+        "<meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)}</title><link rel=\"stylesheet\" href=\"/static/tracker.css\">"
         f"</head><body>{body}</body></html>\n", status_code=status, headers=headers)
+
+
+def _refused(key: str) -> HTMLResponse:
+    return page(word("refused"), f"<p class=\"error\">{esc(word(key))}</p>", 403)
 
 
 class Pages:
@@ -58,12 +64,13 @@ class Pages:
                     ) -> HTMLResponse:
         token = secrets.token_urlsafe(32)
         error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
-        response = page("Log in", f"""<h1>Log in</h1>{error}
+        response = page(word("log_in"), f"""<h1>{esc(word('log_in'))}</h1>{error}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="{esc(token)}">
-<label>Login <input type="text" name="login" autocomplete="username" required></label>
-<label>Secret <input type="password" name="secret" autocomplete="current-password" required>
-</label><button type="submit">Log in</button></form>""", status)
+<label>{esc(word('login'))} <input type="text" name="login" autocomplete="username" required>
+</label><label>{esc(word('secret'))} <input type="password" name="secret"
+autocomplete="current-password" required></label>
+<button type="submit">{esc(word('log_in'))}</button></form>""", status)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True,
                             samesite="strict", secure=request.url.scheme == "https",
                             path="/login")
@@ -78,17 +85,16 @@ class Pages:
         token = str(form.get("csrf") or "")
         expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
         if not token or not secrets.compare_digest(token.encode(), expected.encode()):
-            return self._login_page(request, "The form expired or came from elsewhere "
-                                    "(CSRF): log in again.", 403)
+            return self._login_page(request, word("login_csrf"), 403)
         login = str(form.get("login") or "").strip()
         secret = str(form.get("secret") or "").strip()
         ip = request.state.ip
         account = self.accounts.get(login) if login_of(secret) == login else None
         if account is not None and gate.login_throttled(login, ip):
-            return self._login_page(request, "Too many attempts: wait a minute.", 429)
+            return self._login_page(request, word("too_many"), 429)
         if account is None or not await gate.check(secret, account):
             gate.login_failed(login or "-", ip)
-            return self._login_page(request, "Wrong login or secret.", 401)
+            return self._login_page(request, word("wrong_login"), 401)
         sid, _ = gate.open_session(account.login)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(SESSION_COOKIE, sid, max_age=SESSION_SECONDS, httponly=True,
@@ -100,7 +106,7 @@ class Pages:
         session = request.state.session
         form = await request.form()
         if not _csrf_ok(session, form):
-            return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
+            return _refused("bad_csrf")
         gate = request.state.gate
         sid = request.cookies.get(SESSION_COOKIE)
         if sid:
@@ -121,38 +127,42 @@ class Pages:
             f"<td>{esc(a.name or '')}</td><td>{esc(a.email or '')}</td><td>"
             f"<form class=\"inline\" method=\"post\" action=\"/users\">{csrf}"
             f"<input type=\"hidden\" name=\"login\" value=\"{esc(a.login)}\">"
-            "<button name=\"action\" value=\"reset\">New secret</button> "
-            "<button name=\"action\" value=\"remove\">Remove</button></form></td></tr>"
+            f"<button name=\"action\" value=\"reset\">{esc(word('new_secret'))}</button> "
+            f"<button name=\"action\" value=\"remove\">{esc(word('remove').capitalize())}"
+            "</button></form></td></tr>"
             for a in self.accounts.all())
         roles = "".join(f"<option>{esc(r)}</option>" for r in ROLES)
         note = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
-        shown = (f"<p>The secret, shown only now: <code>{esc(secret)}</code></p>"
+        shown = (f"<p>{esc(word('secret_once'))} <code>{esc(secret)}</code></p>"
                  if secret else "")
-        return (self.layout or _plain)(request, "Accounts", f"""<h1>Accounts</h1>{note}{shown}
-<div class="scroll"><table><thead><tr><th>login</th><th>role</th><th>team</th><th>name</th>
-<th>email</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>
-<h2>Add an account</h2><form method="post" action="/users">{csrf}
+        title = word("accounts")
+        heads = "".join(f"<th>{esc(word(k))}</th>" for k in ("login", "role", "team", "name",
+                                                              "email"))
+        return (self.layout or _plain)(request, title, f"""<h1>{esc(title)}</h1>{note}{shown}
+<div class="scroll"><table><thead><tr>{heads}<th></th></tr></thead><tbody>{rows}</tbody>
+</table></div>
+<h2>{esc(word('add_account'))}</h2><form method="post" action="/users">{csrf}
 <input type="hidden" name="action" value="add">
-<label>Login <input type="text" name="login" required></label>
-<label>Role <select name="role">{roles}</select></label>
-<label>Team <input type="text" name="team"></label>
-<label>Name <input type="text" name="name"></label>
-<label>Email <input type="text" name="email"></label>
-<button type="submit">Add</button></form>""", status)
+<label>{esc(word('login'))} <input type="text" name="login" required></label>
+<label>{esc(word('role'))} <select name="role">{roles}</select></label>
+<label>{esc(word('team'))} <input type="text" name="team"></label>
+<label>{esc(word('name'))} <input type="text" name="name"></label>
+<label>{esc(word('email'))} <input type="text" name="email"></label>
+<button type="submit">{esc(word('add_button'))}</button></form>""", status)
 
     async def users(self, request: Request) -> Response:
         account = request.state.account
         if not account.at_least("admin"):
-            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+            return _refused("admins_only")
         return self._users_page(request)
 
     async def change_users(self, request: Request) -> Response:
         account = request.state.account
         form = await request.form()
         if not _csrf_ok(request.state.session, form):
-            return page("Refused", "<p class=\"error\">Missing or wrong CSRF token.</p>", 403)
+            return _refused("bad_csrf")
         if not account.at_least("admin"):
-            return page("Refused", "<p class=\"error\">Accounts are managed by admins.</p>", 403)
+            return _refused("admins_only")
         action = str(form.get("action") or "")
         login = str(form.get("login") or "").strip()
 

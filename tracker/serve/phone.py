@@ -47,21 +47,6 @@ PART = re.compile(r"\((\w+) or 0\)")
 TOTAL = re.compile(r"==\s*(\w+)\s*\)*\s*$")
 FIRST = ("date", "bureau", "team", "channel")
 
-PHONE_WORDS = {
-    "fr": {"title": "Rapport de terrain", "send": "Envoyer le rapport",
-           "left": "Portes restant à répartir", "sent": "Rapport envoyé",
-           "rollup": "Le bureau", "none_kind": "Aucun type de rapport n'est configuré "
-           "(serve.report_kind).", "offline": "Pas de réseau : le rapport est gardé sur ce "
-           "téléphone et sera envoyé dès le retour du réseau.",
-           "pending": "rapport(s) en attente d'envoi", "new": "Nouveau rapport"},
-    "en": {"title": "Field report", "send": "Send the report",
-           "left": "Doors left to account for", "sent": "Report sent",
-           "rollup": "The bureau", "none_kind": "No report kind is configured "
-           "(serve.report_kind).", "offline": "No network: the report is kept on this "
-           "phone and sent when the network is back.",
-           "pending": "report(s) waiting to be sent", "new": "New report"},
-}
-
 
 def routes(worker: Any, api: Any) -> list[Route]:
     """The routes of the forms and of the phone form."""
@@ -93,11 +78,11 @@ class Phone:
                status: int = 200, sent: str = "") -> Response:
         account = request.state.account
         w = words(t)
-        p = PHONE_WORDS.get(lang_of(t), PHONE_WORDS["en"])
+        p = words(t)
         kind_name, team_field = settings(t)
         if kind_name is None or kind_name not in t.kinds:
-            return html_page(p["title"], f"<p class=\"error\">{esc(p['none_kind'])}</p>",
-                             lang_of(t), 404)
+            return html_page(p["field_report"],
+                             f"<p class=\"error\">{esc(p['no_report_kind'])}</p>", lang_of(t), 404)
         kind = t.ws.kind(kind_name)
         total, parts = sum_rule(kind)
         team = account.team if account.team else values.get(team_field)
@@ -160,7 +145,7 @@ class Phone:
                                   extra=extra))
             if name == total and parts:
                 left = _left(values, total, parts)
-                rows.append(f"<p class=\"left\">{esc(p['left'])} : <output id=\"doors-left\" "
+                rows.append(f"<p class=\"left\">{esc(p['doors_left'])} : <output id=\"doors-left\" "
                             f"data-left=\"1\">{esc(left)}</output></p>")
         loose += [f"{k}: {'; '.join(v)}" for k, v in placed.items()]
         session = request.state.session
@@ -174,16 +159,17 @@ class Phone:
         import secrets  # noqa: PLC0415
 
         key = values.get(KEY_FIELD) or secrets.token_urlsafe(18)
-        body = (f"<h1>{esc(p['title'])}</h1>{notes}"
+        body = (f"<h1>{esc(p['field_report'])}</h1>{notes}"
                 f"<p class=\"pending\" id=\"pending\" hidden data-offline-text=\""
-                f"{esc(p['offline'])}\" data-pending-text=\"{esc(p['pending'])}\"></p>"
+                f"{esc(p['report_offline'])}\" data-pending-text=\""
+                f"{esc(p['reports_pending'])}\"></p>"
                 f"<form method=\"post\" action=\"/report\" class=\"item-form phone-form\" "
                 f"data-offline=\"1\" data-check=\"/api/check\" data-kind=\"{esc(kind.name)}\">"
                 f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(csrf)}\">"
                 f"<input type=\"hidden\" name=\"{KEY_FIELD}\" value=\"{esc(key)}\">"
                 f"{''.join(rows)}{datalists(choices)}"
-                f"<button type=\"submit\" class=\"send\">{esc(p['send'])}</button></form>")
-        return html_page(p["title"], body, lang_of(t), status, extra_class="phone")
+                f"<button type=\"submit\" class=\"send\">{esc(p['report_send'])}</button></form>")
+        return html_page(p["field_report"], body, lang_of(t), status, extra_class="phone")
 
     async def form(self, request: Request) -> Response:
         q = request.query_params
@@ -193,7 +179,7 @@ class Phone:
 
         def job() -> Response:
             t = self.worker.tracker()
-            p = PHONE_WORDS.get(lang_of(t), PHONE_WORDS["en"])
+            p = words(t)
             kind_name, _ = settings(t)
             if kind_name is not None and kind_name in t.kinds:
                 may_write(t, account, kind_name, account.team, "creates")
@@ -213,7 +199,7 @@ class Phone:
             item = t.get(ref)
         except errors.TrackerError:
             return ""
-        shown = (f"<p>{esc(p['sent'])} : <a href=\"/items/{quote(item.id)}/edit\">"
+        shown = (f"<p>{esc(p['report_sent'])} : <a href=\"/items/{quote(item.id)}/edit\">"
                  f"<code id=\"sent-id\">{esc(item.id)}</code></a> (commit "
                  f"<code>{esc(commit[:12])}</code>)</p>")
         for name, spec in item.kind.fields.items():
@@ -229,7 +215,7 @@ class Phone:
                 continue
             cells = "".join(f"<li data-rollup=\"{esc(r)}\">{esc(r)} : <b>{esc(computed.get(r))}"
                             "</b></li>" for r in rollups)
-            shown += (f"<p>{esc(p['rollup'])} {esc(target.fields.get('title') or target.id)}"
+            shown += (f"<p>{esc(p['the_bureau'])} {esc(target.fields.get('title') or target.id)}"
                       f" :</p><ul class=\"rollups\" id=\"rollup-{esc(target.id)}\">{cells}</ul>")
         return shown
 

@@ -16,6 +16,10 @@ and the static site, under one layout (the same navigation on every page).
   request; `/site/…`: the static site (`tracker report site`), built in its own thread
   when first asked for and again once the repository has a new commit.
 
+Every page speaks the tracker's language (`language:`): its words are
+`model/language.py`'s catalog, values shown as `language.display` writes them; slugs stay
+in form values, URLs and data-* attributes.
+
 Reports and the site are made by `tracker.reports`, which this layer does not import:
 the CLI hands the server a `Reporting` (see `tracker/cli/serve.py`).
 """
@@ -36,9 +40,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tracker.model import errors
+from tracker.model import errors, language
+from tracker.model.language import word
 from tracker.model.values import text
-from tracker.serve.forms import WORDS, move_form
+from tracker.serve.forms import move_form
 from tracker.serve.gate import CSP
 from tracker.serve.work import Busy, Worker
 
@@ -96,11 +101,19 @@ def _label(kind: Any, name: str) -> str:
 def _shown(kind: Any, name: str, value: Any) -> str:
     """A value as people read it: its enum label, a rate as the kind's `formats:` says,
     numbers and dates in the tracker's language (model/language.py)."""
-    from tracker.model import language  # noqa: PLC0415
-
     spec = kind.fields.get(name) if kind is not None else None
     return language.display(value, spec.labels if spec is not None else None,
                             kind.formats.get(name) if kind is not None else None)
+
+
+def _when(value: Any) -> str:
+    """A commit's date (ISO text) as the tracker's language writes it."""
+    from datetime import datetime  # noqa: PLC0415
+
+    try:
+        return language.date_text(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
 
 
 def _kind_label(kind: Any) -> str:
@@ -151,24 +164,26 @@ class Views:
         session = request.state.session
         if kinds is not None:
             self._nav = kinds
-        links = ["<a href=\"/\">Items</a>"]
+        links = [f"<a href=\"/\">{esc(word('items_header'))}</a>"]
         links += [f"<a href=\"/board/{esc(quote(name))}\">{esc(label)}</a>"
                   for name, label, board in kinds or [] if board]
         if self.reporting is not None:
-            links += ["<a href=\"/reports\">Reports</a>", "<a href=\"/site/\">Site</a>"]
+            links += [f"<a href=\"/reports\">{esc(word('reports'))}</a>",
+                      f"<a href=\"/site/\">{esc(word('site'))}</a>"]
         if account is not None and account.at_least("admin"):
-            links.append("<a href=\"/users\">Accounts</a>")
+            links.append(f"<a href=\"/users\">{esc(word('accounts'))}</a>")
         who = ""
         if account is not None:
             who = f"<span class=\"who\">{esc(account.login)} ({esc(account.role)})</span>"
             if session is not None:
                 who += ("<form class=\"inline\" method=\"post\" action=\"/logout\">"
                         f"<input type=\"hidden\" name=\"csrf\" value=\"{esc(session.csrf)}\">"
-                        "<button type=\"submit\">Log out</button></form>")
+                        f"<button type=\"submit\">{esc(word('log_out'))}</button></form>")
         csrf = f"<meta name=\"csrf\" content=\"{esc(session.csrf)}\">" if session else ""
         tags = "".join(f"<script src=\"/static/{esc(s)}\" defer></script>" for s in scripts)
         return HTMLResponse(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<!doctype html>\n<html lang=\"{esc(language.current())}\"><head>"
+            "<meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{esc(title)}</title>{csrf}"
             "<link rel=\"stylesheet\" href=\"/static/tracker.css\">"
@@ -187,7 +202,7 @@ class Views:
             return self._error(request, 422, str(e))
 
     def _error(self, request: Request, status: int, message: str) -> HTMLResponse:
-        return self.layout(request, "Refused" if status == 403 else "Error",
+        return self.layout(request, word("refused") if status == 403 else word("error"),
                            f"<p class=\"error\" role=\"alert\">{esc(errors.one_line(message))}"
                            "</p>", status=status)
 
@@ -257,22 +272,27 @@ class Views:
                  if found["error"] else "")
         pager = ""
         if pages > 1:
-            prev = (f"<a rel=\"prev\" href=\"{esc(link(page=number - 1))}\">previous</a>"
+            prev = (f"<a rel=\"prev\" href=\"{esc(link(page=number - 1))}\">"
+                    f"{esc(word('previous'))}</a>"
                     if number > 1 else "")
-            nxt = (f"<a rel=\"next\" href=\"{esc(link(page=number + 1))}\">next</a>"
+            nxt = (f"<a rel=\"next\" href=\"{esc(link(page=number + 1))}\">"
+                   f"{esc(word('next'))}</a>"
                    if number < pages else "")
-            pager = f"<nav class=\"pager\" aria-label=\"pages\">{prev} page {number} of " \
-                    f"{pages} {nxt}</nav>"
-        title = _kind_label(one) if one else "Items"
+            where_at = word("page_of", n=language.number(number), pages=language.number(pages))
+            pager = f"<nav class=\"pager\" aria-label=\"pages\">{prev} {esc(where_at)} " \
+                    f"{nxt}</nav>"
+        title = _kind_label(one) if one else word("items_header")
         return self.layout(request, title, f"""<h1>{esc(title)}</h1>
-<form method="get" action="/" class="filter"><label>Kind <select name="kind">
-<option value="">all</option>{options}</select></label>
-<label>Filter (<code>--where</code>) <input type="text" name="where" value="{esc(where or '')}"
-placeholder="status == 'open'"></label>
-<label>Search <input type="search" name="grep" value="{esc(grep or '')}"></label>
+<form method="get" action="/" class="filter"><label>{esc(word('kind_header'))} <select name="kind">
+<option value="">{esc(word('all'))}</option>{options}</select></label>
+<label>{esc(word('filter'))} (<code>--where</code>) <input type="text" name="where"
+value="{esc(where or '')}" placeholder="status == 'open'"></label>
+<label>{esc(word('search'))} <input type="search" name="grep" value="{esc(grep or '')}"></label>
 {f'<input type="hidden" name="sort" value="{esc(sort)}">' if sort else ''}
-<button type="submit">Show</button></form>{error}
-<p class="count">{len(rows)} items</p><div class="scroll"><table class="items"><thead><tr>
+<button type="submit">{esc(word('show'))}</button></form>{error}
+<p class="count">{esc(word('one_item') if len(rows) == 1 else
+                       word('n_items', n=language.number(len(rows))))}</p>
+<div class="scroll"><table class="items"><thead><tr>
 {''.join(heads)}</tr></thead><tbody>{body}</tbody></table></div>{pager}""", found["nav"])
 
     def _cell(self, column: str, value: Any, row: dict[str, Any], refs: set[str],
@@ -297,7 +317,7 @@ placeholder="status == 'open'"></label>
             t = self.worker.tracker()
             kind = t.kinds.get(name)
             if kind is None or kind.workflow is None:
-                raise errors.ItemNotFound(f"no board: '{name}' is not a kind with a workflow")
+                raise errors.ItemNotFound(word("no_board", name=name))
             fields = ["title", "status", *[f for f in kind.card if f not in ("title", "id")]]
             try:
                 rows = t.list(name, where, None, None, fields, None).rows
@@ -327,34 +347,37 @@ placeholder="status == 'open'"></label>
                             for row in cards[:CARDS_PER_COLUMN])
             more = ""
             if len(cards) > CARDS_PER_COLUMN:
+                left = language.number(len(cards) - CARDS_PER_COLUMN)
                 more = (f"<p class=\"more\"><a href=\"/?"
                         f"{esc(urlencode({'kind': kind.name, 'where': f'status == {status!r}'}))}"
-                        f"\">{len(cards) - CARDS_PER_COLUMN} more in the list</a></p>")
+                        f"\">{esc(word('more_in_list', n=left))}"
+                        "</a></p>")
             columns.append(
                 f"<section class=\"column\" aria-label=\"{esc(_shown(kind, 'status', status))}\">"
-                f"<h2>{esc(_shown(kind, 'status', status))} <span class=\"n\">{len(cards)}</span>"
+                f"<h2>{esc(_shown(kind, 'status', status))} <span class=\"n\">"
+                f"{esc(language.number(len(cards)))}</span>"
                 "</h2>"
                 f"<ul class=\"cards\" data-status=\"{esc(status)}\" "
-                f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\">{shown}</ul>"
+                f"data-next=\"{esc(' '.join(workflow.allowed(status)))}\" "
+                f"data-label=\"{esc(_shown(kind, 'status', status))}\">{shown}</ul>"
                 f"{more}</section>")
         stray = ""
         if others:
-            stray = ("<p class=\"error\">Not on the board (a status the workflow does not "
-                     "list): " + ", ".join(
+            stray = (f"<p class=\"error\">{esc(word('not_on_board'))} " + ", ".join(
                          f"<a href=\"{esc(item_href(str(r['id'])))}\">{esc(r['id'])}</a>"
                          for r in others) + "</p>")
         if found["error"]:
             stray += (f"<p class=\"error\" role=\"alert\">"
                       f"{esc(errors.one_line(found['error']))}</p>")
         label = _kind_label(kind)
-        hint = ("<p class=\"hint\">Drag a card to another column to move it, or use its "
-                "Move form.</p>" if movable else "")
-        return self.layout(request, f"{label}: board", f"""<h1>{esc(label)}</h1>
+        hint = (f"<p class=\"hint\">{esc(word('drag_hint'))}</p>" if movable else "")
+        return self.layout(request, word("board_title", kind=label), f"""<h1>{esc(label)}</h1>
 <form method="get" action="/board/{esc(quote(kind.name))}" class="filter">
-<label>Filter (<code>--where</code>) <input type="text" name="where" value="{esc(where or '')}">
-</label><button type="submit">Show</button></form>{hint}
+<label>{esc(word('filter'))} (<code>--where</code>) <input type="text" name="where"
+value="{esc(where or '')}"></label><button type="submit">{esc(word('show'))}</button></form>{hint}
 <p class="status-message" role="status" aria-live="polite" id="board-message"></p>{stray}
-<div class="board" data-movable="{'true' if movable else 'false'}">{''.join(columns)}</div>""",
+<div class="board" data-movable="{'true' if movable else 'false'}"
+data-no-answer="{esc(word('no_answer'))}">{''.join(columns)}</div>""",
                            found["nav"], scripts=(SORTABLE, "board.js") if movable else ())
 
     def _card(self, kind: Any, row: dict[str, Any], movable: bool, session: Any,
@@ -369,7 +392,7 @@ placeholder="status == 'open'"></label>
         form = ""
         if movable:
             form = move_form(item_id, status, kind.workflow.allowed(status), session.csrf,
-                             back, WORDS["en"], kind)
+                             back, language.catalog(), kind)
         return (f"<li class=\"card\" data-id=\"{esc(item_id)}\" data-status=\"{esc(status)}\">"
                 f"<a class=\"title\" href=\"{esc(item_href(item_id))}\">"
                 f"{esc(row.get('title') or item_id)}</a>"
@@ -401,7 +424,8 @@ placeholder="status == 'open'"></label>
                 except errors.ItemNotFound:
                     log = []  # not committed yet
             return {"nav": _nav_kinds(t), "item": item, "computed": computed, "log": log,
-                    "pointing": t.pointing(item.id, item.kind.name)}
+                    "pointing": t.pointing(item.id, item.kind.name),
+                    "kinds": {k.name: _kind_label(k) for k in t.kinds.values()}}
 
         found = await self._read(request, job)
         if isinstance(found, Response):
@@ -415,49 +439,56 @@ placeholder="status == 'open'"></label>
         rows = "".join(f"<tr><th scope=\"row\">{esc(_label(kind, n))}</th>"
                        f"<td>{self._value(kind, n, item.fields[n])}</td></tr>"
                        for n in names if n != "title")
-        rows += "".join(f"<tr class=\"computed\"><th scope=\"row\">{esc(n)}</th>"
-                        f"<td>{esc(v)} <small>(computed)</small></td></tr>"
+        rows += "".join(f"<tr class=\"computed\"><th scope=\"row\">{esc(_label(kind, n))}</th>"
+                        f"<td>{esc(_shown(kind, n, v))} <small>({esc(word('computed'))})"
+                        "</small></td></tr>"
                         for n, v in found["computed"].items() if v is not None)
         move = ""
         if kind.workflow is not None and account.at_least("coordinator") and session:
             allowed = kind.workflow.allowed(str(item.fields.get("status")))
             move = move_form(item.id, item.fields.get("status"), allowed, session.csrf,
-                             item_href(item.id), WORDS["en"], item.kind)
-            move = f"<section class=\"moving\"><h2>Move</h2>{move or '<p>No move allowed.</p>'}" \
-                   "</section>"
+                             item_href(item.id), language.catalog(), item.kind)
+            move = (f"<section class=\"moving\"><h2>{esc(word('move_heading'))}</h2>"
+                    f"{move or '<p>' + esc(word('no_move')) + '</p>'}</section>")
         error = f"<p class=\"error\" role=\"alert\">{esc(message)}</p>" if message else ""
-        history = "".join(self._entry(e) for e in found["log"]) or "<li>Not committed yet.</li>"
+        history = "".join(self._entry(kind, e) for e in found["log"]) or \
+            f"<li>{esc(word('not_committed'))}</li>"
         pointing = "".join(
             f"<li><a href=\"{esc(item_href(p['id']))}\">{esc(p['title'] or p['id'])}</a> "
-            f"<small>{esc(p['kind'])}, {esc(p['label'])}</small></li>"
-            for p in found["pointing"]) or "<li>None.</li>"
-        body = _markdown(item.body) if item.body.strip() else "<p><em>No text.</em></p>"
+            f"<small>{esc(found['kinds'].get(p['kind'], p['kind']))}, {esc(p['label'])}"
+            "</small></li>"
+            for p in found["pointing"]) or f"<li>{esc(word('none_here'))}</li>"
+        body = _markdown(item.body) if item.body.strip() else \
+            f"<p><em>{esc(word('no_text'))}</em></p>"
         title = str(item.fields.get("title") or item.id)
-        board = (f" · <a href=\"/board/{esc(quote(kind.name))}\">board</a>"
+        board = (f" · <a href=\"/board/{esc(quote(kind.name))}\">{esc(word('board'))}</a>"
                  if kind.workflow else "")
         return self.layout(request, title, f"""<h1>{esc(title)}</h1>
 <p class="meta"><code>{esc(item.id)}</code> · <a href="/?{esc(urlencode({'kind': kind.name}))}">
 {esc(_kind_label(kind))}</a>{board} · <code>{esc(item.rel)}</code></p>{error}{move}
 <table class="fields"><tbody>{rows}</tbody></table>
 <section class="body">{body}</section>
-<section><h2>Pointing here</h2><ul class="pointing">{pointing}</ul></section>
-<section><h2>History</h2><ol class="history">{history}</ol></section>""", found["nav"],
+<section><h2>{esc(word('pointing_here'))}</h2><ul class="pointing">{pointing}</ul></section>
+<section><h2>{esc(word('history'))}</h2><ol class="history">{history}</ol></section>""",
+                           found["nav"],
                            status=status)
 
-    def _entry(self, entry: dict[str, Any]) -> str:
+    def _entry(self, kind: Any, entry: dict[str, Any]) -> str:
         lines = []
+        none = f"<em>{esc(word('none'))}</em>"
         if entry.get("created"):
-            lines.append("created")
+            lines.append(esc(word("created")))
         if entry.get("deleted"):
-            lines.append("deleted")
+            lines.append(esc(word("deleted")))
         if not entry.get("created"):
             for name, change in (entry.get("changes") or {}).items():
-                lines.append(f"{esc(name)}: {esc(change.get('old')) or '<em>none</em>'} → "
-                             f"{esc(change.get('new')) or '<em>none</em>'}")
+                lines.append(word("changed", field=esc(_label(kind, name)),
+                                  old=esc(_shown(kind, name, change.get("old"))) or none,
+                                  new=esc(_shown(kind, name, change.get("new"))) or none))
             if entry.get("body_changed"):
-                lines.append("text changed")
+                lines.append(esc(word("text_changed")))
         return (f"<li><p><code>{esc(str(entry.get('commit', ''))[:10])}</code> "
-                f"{esc(entry.get('date'))} {esc(entry.get('author'))}: "
+                f"{esc(_when(entry.get('date')))} {esc(entry.get('author'))}: "
                 f"{esc(entry.get('message'))}</p><ul>"
                 + "".join(f"<li>{line}</li>" for line in lines) + "</ul></li>")
 
@@ -468,7 +499,7 @@ placeholder="status == 'open'"></label>
     async def reports(self, request: Request) -> Response:
         reporting = self.reporting
         if reporting is None:
-            return self._error(request, 404, "reports are not served here")
+            return self._error(request, 404, word("no_reports"))
 
         def job() -> dict[str, Any]:
             t = self.worker.tracker()
@@ -479,15 +510,17 @@ placeholder="status == 'open'"></label>
             return found
         rows = "".join(f"<li><a href=\"/reports/{esc(quote(n, safe=''))}\">{esc(n)}</a> "
                        f"{esc(d)}</li>" for n, d in found["names"])
-        return self.layout(request, "Reports", f"<h1>Reports</h1><ul class=\"reports\">{rows}"
-                           "<li><a href=\"/site/\">site</a> the static site</li></ul>",
+        reports = word("reports")
+        return self.layout(request, reports, f"<h1>{esc(reports)}</h1><ul class=\"reports\">"
+                           f"{rows}<li><a href=\"/site/\">site</a> {esc(word('the_site'))}"
+                           "</li></ul>",
                            found["nav"])
 
     async def report(self, request: Request) -> Response:
         reporting = self.reporting
         name = request.path_params["name"]
         if reporting is None:
-            return self._error(request, 404, "reports are not served here")
+            return self._error(request, 404, word("no_reports"))
         if name == "site":
             return RedirectResponse("/site/", status_code=303)
 
@@ -495,7 +528,7 @@ placeholder="status == 'open'"></label>
             t = self.worker.tracker()
             known = [n for n, _ in reporting.names(t)]
             if name not in known:
-                raise errors.ItemNotFound(f"no report '{name}'; reports: " + ", ".join(known))
+                raise errors.ItemNotFound(word("no_report", name=name, known=", ".join(known)))
             return {"nav": _nav_kinds(t), "html": reporting.html(t, name)}
 
         found = await self._read(request, job)
@@ -507,7 +540,7 @@ placeholder="status == 'open'"></label>
     async def site(self, request: Request) -> Response:
         reporting = self.reporting
         if reporting is None:
-            return self._error(request, 404, "the site is not served here")
+            return self._error(request, 404, word("no_site"))
         path = request.path_params.get("path")
         if path is None:
             return RedirectResponse("/site/", status_code=303)
@@ -515,10 +548,10 @@ placeholder="status == 'open'"></label>
             folder = await asyncio.get_running_loop().run_in_executor(
                 self._site_pool, self._built_site, reporting)
         except errors.TrackerError as e:
-            return self._error(request, 422, f"the site could not be built: {e}")
+            return self._error(request, 422, word("site_failed", error=e))
         parts = [p for p in path.split("/") if p]
         if any(p.startswith(".") or "\\" in p for p in parts):
-            return self._error(request, 404, "no such page of the site")
+            return self._error(request, 404, word("no_site_page"))
         file = folder.joinpath(*parts) if parts else folder
         if file.is_dir():
             file = file / "index.html"
@@ -527,7 +560,7 @@ placeholder="status == 'open'"></label>
         except OSError:
             inside = False
         if not inside or not file.is_file() or file.suffix not in SITE_TYPES:
-            return self._error(request, 404, "no such page of the site")
+            return self._error(request, 404, word("no_site_page"))
         headers = {}
         if file.suffix == ".html":  # the server's policy, plus the site's scripts by hash
             headers["content-security-policy"] = CSP.replace(

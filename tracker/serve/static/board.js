@@ -27,13 +27,21 @@
     if (n) { n.textContent = String(list.querySelectorAll(".card").length); }
   }
 
+  function label(status) {  /* a status as the page shows it (its label); the slug posted */
+    var list = board.querySelector(".cards[data-status=\"" + CSS.escape(status) + "\"]");
+    return (list && list.getAttribute("data-label")) || status;
+  }
+
   function refreshForm(card, status) {
     var select = card.querySelector("form.move select");
     if (!select) { return; }
+    var current = card.querySelector("form.move b");
+    if (current) { current.textContent = label(status); }
     while (select.firstChild) { select.removeChild(select.firstChild); }
     allowed(status).forEach(function (s) {
       var option = document.createElement("option");
-      option.textContent = s;
+      option.value = s;
+      option.textContent = label(s);
       select.appendChild(option);
     });
   }
@@ -62,14 +70,15 @@
         card.setAttribute("data-status", status);
         refreshForm(card, status);
         count(from); count(to);
-        say(card.querySelector(".title").textContent + ": " + before + " → " + status, false);
+        say(card.querySelector(".title").textContent + " : " + label(before) + " → " +
+            label(status), false);
       } else {
         putBack(card, from, index);
         say((answer[1] && answer[1].error) || ("refused (" + answer[0] + ")"), true);
       }
     }, function () {
       putBack(card, from, index);
-      say("The server did not answer: the card was put back.", true);
+      say(board.getAttribute("data-no-answer"), true);
     }).then(function () { board.classList.remove("busy"); });
   }
 
