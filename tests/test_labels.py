@@ -171,3 +171,50 @@ def test_site_and_summary_speak_the_language(invoke, repo, tmp_path):
     assert "<h3>Prévue" in index
     summary = invoke("report", "summary").stdout
     assert "| Visites | Prévue | 1 |" in summary and "| Type | Statut | Éléments |" in summary
+
+
+LABELLED = VISIT.replace("computed:\n", "rollups:\n  all_doors: {from: visit, sum: doors}\n"
+                         "labels: {rate: Taux, all_doors: Portes en tout}\ncomputed:\n")
+
+
+def test_computed_fields_and_rollups_take_the_kinds_labels(invoke, repo, tmp_path):
+    french(repo)
+    write_kind(repo, "visit", LABELLED.replace("columns: [status, arm, doors, rate, day]",
+                                               "columns: [status, rate, all_doors]"))
+    item_id = new_item(invoke, "visit", "Belleville", "doors=40", "positive=1")
+    table = invoke("list", "visit")
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == ["ID", "STATUT", "TAUX", "PORTES", "EN",
+                                                    "TOUT"]
+    assert invoke("list", "visit", "--raw").stdout.splitlines()[0].split() == [
+        "ID", "STATUS", "RATE", "ALL_DOORS"]
+    shown = invoke("show", item_id).stdout
+    assert re.search(r"Taux \(calculé\): 2,5\u00a0%", shown), shown
+    assert "Portes en tout (calculé): 40" in shown
+    assert "rate (computed): 0.025" in invoke("show", item_id, "--raw").stdout
+    [record] = as_json(invoke("list", "visit", "--format", "json"))
+    assert "rate" in record and "Taux" not in record
+    done = invoke("report", "site", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stderr
+    page = (tmp_path / "site" / "kinds" / "visit.html").read_text(encoding="utf-8")
+    assert "<th>Taux</th>" in page and "<th>Portes en tout</th>" in page
+
+
+def test_a_label_for_an_unknown_computed_field_is_refused(invoke, repo):
+    write_kind(repo, "visit", LABELLED.replace("rate: Taux", "ratio: Taux"))
+    done = invoke("list", "visit")
+    assert_error(done, done.exit_code, "visit.yaml", "labels", "'ratio'")
+    assert done.exit_code != 0
+    write_kind(repo, "visit", LABELLED.replace("rate: Taux", "doors: Portes"))
+    done = invoke("check")
+    assert_error(done, done.exit_code, "visit.yaml", "labels", "'doors' is a field")
+    assert done.exit_code != 0
+
+
+def test_the_campaign_template_labels_its_computed_fields(camp):
+    assert camp("new", "team", "Équipe A").exit_code == 0
+    done = camp("list", "team", "--fields", "positive_rate,doors_knocked,volunteer_hours")
+    assert done.exit_code == 0, done.stderr
+    head = done.stdout.splitlines()[0]
+    assert "TAUX DE CONTACTS POSITIFS" in head and "PORTES FRAPPÉES" in head, head
+    assert "POSITIVE_RATE" not in head

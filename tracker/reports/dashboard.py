@@ -210,8 +210,7 @@ class _Panel:
 
 
 def _field_label(kind: Any, name: str) -> str:
-    field = kind.fields.get(name)
-    return (field.label if field is not None and field.label else None) or name
+    return str(kind.field_label(name))
 
 
 def _plain(value: Any) -> Any:

@@ -300,7 +300,9 @@ def _kind_info(kind: Any) -> dict[str, Any]:
                                 and kind.fields[n].type in ("date", "datetime")), None),
             "statuses": list(kind.workflow.statuses) if kind.workflow else [],
             "done": list(done_statuses(kind)),
-            "field_labels": {n: f.label for n, f in kind.fields.items() if f.label},
+            "field_labels": {n: kind.field_label(n) for n in [*kind.fields, *kind.computed,
+                                                              *kind.rollups]
+                             if kind.field_label(n) != n},
             "labels": {n: dict(f.labels) for n, f in kind.fields.items() if f.labels},
             "formats": dict(kind.formats)}
 
