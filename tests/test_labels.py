@@ -218,3 +218,18 @@ def test_the_campaign_template_labels_its_computed_fields(camp):
     head = done.stdout.splitlines()[0]
     assert "TAUX DE CONTACTS POSITIFS" in head and "PORTES FRAPPÉES" in head, head
     assert "POSITIVE_RATE" not in head
+
+
+def test_the_index_charts_count_status_labels_in_workflow_order(invoke, repo, tmp_path):
+    french(repo)
+    new_item(invoke, "visit", "Belleville", "status=done")
+    new_item(invoke, "visit", "Dejean")
+    done = invoke("report", "site", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stderr
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    chart = index[index.index('<section class="charts">'):]
+    chart = chart[:chart.index("</section>")]
+    assert "Visites · Par statut" in chart
+    bars = re.findall(r'class="label">([^<]*)</text>', chart)
+    assert bars[:2] == ["Prévue", "Faite"], bars
+    assert ">planned<" not in chart and ">done<" not in chart

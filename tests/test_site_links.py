@@ -214,11 +214,11 @@ def test_the_campaign_home_answers_the_directors_questions(campaign, tmp_path):
     assert "&lt;script&gt;alert(&#39;claim&#39;)&lt;/script&gt;" in checks
     assert "<script>alert" not in index
     # status summaries in workflow order: the bureau's chart lists its statuses in order
-    chart = index[index.index('aria-label="Bureaux de vote"'):]
+    chart = index[index.index('aria-label="Bureaux de vote · Par statut"'):]
     chart = chart[:chart.index("</svg>")]
-    labels = re.findall(r'class="label">([^<]+)<', chart)
-    assert labels == ["proposed", "approved", "assigned", "active", "covered", "closed",
-                      "dropped"]
+    labels = re.findall(r'class="label">([^<]+)<', chart)  # labels, in workflow order
+    assert labels == ["Proposé", "Approuvé", "Attribué", "En cours", "Couvert", "Clos",
+                      "Abandonné"]
 
 
 def test_the_default_templates_home_shows_its_panels(invoke, repo, tmp_path):
@@ -241,7 +241,7 @@ def test_the_default_templates_home_shows_its_panels(invoke, repo, tmp_path):
     assert "Fini" in closed and len(rows(closed)) == 1
     counts = section(index, "By status")
     assert re.findall(r'"status">([^<]+)</span> <b>(\d+)</b>', counts) == \
-        [("open", "2"), ("in-progress", "0"), ("done", "1"), ("closed", "0")]
+        [("open", "2"), ("In progress", "0"), ("done", "1"), ("closed", "0")]  # labels
     assert "<svg" in section(index, "Burn-up: issues")
 
 

@@ -190,7 +190,8 @@ class _Panel:
             value = record.get(by)
             key = "(none)" if value is None else str(value)
             counts[key] = counts.get(key, 0) + 1
-        return {"kind": kind, "counts": list(counts.items())}
+        return {"kind": kind, "counts": [(spec.value_label(by, key), n)
+                                         for key, n in counts.items()]}
 
     def _burnup(self) -> dict[str, Any]:
         kind = self._kind()
