@@ -102,8 +102,9 @@ def blocked(ctx: click.Context, kind: str | None, where: str | None, raw: bool,
 @click.command()
 @click.argument("target", metavar="[ID|KIND]", required=False)
 @format_option("text", "dot", "mermaid", "json")
+@common.raw_option
 @click.pass_context
-def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
+def graph(ctx: click.Context, target: str | None, fmt: str, raw: bool) -> None:
     """The dependency graph: of one item (what it waits for and what waits for it), of a
     kind, or of every item in a dependency."""
     from tracker.reports import graph as drawing  # noqa: PLC0415
@@ -116,7 +117,10 @@ def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
     _notices(t)
     if fmt == "json":
         click.echo(output.dumps(found))
-    elif fmt == "dot":
+        return
+    if not common.raw(ctx, raw):
+        found = drawing.labelled(found, t.kinds)
+    if fmt == "dot":
         click.echo(drawing.as_dot(found), nl=False)
     elif fmt == "mermaid":
         click.echo(drawing.as_mermaid(found), nl=False)
