@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import re
 
-from tests.helpers import as_json, assert_error, item_file, new_item, write_kind, write_tree
+import pytest
+
+from tests.helpers import (as_json, assert_error, item_file, make_invoke, new_item,
+                           run_tracker, write_kind, write_tree)
 
 NNBSP = "\u202f"
 
@@ -233,3 +236,22 @@ def test_the_index_charts_count_status_labels_in_workflow_order(invoke, repo, tm
     bars = re.findall(r'class="label">([^<]*)</text>', chart)
     assert bars[:2] == ["Prévue", "Faite"], bars
     assert ">planned<" not in chart and ">done<" not in chart
+
+
+@pytest.mark.parametrize("path", ["fast", "click"])
+def test_set_and_move_say_what_changed_in_labels(repo, path):
+    invoke = make_invoke(repo)
+    french(repo)
+    item_id = new_item(invoke, "visit", "Belleville", "arm=treatment")
+    args = ["set", item_id, "arm=control", "doors=1234"]
+    done = run_tracker(repo, *args, *(() if path == "fast" else ("--format", "text")))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"Bras\u00a0: Testé → Témoin\nPortes\u00a0: (aucun) → 1{NNBSP}234\n"
+    moved = run_tracker(repo, "move", item_id, "done", "--force")
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr == "Statut\u00a0: Prévue → Faite\n"
+    for args in (("set", item_id, "arm=treatment", "--raw"), ("--raw", "move", item_id,
+                                                              "planned", "--force")):
+        raw = run_tracker(repo, *args)
+        assert raw.returncode == 0, raw.stderr
+        assert raw.stderr in ("arm: control → treatment\n", "status: done → planned\n")
