@@ -10,7 +10,8 @@ Each panel is a mapping with a `type`:
 - `burnup`: a kind's scope and done per day, or a field summed per day, with a target.
 
 Every expression is compiled by `tracker.expr` (the sandbox, bounded); a panel that does
-not parse stops the build with one line naming the config file and the panel. What a
+not parse (judged by core/dashboard.py, as `tracker check` reports it) stops the build
+with one line naming the config file and the panel. What a
 panel shows is data handed to `site/index.html.j2`, which escapes it.
 """
 
@@ -34,10 +35,9 @@ def panels(t: Tracker, items: list[dict[str, Any]], history: Any) -> list[dict[s
     declared = t.ws.config.get("dashboard")
     if declared is None:
         return []
-    if not isinstance(declared, list):
-        raise UsageError(f"{FILE}: dashboard: a list of panels (mappings with a type)")
-    if len(declared) > MAX_PANELS:
-        raise UsageError(f"{FILE}: dashboard: {len(declared)} panels, at most {MAX_PANELS}")
+    found = t.dashboard_problems()  # as `check` reports them (core/dashboard.py)
+    if found:
+        raise UsageError(f"{FILE}: {found[0]}")
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for record in items:
         by_kind.setdefault(record["kind"], []).append(record)
