@@ -36,6 +36,9 @@ def pinned_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
         monkeypatch.setenv(name, value)
     if os.environ.get("TRACKER_TEST_NO_CACHE"):
         monkeypatch.setenv("TRACKER_NO_CACHE", "1")
+    from tracker.model import language
+
+    language.use(None, "")  # a French tracker of an earlier test is not this one's language
 
 
 @pytest.fixture

@@ -182,7 +182,7 @@ def test_set_and_move_say_what_changed_in_process(project):
     assert r.exit_code == 0 and r.stdout == f"{item_id}\n"
     assert r.stderr == "priority: low → urgent\nassignee: (none) → ana\n"
     r = invoke("move", item_id, "in-progress")
-    assert r.exit_code == 0 and r.stderr == "status: open → in-progress\n"
+    assert r.exit_code == 0 and r.stderr == "status: open → In progress\n"  # its label
     r = invoke("set", item_id, "priority=urgent")  # nothing changes: nothing said
     assert r.exit_code == 0 and r.stderr == ""
 

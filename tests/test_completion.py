@@ -87,6 +87,53 @@ def test_kinds(project):
     assert complete(folder, "tracker list i") == ["issue"]
 
 
+def test_the_dependency_commands_and_shard(project):
+    folder, item_id = project
+    for words in ("tracker claim ", "tracker release ", "tracker claim --as ana "):
+        assert complete(folder, words) == [item_id], words
+    assert complete(folder, "tracker graph ") == ["issue", item_id]
+    assert complete(folder, "tracker graph iss") == ["issue", item_id]
+    for words in ("tracker ready ", "tracker blocked ", "tracker shard ",
+                  "tracker export json --kind "):
+        assert complete(folder, words) == ["issue"], words
+
+
+ID_OR_KIND = ("ID", "KIND", "[ID]", "[KIND]", "[ID|KIND]")
+NOT_ITEMS = {"effect round_id", "effect reference", "fr-results election"}  # election ids
+
+
+def test_every_id_and_kind_argument_completes():
+    """Every command's ID or KIND argument (and --kind option) names a completer: a new
+    command cannot forget it."""
+    import click
+
+    from tracker.cli.app import COMMAND_MODULES
+    from tracker.cli.app import cli as main
+
+    def commands(group: click.Group, ctx: click.Context):
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group):
+                yield from commands(command, click.Context(command, parent=ctx))
+            elif command is not None:
+                yield command
+
+    ctx = click.Context(main)
+    missing, seen = [], 0
+    for command in commands(main, ctx):
+        for param in command.params:
+            metavar = (getattr(param, "metavar", None) or "").upper()
+            names = {param.name, *getattr(param, "opts", ())}
+            if metavar in ID_OR_KIND or names & {"item_id", "kind", "kinds", "target",
+                                                 "--kind"}:
+                seen += 1
+                if param._custom_shell_complete is None and \
+                        f"{command.name} {param.name}" not in NOT_ITEMS:
+                    missing.append(f"{command.name} {param.name}")
+    assert seen >= 15 and len(COMMAND_MODULES) > 20
+    assert missing == [], missing
+
+
 def test_fields_and_their_values(project):
     folder, item_id = project
     fields = complete(folder, f"tracker set {item_id} ")

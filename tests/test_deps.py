@@ -332,6 +332,23 @@ def test_graph_of_an_item_up_and_down_in_every_format(project):
     assert "issue-nope0000" in fails(project, 1, "graph", "issue-nope0000")
 
 
+def test_graph_shows_status_labels_for_people_and_slugs_for_programs(project, tmp_path):
+    a = new(project, "A", "status=in-progress")
+    b = new(project, "B", f"depends_on={a}")
+    text = ok(project, "graph", b)
+    assert f"waits for {a} (In progress) A" in text, text
+    assert f"{a} (in-progress) A" in ok(project, "graph", b, "--raw")
+    assert f"{a} (in-progress) A" in ok(project, "--raw", "graph", b)
+    assert "In progress" in ok(project, "graph", b, "--format", "mermaid")
+    assert "(In progress)" in ok(project, "graph", b, "--format", "dot")
+    graph = json.loads(ok(project, "graph", b, "--format", "json"))
+    assert {n["id"]: n["status"] for n in graph["nodes"]}[a] == "in-progress"
+    assert all("shown" not in n for n in graph["nodes"])
+    ok(project, "report", "site", "--out", str(tmp_path / "site"))
+    page = (tmp_path / "site" / "items/issue" / f"{b}.html").read_text(encoding="utf-8")
+    assert f"{a} · In progress" in page and f"{a} · in-progress" not in page
+
+
 def test_site_item_page_shows_the_graph_as_escaped_svg(project, tmp_path):
     a = new(project, "<img src=x onerror=alert(1)> & co")
     b = new(project, "B", f"depends_on={a}")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import re
 
-from tests.helpers import as_json, assert_error, item_file, new_item, write_kind, write_tree
+import pytest
+
+from tests.helpers import (as_json, assert_error, item_file, make_invoke, new_item,
+                           run_tracker, write_kind, write_tree)
 
 NNBSP = "\u202f"
 
@@ -171,3 +174,84 @@ def test_site_and_summary_speak_the_language(invoke, repo, tmp_path):
     assert "<h3>Prévue" in index
     summary = invoke("report", "summary").stdout
     assert "| Visites | Prévue | 1 |" in summary and "| Type | Statut | Éléments |" in summary
+
+
+LABELLED = VISIT.replace("computed:\n", "rollups:\n  all_doors: {from: visit, sum: doors}\n"
+                         "labels: {rate: Taux, all_doors: Portes en tout}\ncomputed:\n")
+
+
+def test_computed_fields_and_rollups_take_the_kinds_labels(invoke, repo, tmp_path):
+    french(repo)
+    write_kind(repo, "visit", LABELLED.replace("columns: [status, arm, doors, rate, day]",
+                                               "columns: [status, rate, all_doors]"))
+    item_id = new_item(invoke, "visit", "Belleville", "doors=40", "positive=1")
+    table = invoke("list", "visit")
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == ["ID", "STATUT", "TAUX", "PORTES", "EN",
+                                                    "TOUT"]
+    assert invoke("list", "visit", "--raw").stdout.splitlines()[0].split() == [
+        "ID", "STATUS", "RATE", "ALL_DOORS"]
+    shown = invoke("show", item_id).stdout
+    assert re.search(r"Taux \(calculé\): 2,5\u00a0%", shown), shown
+    assert "Portes en tout (calculé): 40" in shown
+    assert "rate (computed): 0.025" in invoke("show", item_id, "--raw").stdout
+    [record] = as_json(invoke("list", "visit", "--format", "json"))
+    assert "rate" in record and "Taux" not in record
+    done = invoke("report", "site", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stderr
+    page = (tmp_path / "site" / "kinds" / "visit.html").read_text(encoding="utf-8")
+    assert "<th>Taux</th>" in page and "<th>Portes en tout</th>" in page
+
+
+def test_a_label_for_an_unknown_computed_field_is_refused(invoke, repo):
+    write_kind(repo, "visit", LABELLED.replace("rate: Taux", "ratio: Taux"))
+    done = invoke("list", "visit")
+    assert_error(done, done.exit_code, "visit.yaml", "labels", "'ratio'")
+    assert done.exit_code != 0
+    write_kind(repo, "visit", LABELLED.replace("rate: Taux", "doors: Portes"))
+    done = invoke("check")
+    assert_error(done, done.exit_code, "visit.yaml", "labels", "'doors' is a field")
+    assert done.exit_code != 0
+
+
+def test_the_campaign_template_labels_its_computed_fields(camp):
+    assert camp("new", "team", "Équipe A").exit_code == 0
+    done = camp("list", "team", "--fields", "positive_rate,doors_knocked,volunteer_hours")
+    assert done.exit_code == 0, done.stderr
+    head = done.stdout.splitlines()[0]
+    assert "TAUX DE CONTACTS POSITIFS" in head and "PORTES FRAPPÉES" in head, head
+    assert "POSITIVE_RATE" not in head
+
+
+def test_the_index_charts_count_status_labels_in_workflow_order(invoke, repo, tmp_path):
+    french(repo)
+    new_item(invoke, "visit", "Belleville", "status=done")
+    new_item(invoke, "visit", "Dejean")
+    done = invoke("report", "site", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.stderr
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    chart = index[index.index('<section class="charts">'):]
+    chart = chart[:chart.index("</section>")]
+    assert "Visites · Par statut" in chart
+    bars = re.findall(r'class="label">([^<]*)</text>', chart)
+    assert bars[:2] == ["Prévue", "Faite"], bars
+    assert ">planned<" not in chart and ">done<" not in chart
+
+
+@pytest.mark.parametrize("path", ["fast", "click"])
+def test_set_and_move_say_what_changed_in_labels(repo, path):
+    invoke = make_invoke(repo)
+    french(repo)
+    item_id = new_item(invoke, "visit", "Belleville", "arm=treatment")
+    args = ["set", item_id, "arm=control", "doors=1234"]
+    done = run_tracker(repo, *args, *(() if path == "fast" else ("--format", "text")))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"Bras\u00a0: Testé → Témoin\nPortes\u00a0: (aucun) → 1{NNBSP}234\n"
+    moved = run_tracker(repo, "move", item_id, "done", "--force")
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr == "Statut\u00a0: Prévue → Faite\n"
+    for args in (("set", item_id, "arm=treatment", "--raw"), ("--raw", "move", item_id,
+                                                              "planned", "--force")):
+        raw = run_tracker(repo, *args)
+        assert raw.returncode == 0, raw.stderr
+        assert raw.stderr in ("arm: control → treatment\n", "status: done → planned\n")

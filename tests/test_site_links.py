@@ -214,11 +214,11 @@ def test_the_campaign_home_answers_the_directors_questions(campaign, tmp_path):
     assert "&lt;script&gt;alert(&#39;claim&#39;)&lt;/script&gt;" in checks
     assert "<script>alert" not in index
     # status summaries in workflow order: the bureau's chart lists its statuses in order
-    chart = index[index.index('aria-label="Bureaux de vote"'):]
+    chart = index[index.index('aria-label="Bureaux de vote · Par statut"'):]
     chart = chart[:chart.index("</svg>")]
-    labels = re.findall(r'class="label">([^<]+)<', chart)
-    assert labels == ["proposed", "approved", "assigned", "active", "covered", "closed",
-                      "dropped"]
+    labels = re.findall(r'class="label">([^<]+)<', chart)  # labels, in workflow order
+    assert labels == ["Proposé", "Approuvé", "Attribué", "En cours", "Couvert", "Clos",
+                      "Abandonné"]
 
 
 def test_the_default_templates_home_shows_its_panels(invoke, repo, tmp_path):
@@ -241,7 +241,7 @@ def test_the_default_templates_home_shows_its_panels(invoke, repo, tmp_path):
     assert "Fini" in closed and len(rows(closed)) == 1
     counts = section(index, "By status")
     assert re.findall(r'"status">([^<]+)</span> <b>(\d+)</b>', counts) == \
-        [("open", "2"), ("in-progress", "0"), ("done", "1"), ("closed", "0")]
+        [("open", "2"), ("In progress", "0"), ("done", "1"), ("closed", "0")]  # labels
     assert "<svg" in section(index, "Burn-up: issues")
 
 
@@ -262,3 +262,32 @@ def test_a_broken_dashboard_expression_is_one_line_naming_the_file(invoke, repo,
                       encoding="utf-8")
     result = invoke("report", "site", "--out", str(tmp_path / "site"))
     assert_one_line_error(result, 2, "dashboard panel 1 (Broken): type: one of metric")
+
+
+def test_the_campaign_dashboard_passes_check(camp):
+    done = camp("check")
+    assert done.exit_code == 0 and "dashboard" not in done.output, done.output
+
+
+def test_check_reports_a_broken_dashboard_panel_naming_the_config(invoke, repo):
+    assert invoke("check").exit_code == 0  # the default template's dashboard is sound
+    config = repo / ".tracker/config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").split("dashboard:")[0]
+                      + "dashboard:\n  - {type: list, title: Soon, kind: isue}\n"
+                        "  - {type: count, title: Who, kind: issue, by: nobody}\n"
+                        "  - {type: metric, title: Broken, value: \"total('x' +\"}\n"
+                        "  - {type: list, title: Cols, kind: issue, fields: [status, colour]}\n",
+                      encoding="utf-8")
+    done = invoke("check")
+    assert done.exit_code == 1, done.output
+    lines = sorted(line for line in done.output.splitlines() if "dashboard panel" in line)
+    assert len(lines) == 4, done.output
+    assert all(line.startswith(".tracker/config.yaml:") for line in lines), lines
+    assert "dashboard panel 1 (Soon): kind: one of issue (found 'isue')" in lines[0]
+    assert "dashboard panel 2 (Who): by: a field of issue" in lines[1]
+    assert "dashboard panel 3 (Broken): value: invalid expression" in lines[2]
+    assert "dashboard panel 4 (Cols): fields: 'colour' is no field of issue" in lines[3]
+    listed = invoke("check", "--format", "json")
+    assert listed.exit_code == 1 and "dashboard panel 1 (Soon)" in listed.stdout
+    site = invoke("report", "site", "--out", str(repo.parent / "site"))
+    assert_one_line_error(site, 2, ".tracker/config.yaml: dashboard panel 1 (Soon): kind:")

@@ -260,6 +260,13 @@ class Tracker(Session):
 
         return checking.check(self, paths)
 
+    def dashboard_problems(self) -> list[str]:
+        """What is wrong with the config's `dashboard:` panels, one line each without the
+        file's name (`check` reports them, the site refuses to build on them)."""
+        from tracker.core import dashboard  # noqa: PLC0415
+
+        return dashboard.problems(self.ws.config, self.kinds)
+
     def item_problems(self, item: Item) -> list[Problem]:
         """The problems of one item on its own (references and duplicates aside)."""
         from tracker.core import check as checking  # noqa: PLC0415

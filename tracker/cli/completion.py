@@ -54,6 +54,12 @@ def complete_kinds(ctx: click.Context, param: click.Parameter, incomplete: str) 
     return [CompletionItem(name) for name in sorted(t.kinds) if name.startswith(incomplete)]
 
 
+def complete_targets(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[Any]:
+    """Kinds, then ids (`graph [ID|KIND]`)."""
+    return complete_kinds(ctx, param, incomplete) + complete_ids(ctx, param, incomplete)
+
+
 def _kind_of(ctx: click.Context, t: Tracker) -> Kind | None:
     params = ctx.params or {}
     try:

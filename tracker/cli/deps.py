@@ -55,7 +55,7 @@ def _print_rows(t: Tracker, rows: list[dict[str, Any]], kind: str | None, fmt: s
 
 
 @click.command()
-@click.argument("kind", required=False)
+@click.argument("kind", required=False, shell_complete=common.completer("kinds"))
 @click.option("--where", "where", metavar="EXPR", help=WHERE_HELP)
 @click.option("--claim", "take", is_flag=True, help="Claim the first ready item atomically.")
 @click.option("--as", "name", metavar="NAME", help=AS_HELP)
@@ -80,7 +80,7 @@ def ready(ctx: click.Context, kind: str | None, where: str | None, take: bool,
 
 
 @click.command()
-@click.argument("kind", required=False)
+@click.argument("kind", required=False, shell_complete=common.completer("kinds"))
 @click.option("--where", "where", metavar="EXPR", help=WHERE_HELP)
 @common.raw_option
 @format_option("table", "json", "csv", "ids")
@@ -100,10 +100,12 @@ def blocked(ctx: click.Context, kind: str | None, where: str | None, raw: bool,
 
 
 @click.command()
-@click.argument("target", metavar="[ID|KIND]", required=False)
+@click.argument("target", metavar="[ID|KIND]", required=False,
+                shell_complete=common.completer("targets"))
 @format_option("text", "dot", "mermaid", "json")
+@common.raw_option
 @click.pass_context
-def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
+def graph(ctx: click.Context, target: str | None, fmt: str, raw: bool) -> None:
     """The dependency graph: of one item (what it waits for and what waits for it), of a
     kind, or of every item in a dependency."""
     from tracker.reports import graph as drawing  # noqa: PLC0415
@@ -116,7 +118,10 @@ def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
     _notices(t)
     if fmt == "json":
         click.echo(output.dumps(found))
-    elif fmt == "dot":
+        return
+    if not common.raw(ctx, raw):
+        found = drawing.labelled(found, t.kinds)
+    if fmt == "dot":
         click.echo(drawing.as_dot(found), nl=False)
     elif fmt == "mermaid":
         click.echo(drawing.as_mermaid(found), nl=False)
@@ -125,7 +130,7 @@ def graph(ctx: click.Context, target: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=common.completer("ids"))
 @click.option("--as", "name", metavar="NAME", help=AS_HELP)
 @click.option("--sync/--no-sync", "sync", default=None, help=SYNC_HELP)
 @no_commit_option
@@ -141,7 +146,7 @@ def claim(ctx: click.Context, item_id: str, name: str | None, sync: bool | None,
 
 
 @click.command()
-@click.argument("item_id", metavar="ID")
+@click.argument("item_id", metavar="ID", shell_complete=common.completer("ids"))
 @no_commit_option
 @format_option("text", "json")
 @click.pass_context

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.common import tracker
+from tracker.cli.common import completer, tracker
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -27,7 +27,8 @@ def export() -> None:
 def _items_command(fmt: str) -> click.Command:
     @click.command(fmt, help=f"Every item as {fmt.upper()}, bodies included.")
     @click.option("--where", metavar="EXPR", help="Only the items for which EXPR is true.")
-    @click.option("--kind", "kinds", multiple=True, help="Only items of this kind (repeatable).")
+    @click.option("--kind", "kinds", multiple=True, shell_complete=completer("kinds"),
+                  help="Only items of this kind (repeatable).")
     @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE.")
     @click.option("--federation", "federated", is_flag=True,
                   help="This repository's items and every federation member's at its "

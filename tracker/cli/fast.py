@@ -135,7 +135,7 @@ def _set_or_new(command: str, directory: str | None, operands: list[str]) -> int
     if command == "set":
         from tracker.cli import terminal  # noqa: PLC0415
 
-        terminal.say_changes(t.changes)  # as the click path's set (items._echo_item)
+        terminal.say_changes(t.changes, item.kind)  # as the click path's (items._echo_item)
         for notice in t.notices:
             print(notice, file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, tracker, warn
+from tracker.cli.common import completer, format_option, tracker, warn
 
 if TYPE_CHECKING:
     from tracker.api import Outcome
@@ -226,7 +226,8 @@ def indicators(ctx: click.Context, file: str, indicator: str, year: int, source:
 
 @import_.command("csv")
 @click.argument("file", type=FILE)
-@click.option("--kind", "kind", required=True, help="The kind of the items.")
+@click.option("--kind", "kind", required=True, shell_complete=completer("kinds"),
+              help="The kind of the items.")
 @click.option("--key", metavar="FIELD",
               help="Match existing items on this field, so that re-importing updates them.")
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
@@ -257,7 +258,8 @@ def csv_(ctx: click.Context, file: str, kind: str, key: str | None, maps: tuple[
 
 @import_.command("github")
 @click.argument("file", type=FILE)
-@click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
+@click.option("--kind", "kind", default="issue", show_default=True,
+              shell_complete=completer("kinds"), help="The kind of the items.")
 @click.option("--repo", metavar="OWNER/REPO",
               help="The repository of issues whose record names none (gh's --json without "
                    "url).")
@@ -289,7 +291,8 @@ def github(ctx: click.Context, file: str, kind: str, repo: str | None, fmt: str,
 
 @import_.command("backlog")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
+@click.option("--kind", "kind", default="issue", show_default=True,
+              shell_complete=completer("kinds"), help="The kind of the items.")
 @format_option("text", "json")
 @mode_options
 @click.pass_context
@@ -315,7 +318,8 @@ def backlog(ctx: click.Context, folder: str, kind: str, fmt: str, dry_run: bool,
 
 @import_.command("git-issue")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--kind", "kind", default="issue", show_default=True, help="The kind of the items.")
+@click.option("--kind", "kind", default="issue", show_default=True,
+              shell_complete=completer("kinds"), help="The kind of the items.")
 @format_option("text", "json")
 @mode_options
 @click.pass_context

@@ -173,16 +173,17 @@ def _row_kinds(t: Tracker, listed: Listed, count: int) -> list[Any]:
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @no_commit_option
 @format_option("text", "json")
+@common.raw_option
 @click.pass_context
 def set_(ctx: click.Context, item_id: str, assignments: tuple[str, ...], unset: tuple[str, ...],
-         force: bool, no_commit: bool, fmt: str) -> None:
+         force: bool, no_commit: bool, fmt: str, raw: bool) -> None:
     """Change fields of an item; only their lines change in the file."""
     if not assignments and not unset:
         raise UsageError("nothing to change: give FIELD=VALUE or --unset FIELD")
     t = tracker(ctx)
     item = t.set(item_id, parse_assignments(assignments), unset, commit=not no_commit,
                  force=force)
-    _echo_item(t, item, fmt)
+    _echo_item(t, item, fmt, common.raw(ctx, raw))
 
 
 @click.command()
@@ -191,21 +192,22 @@ def set_(ctx: click.Context, item_id: str, assignments: tuple[str, ...], unset: 
 @click.option("--force", is_flag=True, help="Allow a move the workflow does not list.")
 @no_commit_option
 @format_option("text", "json")
+@common.raw_option
 @click.pass_context
 def move(ctx: click.Context, item_id: str, status: str, force: bool, no_commit: bool,
-         fmt: str) -> None:
+         fmt: str, raw: bool) -> None:
     """Move an item to STATUS along its kind's workflow."""
     t = tracker(ctx)
     item = t.move(item_id, status, force=force, commit=not no_commit)
-    _echo_item(t, item, fmt)
+    _echo_item(t, item, fmt, common.raw(ctx, raw))
 
 
-def _echo_item(t: Tracker, item: Item, fmt: str) -> None:
+def _echo_item(t: Tracker, item: Item, fmt: str, raw: bool = False) -> None:
     if fmt == "json":
         click.echo(output.dumps(t.record(item)))
     else:
         click.echo(item.id)
-    terminal.say_changes(t.changes)  # as the fast path's set (fast._set_or_new)
+    terminal.say_changes(t.changes, item.kind, raw)  # as the fast path's (fast._set_or_new)
     for notice in t.notices:
         warn(notice)
 

@@ -72,11 +72,11 @@ BUILT_IN = ("id", "kind", "title", "status", "path")  # names the catalog has wo
 
 
 def header(name: str, kinds: Iterable["Kind | None"]) -> str:
-    """A column's header: the first of the kinds' labels for that field, else the
-    catalog's word for a built-in name, else the name."""
+    """A column's header: the first of the kinds' labels for that field (or computed
+    field, or rollup), else the catalog's word for a built-in name, else the name."""
     for kind in kinds:
-        if kind is not None and name in kind.fields and kind.fields[name].label:
-            return str(kind.fields[name].label)
+        if kind is not None and kind.field_label(name) != name:
+            return kind.field_label(name)
     return language.word(name) if name in BUILT_IN else name
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli import output
+from tracker.cli import common, output
 from tracker.cli.common import format_option, no_commit_option, tracker, warn
 from tracker.model.errors import UsageError, one_line
 
@@ -144,7 +144,7 @@ def demo(ctx: click.Context, out: str, template: str, seed: int) -> None:
 
 
 @click.command()
-@click.argument("kind")
+@click.argument("kind", shell_complete=common.completer("kinds"))
 @click.argument("chars", type=click.IntRange(0, 4), metavar="N")
 @no_commit_option
 @format_option("text", "json")

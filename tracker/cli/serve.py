@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli import output
-from tracker.cli.common import format_option, tracker
+from tracker.cli.common import completer, format_option, tracker
 
 if TYPE_CHECKING:
     from tracker.serve.accounts import Accounts
@@ -93,7 +93,8 @@ def users_option(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--role", required=True,
               type=click.Choice(["viewer", "reporter", "coordinator", "admin"]),
               help="What the account may do (docs/serve.md).")
-@click.option("--team", metavar="ID", help="The team (item id) a reporter reports for.")
+@click.option("--team", metavar="ID", shell_complete=completer("ids"),
+              help="The team (item id) a reporter reports for.")
 @click.option("--name", help="The name shown, and the commits' author name.")
 @click.option("--email", help="The commits' author email.")
 @users_option

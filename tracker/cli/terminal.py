@@ -103,24 +103,48 @@ def status_column(table: str, stream: TextIO | None = None, name: str = "STATUS"
 # ------------------------------------------------------------ what changed
 
 
-def change_lines(changes: Iterable[tuple[str, Any, Any]]) -> list[str]:
+def change_lines(changes: Iterable[tuple[str, Any, Any]], kind: Any = None,
+                 raw: bool = False) -> list[str]:
     """`priority: normal → high` for each (field, old, new); the same text on the fast
     path and the click path (both print these, on stderr)."""
+    return [f"{name}{sep}{old} → {new}" for name, sep, old, new in _changes(changes, kind, raw)]
+
+
+def _changes(changes: Iterable[tuple[str, Any, Any]], kind: Any,
+             raw: bool) -> list[tuple[str, str, str, str]]:
+    """Each change as (name, separator, old, new) as people read it: with the item's
+    `kind`, the field's label and its values' (`Statut : Prévue → Faite` in a French
+    tracker, values as tables show them); `raw`, or without a kind, names and slugs."""
+    from tracker.model import language  # noqa: PLC0415 - loaded with the workspace
     from tracker.model.values import text  # noqa: PLC0415
 
-    def shown(value: Any) -> str:
-        return "(none)" if value is None else (text(value, one_line=True) or '""')
-    return [f"{name}: {shown(old)} → {shown(new)}" for name, old, new in changes]
+    people = kind is not None and not raw
+    none = f"({language.word('none')})" if people else "(none)"
+
+    def shown(name: str, value: Any) -> str:
+        if value is None:
+            return none
+        if not people:
+            return text(value, one_line=True) or '""'
+        spec = kind.fields.get(name)
+        found = language.display(value, spec.labels if spec is not None else None,
+                                 kind.formats.get(name))
+        if any(c in found for c in "\n\r\t\v\f"):  # one line (no-break spaces kept)
+            found = " ".join(found.split())
+        return found or '""'
+
+    sep = "\u00a0: " if people and language.current() == "fr" else ": "
+    return [(kind.field_label(name) if people else name, sep, shown(name, old),
+             shown(name, new)) for name, old, new in changes]
 
 
-def say_changes(changes: Iterable[tuple[str, Any, Any]]) -> None:
+def say_changes(changes: Iterable[tuple[str, Any, Any]], kind: Any = None,
+                raw: bool = False) -> None:
     """The change lines on stderr, the old value red and the new green on a terminal."""
-    for line in change_lines(changes):
-        name, _, values = line.partition(": ")
-        old, _, new = values.rpartition(" → ")
+    for name, sep, old, new in _changes(changes, kind, raw):
         if color_on(sys.stderr):
-            line = f"{name}: {style(old, 'old', sys.stderr)} → {style(new, 'new', sys.stderr)}"
-        print(line, file=sys.stderr)
+            old, new = style(old, "old", sys.stderr), style(new, "new", sys.stderr)
+        print(f"{name}{sep}{old} → {new}", file=sys.stderr)
 
 
 # ------------------------------------------------------------ the pager

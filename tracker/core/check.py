@@ -28,6 +28,18 @@ CONFLICT_MESSAGE = "unresolved merge conflict: edit the file, or give the field 
     "with 'tracker set'"
 
 
+def _dashboard_problems(s: Session) -> list[Problem]:
+    """The config's `dashboard:` panels that the site could not build (core/dashboard.py)."""
+    from tracker.core import dashboard  # noqa: PLC0415
+
+    found = dashboard.problems(s.ws.config, s.kinds)
+    if not found:
+        return []
+    path = s.ws.root / dashboard.FILE
+    where = dashboard.line(path.read_text(encoding="utf-8")) if path.is_file() else 1
+    return [Problem(s.ws.display(path), where, None, message) for message in found]
+
+
 def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     """Every problem in the items (or only in those under `paths`), the warnings of
     rules of `severity: warning` included (`Problem.warning`)."""
@@ -56,6 +68,8 @@ def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
     problems.extend(_ref_problems(chosen, all_ids))
     problems.extend(p for p in _cycle_problems(every) if selected(p.path))
     problems.extend(p for p in _duplicate_problems(located) if selected(p.path))
+    if not wanted:
+        problems.extend(_dashboard_problems(s))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or ""))
 
 

@@ -153,11 +153,15 @@ class Kind:
     shard_named: bool = False  # the kind file says `shard:` (even 0: it was sharded once)
     source: str = ""  # the kind file, as shown (errors name it)
     formats: dict[str, str] = field(default_factory=dict)  # name → percent, one_in, number
+    computed_labels: dict[str, str] = field(default_factory=dict)  # `labels:` of the kind
 
     def field_label(self, name: str) -> str:
-        """A field's (or computed field's) label, else its name."""
+        """A field's label (`label:`), a computed field's or rollup's (the kind's
+        `labels:`), else its name."""
         spec = self.fields.get(name)
-        return spec.label if spec is not None and spec.label else name
+        if spec is not None and spec.label:
+            return spec.label
+        return self.computed_labels.get(name, name)
 
     def value_label(self, name: str, value: Any) -> Any:
         """An enum value or status as its label (the value where none is declared)."""
@@ -216,6 +220,8 @@ class Kind:
             source=source,
             formats=_formats(data.get("formats"), fields, data.get("computed"),
                              data.get("rollups"), source),
+            computed_labels=_name_labels(data.get("labels"), fields, data.get("computed"),
+                                         data.get("rollups"), source),
         )
 
 
@@ -251,6 +257,29 @@ def _formats(raw: Any, fields: dict[str, Field], computed: Any, rollups: Any,
         if how not in FORMATS:
             raise SchemaError(f"{source}: formats: {name}: '{how}' is not one of "
                               f"{', '.join(FORMATS)}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _name_labels(raw: Any, fields: dict[str, Field], computed: Any, rollups: Any,
+                 source: str) -> dict[str, str]:
+    """A kind's `labels:`: the label of each computed field and rollup (a declared field
+    takes its own `label:`)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: 'labels' maps computed fields and rollups to their "
+                          "labels")
+    known = {*(computed if isinstance(computed, dict) else {}),
+             *(rollups if isinstance(rollups, dict) else {})}
+    for name, text in raw.items():
+        if name in fields:
+            raise SchemaError(f"{source}: labels: '{name}' is a field: give it "
+                              "'label:' in its declaration")
+        if name not in known:
+            raise SchemaError(f"{source}: labels: unknown computed field or rollup "
+                              f"'{name}'")
+        if not isinstance(text, str) or not text.strip():
+            raise SchemaError(f"{source}: labels: '{name}' needs a label (text)")
     return {str(k): str(v) for k, v in raw.items()}
 
 

@@ -10,7 +10,8 @@ Each panel is a mapping with a `type`:
 - `burnup`: a kind's scope and done per day, or a field summed per day, with a target.
 
 Every expression is compiled by `tracker.expr` (the sandbox, bounded); a panel that does
-not parse stops the build with one line naming the config file and the panel. What a
+not parse (judged by core/dashboard.py, as `tracker check` reports it) stops the build
+with one line naming the config file and the panel. What a
 panel shows is data handed to `site/index.html.j2`, which escapes it.
 """
 
@@ -34,10 +35,9 @@ def panels(t: Tracker, items: list[dict[str, Any]], history: Any) -> list[dict[s
     declared = t.ws.config.get("dashboard")
     if declared is None:
         return []
-    if not isinstance(declared, list):
-        raise UsageError(f"{FILE}: dashboard: a list of panels (mappings with a type)")
-    if len(declared) > MAX_PANELS:
-        raise UsageError(f"{FILE}: dashboard: {len(declared)} panels, at most {MAX_PANELS}")
+    found = t.dashboard_problems()  # as `check` reports them (core/dashboard.py)
+    if found:
+        raise UsageError(f"{FILE}: {found[0]}")
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for record in items:
         by_kind.setdefault(record["kind"], []).append(record)
@@ -190,7 +190,8 @@ class _Panel:
             value = record.get(by)
             key = "(none)" if value is None else str(value)
             counts[key] = counts.get(key, 0) + 1
-        return {"kind": kind, "counts": list(counts.items())}
+        return {"kind": kind, "counts": [(spec.value_label(by, key), n)
+                                         for key, n in counts.items()]}
 
     def _burnup(self) -> dict[str, Any]:
         kind = self._kind()
@@ -210,8 +211,7 @@ class _Panel:
 
 
 def _field_label(kind: Any, name: str) -> str:
-    field = kind.fields.get(name)
-    return (field.label if field is not None and field.label else None) or name
+    return str(kind.field_label(name))
 
 
 def _plain(value: Any) -> Any:

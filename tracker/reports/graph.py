@@ -1,7 +1,7 @@
 """The dependency graph as text, Graphviz dot, Mermaid and SVG (`tracker graph`, the
 site's item pages). The graph is `Tracker.graph`'s: nodes, and edges from an item to
-each one it depends on. Titles are users' content: quoted for dot and Mermaid, escaped
-in SVG.
+each one it depends on; `labelled` gives its statuses as labels for people. Titles are
+users' content: quoted for dot and Mermaid, escaped in SVG.
 """
 
 from __future__ import annotations
@@ -55,9 +55,25 @@ class Around:
         return kept, False
 
 
+def labelled(graph: Graph, kinds: dict[str, Any]) -> Graph:
+    """The graph with each node's status as people read it (`shown`: its workflow's
+    label, `kinds` the tracker's); the drawings show it, JSON keeps the slug."""
+    nodes = []
+    for node in graph["nodes"]:
+        kind = kinds.get(node.get("kind") or "")
+        status = node.get("status")
+        shown = kind.value_label("status", status) if kind is not None else status
+        nodes.append({**node, "shown": shown})
+    return {**graph, "nodes": nodes}
+
+
+def _status(node: dict[str, Any]) -> str:
+    return str(node.get("shown", node["status"]))
+
+
 def _label(node: dict[str, Any]) -> str:
     title = node.get("title")
-    return f"{node['id']} ({node['status']})" + (f" {title}" if title else "")
+    return f"{node['id']} ({_status(node)})" + (f" {title}" if title else "")
 
 
 def as_text(graph: Graph) -> str:
@@ -183,7 +199,7 @@ def as_svg(graph: Graph, href: Callable[[dict[str, Any]], str | None] | None = N
                f'<rect x="{x:.0f}" y="{y:.0f}" width="{WIDTH}" height="{HEIGHT}" rx="4" '
                f'fill="{fill}" stroke="#333" stroke-width="{stroke}"{dash}/>'
                f'<text x="{x + 8:.0f}" y="{y + 18:.0f}" font-size="12" font-family="monospace">'
-               f'{_esc(_cut(node_id + " · " + str(node["status"]), 30))}</text>'
+               f'{_esc(_cut(node_id + " · " + _status(node), 30))}</text>'
                f'<text x="{x + 8:.0f}" y="{y + 35:.0f}" font-size="12">'
                f'{_esc(_cut(title, 32))}</text></g>')
         link = href(node) if href is not None and node["status"] != "missing" else None

@@ -300,7 +300,9 @@ def _kind_info(kind: Any) -> dict[str, Any]:
                                 and kind.fields[n].type in ("date", "datetime")), None),
             "statuses": list(kind.workflow.statuses) if kind.workflow else [],
             "done": list(done_statuses(kind)),
-            "field_labels": {n: f.label for n, f in kind.fields.items() if f.label},
+            "field_labels": {n: kind.field_label(n) for n in [*kind.fields, *kind.computed,
+                                                              *kind.rollups]
+                             if kind.field_label(n) != n},
             "labels": {n: dict(f.labels) for n, f in kind.fields.items() if f.labels},
             "formats": dict(kind.formats)}
 
@@ -329,14 +331,19 @@ _MARKDOWN: Any = None
 
 
 def count_by(items: Iterable[dict[str, Any]], field: str,
-             order: Iterable[str] | None = None) -> list[tuple[str, int]]:
+             order: Iterable[str] | None = None,
+             kind: dict[str, Any] | None = None) -> list[tuple[str, int]]:
     """(value, count) pairs, most common first; with `order` (a workflow's statuses),
-    in that order, zeros included, other values after."""
+    in that order, zeros included, other values after; with `kind`, each value as its
+    label (`count_by("status", kind.statuses, kind)`)."""
     counts = Counter(format_value(i.get(field)) or "(none)" for i in items)
     if order is not None:
         ordered = [(str(v), counts.pop(str(v), 0)) for v in order]
-        return ordered + sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        pairs = ordered + sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    else:
+        pairs = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    labels = ((kind.get("labels") or {}).get(field) or {}) if isinstance(kind, dict) else {}
+    return [(labels.get(value, value), n) for value, n in pairs] if labels else pairs
 
 
 def percent(value: Any, digits: int = 1) -> str:

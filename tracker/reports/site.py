@@ -150,7 +150,7 @@ def _dependency_graphs(t: Tracker, items: list[dict[str, Any]]) -> dict[str, Any
     """Each item in a dependency: the SVG of what it waits for and what waits for it."""
     from tracker.reports import graph as drawing  # noqa: PLC0415
 
-    full = t.graph()
+    full = drawing.labelled(t.graph(), t.kinds)
     around = drawing.Around(full)
     listed = {record["id"] for record in items}
     drawn = {}

@@ -94,8 +94,7 @@ _MD: Any = None
 
 
 def _label(kind: Any, name: str) -> str:
-    spec = kind.fields.get(name) if kind is not None else None
-    return (spec.label if spec is not None and spec.label else None) or name
+    return kind.field_label(name) if kind is not None else name
 
 
 def _shown(kind: Any, name: str, value: Any) -> str:
