@@ -229,18 +229,28 @@ PARALLEL_FROM = 2000  # pages; below this, starting processes costs more than it
 
 def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dict[str, Any]]],
                  out: Path, progress: Progress[Any]) -> None:
-    """Render and write pages; many pages are spread over the machine's cores."""
+    """Render and write pages; many pages are spread over the machine's cores.
+
+    The templates are loaded once, here (the files do not change while the site is
+    built: no stat of them per page), and each page's folder is made once; forked
+    workers find the pages in `_JOB` and are sent only where their chunk starts and
+    ends, not the pages themselves pickled."""
+    env.auto_reload = False
+    templates = {name: sandbox.load(env, name) for name in {page[0] for page in pages}}
+    for folder in sorted({os.path.dirname(rel) for _, rel, _ in pages}):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    loaded = [(templates[name], rel, extra) for name, rel, extra in pages]
     workers = min(os.cpu_count() or 1, 8)
     if len(pages) < PARALLEL_FROM or workers < 2:
-        for template, rel, extra in progress(pages, "Writing pages"):
-            _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+        for template, rel, extra in progress(loaded, "Writing pages"):
+            _write_page(env, template, base, extra, os.path.join(out, rel))
         return
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-    _JOB.update(env=env, base=base, out=out)
+    _JOB.update(env=env, base=base, out=out, pages=loaded)
     size = max(50, len(pages) // (workers * 8))
-    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             results = pool.map(_render_chunk, chunks)
@@ -250,11 +260,24 @@ def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dic
         _JOB.clear()
 
 
-def _render_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> int:
-    env, base, out = _JOB["env"], _JOB["base"], _JOB["out"]
-    for template, rel, extra in chunk:
-        _write(out / rel, sandbox.render(env, template, {**base, **extra}))
-    return len(chunk)
+def _render_chunk(chunk: tuple[int, int]) -> int:
+    env, base, out, pages = _JOB["env"], _JOB["base"], _JOB["out"], _JOB["pages"]
+    for template, rel, extra in pages[chunk[0]:chunk[1]]:
+        _write_page(env, template, base, extra, os.path.join(out, rel))
+    return chunk[1] - chunk[0]
+
+
+def _write_page(env: Any, template: Any, base: dict[str, Any], extra: dict[str, Any],
+                path: str) -> None:
+    """One page into its folder, made already (render_pages)."""
+    data = sandbox.render(env, template, {**base, **extra}).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _write(path: Path, text: str) -> None:
