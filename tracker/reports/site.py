@@ -69,13 +69,6 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     from tracker.reports import dashboard  # noqa: PLC0415
 
     panels = dashboard.panels(t, items, history)  # a broken panel stops before any page
-    reports = _write_reports(t, env, context, out)
-    _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
-        **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
-        "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
-    for name, records in by_kind.items():
-        _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
-            **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
     base = {k: v for k, v in context.items() if k not in ("items", "history", *extra)}
     graphs = _dependency_graphs(t, items)
     pointing = _pointing(t, items, kinds)
@@ -86,8 +79,18 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
     if bilans:
         pages += _bilan_pages(env, base, bilans, by_kind.get("bureau", []), out)
-    _write_search(env, base, items, out)
-    render_pages(env, base, pages, out, progress)
+
+    def pages_over_all() -> None:  # while the workers write the item pages
+        reports = _write_reports(t, env, context, out)
+        _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
+            **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
+            "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
+        for name, records in by_kind.items():
+            _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
+                **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
+        _write_search(env, base, items, out)
+
+    render_pages(env, base, pages, out, progress, meanwhile=pages_over_all)
     return out / "index.html"
 
 
@@ -228,8 +231,11 @@ PARALLEL_FROM = 2000  # pages; below this, starting processes costs more than it
 
 
 def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dict[str, Any]]],
-                 out: Path, progress: Progress[Any]) -> None:
-    """Render and write pages; many pages are spread over the machine's cores.
+                 out: Path, progress: Progress[Any],
+                 meanwhile: Callable[[], None] | None = None) -> None:
+    """Render and write pages; many pages are spread over the machine's cores, and
+    `meanwhile` (the pages over all items) runs here while the workers write them
+    (first, without workers; its error stops the pages not yet begun).
 
     The templates are loaded once, here (the files do not change while the site is
     built: no stat of them per page), and each page's folder is made once; forked
@@ -242,6 +248,8 @@ def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dic
     loaded = [(templates[name], rel, extra) for name, rel, extra in pages]
     workers = min(os.cpu_count() or 1, 8)
     if len(pages) < PARALLEL_FROM or workers < 2:
+        if meanwhile is not None:
+            meanwhile()
         for template, rel, extra in progress(loaded, "Writing pages"):
             _write_page(env, template, base, extra, os.path.join(out, rel))
         return
@@ -253,7 +261,13 @@ def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dic
     chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = pool.map(_render_chunk, chunks)
+            results = pool.map(_render_chunk, chunks)  # the workers are forked here
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
             for _chunk in progress(chunks, "Writing pages"):
                 next(results)
     finally:
