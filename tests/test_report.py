@@ -159,6 +159,28 @@ def test_site_structure_and_charts(invoke, known, tmp_path):
         'xmlns="http://www.w3.org/2000/svg"', "")
 
 
+def test_site_pages_written_by_workers_as_by_one_process(invoke, known, tmp_path,
+                                                         monkeypatch):
+    from tracker.reports import site
+
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    assert invoke("report", "site", "--out", str(alone)).exit_code == 0
+    monkeypatch.setattr(site, "PARALLEL_FROM", 1)  # a worker per core, from one page
+    assert invoke("report", "site", "--out", str(shared)).exit_code == 0
+
+    def pages(folder: Path) -> dict[str, str]:
+        return {str(p.relative_to(folder)): "\n".join(
+            line for line in p.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("<footer>Built by tracker on"))
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert pages(shared) == pages(alone)
+    assert "items/issue/issue-aaaa0004.html" in pages(shared)
+    write_tree(known, {".tracker/templates/broken.md.j2": "line one\n{{ nope.attr }}\n"})
+    result = invoke("report", "site", "--out", str(tmp_path / "broken"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: broken.md.j2:2: 'nope' is undefined"
+
+
 def test_site_through_the_installed_cli(known, tmp_path):
     done = run_tracker(known, "report", "site", "--out", str(tmp_path / "s"))
     assert done.returncode == 0, done.stderr

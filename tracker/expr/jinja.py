@@ -13,6 +13,7 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
@@ -325,11 +326,26 @@ def _is_html(name: str | None) -> bool:
     return bool(name) and str(name).removesuffix(".j2").endswith((".html", ".htm", ".svg"))
 
 
-def render(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
-    """Render a template; any error becomes one line naming the template and line."""
+def render(env: SandboxedEnvironment, name: str | Template, context: dict[str, Any]) -> str:
+    """Render a template (by name, or as `load` gave it); any error becomes one line
+    naming the template and line."""
+    if not isinstance(name, str):
+        return _render(env, name.name or "<template>", name, context)
+    return _render(env, name, name, context)
+
+
+def load(env: SandboxedEnvironment, name: str) -> Template:
+    """A template compiled, for many renders (errors as `render` says them)."""
+    return _render(env, name, name, None)
+
+
+def _render(env: SandboxedEnvironment, name: str, template: str | Template,
+            context: dict[str, Any] | None) -> Any:
     try:
+        if context is None:
+            return env.get_template(template)
         with functions.deadline(functions.SECONDS["templates"]):
-            return _bounded_render(env.get_template(name), context)
+            return _bounded_render(env.get_template(template), context)
     except TemplateNotFound as e:
         raise TrackerError(f"template not found: {e.name}") from None
     except TemplateSyntaxError as e:

@@ -69,13 +69,6 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     from tracker.reports import dashboard  # noqa: PLC0415
 
     panels = dashboard.panels(t, items, history)  # a broken panel stops before any page
-    reports = _write_reports(t, env, context, out)
-    _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
-        **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
-        "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
-    for name, records in by_kind.items():
-        _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
-            **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
     base = {k: v for k, v in context.items() if k not in ("items", "history", *extra)}
     graphs = _dependency_graphs(t, items)
     pointing = _pointing(t, items, kinds)
@@ -86,8 +79,18 @@ def build_site(t: Tracker, out: Path, where: str | None = None,
     bilans = sorted(by_kind.get("bilan", []), key=lambda b: str(b.get("commune_insee")))
     if bilans:
         pages += _bilan_pages(env, base, bilans, by_kind.get("bureau", []), out)
-    _write_search(env, base, items, out)
-    render_pages(env, base, pages, out, progress)
+
+    def pages_over_all() -> None:  # while the workers write the item pages
+        reports = _write_reports(t, env, context, out)
+        _write(out / "index.html", sandbox.render(env, "site/index.html.j2", {
+            **context, "root": "", "by_kind": by_kind, "board_limit": BOARD_LIMIT,
+            "reports": reports, "bilans": bool(by_kind.get("bilan")), "panels": panels}))
+        for name, records in by_kind.items():
+            _write(out / "kinds" / f"{name}.html", sandbox.render(env, "site/kind.html.j2", {
+                **context, "root": "../", "kind": context["kinds"][name], "rows": records}))
+        _write_search(env, base, items, out)
+
+    render_pages(env, base, pages, out, progress, meanwhile=pages_over_all)
     return out / "index.html"
 
 
@@ -228,33 +231,67 @@ PARALLEL_FROM = 2000  # pages; below this, starting processes costs more than it
 
 
 def render_pages(env: Any, base: dict[str, Any], pages: list[tuple[str, str, dict[str, Any]]],
-                 out: Path, progress: Progress[Any]) -> None:
-    """Render and write pages; many pages are spread over the machine's cores."""
+                 out: Path, progress: Progress[Any],
+                 meanwhile: Callable[[], None] | None = None) -> None:
+    """Render and write pages; many pages are spread over the machine's cores, and
+    `meanwhile` (the pages over all items) runs here while the workers write them
+    (first, without workers; its error stops the pages not yet begun).
+
+    The templates are loaded once, here (the files do not change while the site is
+    built: no stat of them per page), and each page's folder is made once; forked
+    workers find the pages in `_JOB` and are sent only where their chunk starts and
+    ends, not the pages themselves pickled."""
+    env.auto_reload = False
+    templates = {name: sandbox.load(env, name) for name in {page[0] for page in pages}}
+    for folder in sorted({os.path.dirname(rel) for _, rel, _ in pages}):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    loaded = [(templates[name], rel, extra) for name, rel, extra in pages]
     workers = min(os.cpu_count() or 1, 8)
     if len(pages) < PARALLEL_FROM or workers < 2:
-        for template, rel, extra in progress(pages, "Writing pages"):
-            _write(out / rel, sandbox.render(env, template, {**base, **extra}))
+        if meanwhile is not None:
+            meanwhile()
+        for template, rel, extra in progress(loaded, "Writing pages"):
+            _write_page(env, template, base, extra, os.path.join(out, rel))
         return
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-    _JOB.update(env=env, base=base, out=out)
+    _JOB.update(env=env, base=base, out=out, pages=loaded)
     size = max(50, len(pages) // (workers * 8))
-    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = pool.map(_render_chunk, chunks)
+            results = pool.map(_render_chunk, chunks)  # the workers are forked here
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
             for _chunk in progress(chunks, "Writing pages"):
                 next(results)
     finally:
         _JOB.clear()
 
 
-def _render_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> int:
-    env, base, out = _JOB["env"], _JOB["base"], _JOB["out"]
-    for template, rel, extra in chunk:
-        _write(out / rel, sandbox.render(env, template, {**base, **extra}))
-    return len(chunk)
+def _render_chunk(chunk: tuple[int, int]) -> int:
+    env, base, out, pages = _JOB["env"], _JOB["base"], _JOB["out"], _JOB["pages"]
+    for template, rel, extra in pages[chunk[0]:chunk[1]]:
+        _write_page(env, template, base, extra, os.path.join(out, rel))
+    return chunk[1] - chunk[0]
+
+
+def _write_page(env: Any, template: Any, base: dict[str, Any], extra: dict[str, Any],
+                path: str) -> None:
+    """One page into its folder, made already (render_pages)."""
+    data = sandbox.render(env, template, {**base, **extra}).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _write(path: Path, text: str) -> None:
