@@ -175,3 +175,23 @@ def test_bad_ids(invoke, repo, item, tmp_path, ref, fragment):
     assert_one_line_error(invoke("edit", ref, env=env), 1, fragment)
     assert not ran.exists()
     assert snapshot(repo) == before
+
+
+def test_edit_is_judged_by_the_write_gate_as_set_is(repo, tmp_path):
+    """A problem the file already had (a hand edit) does not block an edit elsewhere, as
+    it does not block a `set`; a problem the edit adds is refused (issue 15 §1)."""
+    from tests.helpers import run_tracker
+
+    write_tree(repo, {"issues/old.md": "---\ntitle: Old\nstatus: open\npriority: urgentish\n"
+                                       "---\n"})
+    commit_all(repo)
+    env = replacing(tmp_path, "title: Old", "title: Old, retitled")
+    done = run_tracker(repo, "edit", "old", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "title: Old, retitled" in item_file(repo, "old").read_text(encoding="utf-8")
+    assert run_tracker(repo, "set", "old", "title=Old again").returncode == 0
+    before = item_file(repo, "old").read_bytes()
+    env = replacing(tmp_path, "status: open", "status: nowhere", name="ed2")
+    done = run_tracker(repo, "edit", "old", env=env, input="n\n")
+    assert done.returncode != 0 and "status" in done.stderr and "Traceback" not in done.stderr
+    assert item_file(repo, "old").read_bytes() == before

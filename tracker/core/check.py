@@ -151,16 +151,16 @@ def naive_message(value: Any) -> str:
 
 
 def validate_text(s: Session, item: Item, text: str) -> tuple[Item | None, list[Problem]]:
-    """The item a new text would make (None if it cannot be read), and its problems;
-    the times it gives without offset are judged as written with it (`with_offsets`)."""
+    """The item a new text would make (None if it cannot be read), and the problems the
+    write gate finds in it (`Gate.problems`: what it adds to `check`, as every other
+    write); the times it gives without offset are judged as written with it."""
     text = with_offsets(item, text)
     try:
         fields, doc = frontmatter.parse(item.rel, text)
     except InvalidItem as e:
         return None, [Problem.of(e)]
     candidate = Item(item.kind, item.id, item.path, item.rel, fields, doc)
-    return candidate, item_problems(s, candidate, warnings=False) + \
-        _new_broken_refs(s, item, candidate) + _new_cycles(s, item, candidate)
+    return candidate, Gate(s).problems(item, candidate)
 
 
 def with_offsets(item: Item, text: str) -> str:
