@@ -415,3 +415,22 @@ def test_kill_loop_sync(tmp_path):
     final = git(remote, "show", f"main:issues/{ids[0]}.md")
     assert f"assignee: other{killloop.KILLS}" in final
     print(f"\n{figures.line()}", file=sys.stderr)
+
+
+def test_check_removes_the_temporary_files_of_dead_writers_no_journal_named(project: Path):
+    """A `.ID.md.<pid>-<hex>.tmp` whose writer is gone, or one without a pid (an older
+    version's), is removed by `tracker check`, which says so; a live writer's is kept."""
+    import os
+
+    done = run_tracker(project, "new", "issue", "Kept")
+    item_id = done.stdout.strip()
+    folder = project / "issues"
+    dead, old = f".{item_id}.md.99999999-00aa11bb22cc.tmp", f".{item_id}.md.00aa11bb.tmp"
+    live = f".{item_id}.md.{os.getpid()}-00aa11bb22cc.tmp"
+    for name in (dead, old, live):
+        (folder / name).write_text("half a write", encoding="utf-8")
+    done = run_tracker(project, "check")
+    assert done.returncode == 0, done.stderr
+    assert "removed 2 temporary file(s) of writers that died" in done.stderr
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp")) == [live]
+    assert git(project, "status", "--porcelain", "--ignored").count(".tmp") <= 1

@@ -14,7 +14,7 @@ from tracker.model import clock, ids, schema
 from tracker.model.errors import InvalidItem
 from tracker.model.problems import Problem
 from tracker.model.values import text as value_text
-from tracker.store import snapshot
+from tracker.store import files, snapshot
 from tracker.store.workspace import Item
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
@@ -52,6 +52,11 @@ def check(s: Session, paths: Iterable[str] = ()) -> list[Problem]:
 
     every, errors = s.ws.load_all()
     _advise_sharding(s, every)
+    left = files.remove_dead_temporaries([i.path for i in every])  # no journal named them
+    if left:
+        s.ws.recovered.append(f"removed {len(left)} temporary file(s) of writers that died: "
+                              + ", ".join(s.ws.display(Path(p)) for p in left[:3])
+                              + (" …" if len(left) > 3 else ""))
     chosen = [i for i in every if selected(i.rel)]
     problems = [Problem.of(e) for e in errors if selected(e.path)]
     by_folder = {s.ws.display(s.ws.folder(k)): k for k in s.kinds.values()}
