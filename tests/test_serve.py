@@ -117,14 +117,20 @@ class Served:
         return status, got, value
 
 
-def _prepare(tmp: Path) -> tuple[Served, dict[str, str], dict[str, str]]:
+def fresh_tracker(tmp: Path, *init: str) -> tuple[Path, dict[str, str]]:
+    """A private home and a new repository under `tmp`, with `tracker init INIT…` run."""
     home = tmp / "home"
     home.mkdir()
     env = _env(home)
     root = tmp / "repo"
     root.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
-    _run(root, env, "init", "--template", "campaign")
+    _run(root, env, "init", *init)
+    return root, env
+
+
+def _prepare(tmp: Path) -> tuple[Served, dict[str, str], dict[str, str]]:
+    root, env = fresh_tracker(tmp, "--template", "campaign")
     teams = {name: _run(root, env, "new", "team", f"Équipe {name}").strip()
              for name in ("a", "b")}
     secrets = {}

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.helpers import tracker_exe
-from tests.test_serve import Browser, Served, _env, _git, _head_commit, _prepare, _run
+from tests.test_serve import Browser, Served, _git, _head_commit, _prepare, _run, fresh_tracker
 
 
 @pytest.fixture(scope="module")
@@ -377,13 +377,7 @@ def test_a_campaign_trackers_pages_speak_french(site):
 
 def test_a_default_trackers_pages_speak_english(tmp_path):
     """The default template has no `language:`: the same pages in English."""
-    home = tmp_path / "home"
-    home.mkdir()
-    env = _env(home)
-    root = tmp_path / "repo"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
-    _run(root, env, "init")
+    root, env = fresh_tracker(tmp_path)
     item = _run(root, env, "new", "issue", "Fix the door", "--set", "due=2026-03-01",
                 "--set", "priority=high").strip()
     _run(root, env, "move", item, "in-progress")
