@@ -31,6 +31,7 @@ the repositories.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -170,6 +171,10 @@ def build(root: Path, members: int, scale: float, seed: int, million: bool) -> P
     """The members and the national repository under `root` (reused when there)."""
     national = root / "national"
     if (national / ".tracker").is_dir():
+        there = sorted(p.name.removeprefix("campagne-") for p in root.glob("campagne-*"))
+        if there != sorted(departements(members)):
+            raise SystemExit(f"{root} holds {len(there)} members, not the {members} asked "
+                             "for: give the same --members (and --scale), or another --keep")
         print(f"reusing {root}", flush=True)
         return national
     started = time.perf_counter()
@@ -195,22 +200,20 @@ def build(root: Path, members: int, scale: float, seed: int, million: bool) -> P
 
 
 def timed(folder: Path, argv: list[str], peak: bool = False) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB (of the process tree's largest), and stdout."""
-    started = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=folder, env=git_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    out, err = child.communicate()
-    took = time.perf_counter() - started
-    if child.returncode not in (0, 1) or "Traceback" in err:
-        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}): {err[-2000:]}")
-    return took, _children_peak_mb() if peak else 0.0, out
-
-
-def _children_peak_mb() -> float:
-    """The largest peak RSS of any child waited for so far, in MB (getrusage's max)."""
-    import resource  # noqa: PLC0415
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    """Wall seconds, the process's peak RSS in MB (`wait4`, as run.py's peak_rss_mb), and
+    its stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, cwd=folder, env=git_env(), stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        took = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read().decode(), err.read().decode(errors="replace")
+    if child.returncode not in (0, 1) or "Traceback" in errors:
+        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}): {errors[-2000:]}")
+    return took, usage.ru_maxrss / 1024 if peak else 0.0, text
 
 
 def floor_cold(national: Path, refs: list[str]) -> float:
